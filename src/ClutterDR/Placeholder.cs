@@ -1,0 +1,1 @@
+namespace ClutterDR; internal static class Placeholder {}
