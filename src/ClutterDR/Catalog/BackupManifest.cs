@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ClutterDR.Catalog;
+
+/// <summary>
+/// The commit marker of a backup, written last beside the data object. Holds no secret: encryption is
+/// described by mode and key fingerprints only.
+/// </summary>
+public sealed class BackupManifest
+{
+    public const int CurrentVersion = 1;
+
+    public int ManifestVersion { get; set; } = CurrentVersion;
+    public string Tool { get; set; } = "";
+    public string Database { get; set; } = "";
+    public string? ServerVersion { get; set; }
+    public string? PgDumpVersion { get; set; }
+    public DumpFormat Format { get; set; }
+    public CompressionKind Compression { get; set; }
+    public int? CompressionLevel { get; set; }
+    public ManifestEncryption Encryption { get; set; } = new();
+    /// <summary>File name of the data object, in the same folder as the manifest.</summary>
+    public string DataObject { get; set; } = "";
+    public long RawBytes { get; set; }
+    public long StoredBytes { get; set; }
+    /// <summary>SHA-256 (lower-case hex) of the stored object, exactly as stored.</summary>
+    public string Sha256 { get; set; } = "";
+    public DateTime StartedUtc { get; set; }
+    public DateTime CompletedUtc { get; set; }
+    public List<TableRowCount> Tables { get; set; } = new();
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+
+    /// <summary>Parses a manifest; a damaged one is a ManifestInvalid error naming its location.</summary>
+    public static BackupManifest Parse(ReadOnlySpan<byte> json, string location)
+    {
+        BackupManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<BackupManifest>(json, Options);
+        }
+        catch (JsonException e)
+        {
+            throw Invalid(location, $"it is not valid JSON ({e.Message})", e);
+        }
+        if (m is null) throw Invalid(location, "it is empty");
+        if (m.ManifestVersion < 1 || m.ManifestVersion > CurrentVersion)
+            throw Invalid(location, $"its manifestVersion {m.ManifestVersion} is not one this ClutterDR reads (1..{CurrentVersion}); update ClutterDR");
+        if (string.IsNullOrEmpty(m.Database) || string.IsNullOrEmpty(m.DataObject) || m.Sha256.Length != 64)
+            throw Invalid(location, "it lacks database, dataObject or sha256");
+        m.StartedUtc = DateTime.SpecifyKind(m.StartedUtc, DateTimeKind.Utc);
+        m.CompletedUtc = DateTime.SpecifyKind(m.CompletedUtc, DateTimeKind.Utc);
+        return m;
+    }
+
+    private static ClutterException Invalid(string location, string why, Exception? inner = null) =>
+        new("ManifestInvalid", FailureKind.InvalidData,
+            $"The backup manifest '{location}' cannot be read: {why}. The backup cannot be trusted; use another backup (Get-ClutterBackup lists them).",
+            location, inner);
+}
+
+public sealed class ManifestEncryption
+{
+    public EncryptionKind Mode { get; set; } = EncryptionKind.None;
+    /// <summary>"PublicKey" or "Passphrase" when encrypted.</summary>
+    public string? Method { get; set; }
+    public List<string>? RecipientFingerprints { get; set; }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Commands;
+
+/// <summary>
+/// Base of every ClutterDR cmdlet: the work runs as a task on a worker thread while the pipeline
+/// thread drains a queue of Write*/ShouldProcess requests (PowerShell allows those only on its own
+/// thread). StopProcessing (Ctrl+C) cancels the token that reaches every Npgsql, S3 and child-process
+/// call. Engine errors become ErrorRecords with their stable ErrorId, category and target.
+/// </summary>
+public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private BlockingCollection<Action>? _queue;
+    private int _pipelineThreadId;
+
+    protected CancellationToken Cancellation => _cancel.Token;
+
+    protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected sealed override void BeginProcessing() => Run(BeginProcessingAsync);
+    protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
+    protected sealed override void EndProcessing() => Run(EndProcessingAsync);
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    private void Run(Func<CancellationToken, Task> work)
+    {
+        _pipelineThreadId = Environment.CurrentManagedThreadId;
+        using var queue = new BlockingCollection<Action>();
+        _queue = queue;
+        var task = Task.Run(async () =>
+        {
+            try { await work(_cancel.Token).ConfigureAwait(false); }
+            finally { queue.CompleteAdding(); }
+        });
+        try
+        {
+            foreach (var action in queue.GetConsumingEnumerable())
+                action();
+        }
+        catch (PipelineStoppedException)
+        {
+            _cancel.Cancel();
+            throw;
+        }
+        finally
+        {
+            _queue = null;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (ClutterException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException and not RuntimeException)
+        {
+            ThrowTerminatingError(ErrorRecords.Unexpected(e, null));
+        }
+    }
+
+    /// <summary>Runs an action on the pipeline thread and waits for its result.</summary>
+    private T OnPipeline<T>(Func<T> action)
+    {
+        if (Environment.CurrentManagedThreadId == _pipelineThreadId) return action();
+        var queue = _queue ?? throw new InvalidOperationException("No pipeline call is in progress.");
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Add(() =>
+        {
+            try { done.SetResult(action()); }
+            catch (Exception e) { done.SetException(e); }
+        });
+        return done.Task.GetAwaiter().GetResult();
+    }
+
+    private void OnPipeline(Action action) => OnPipeline(() => { action(); return true; });
+
+    protected void EmitObject(object value) => OnPipeline(() => WriteObject(value));
+    protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
+    protected void EmitError(ClutterException e) => EmitError(ErrorRecords.From(e));
+    protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
+    protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
+    protected bool Confirm(string target, string action) => OnPipeline(() => ShouldProcess(target, action));
+
+    void IProgressSink.Progress(ProgressUpdate update) => OnPipeline(() => WriteProgress(ProgressRecords.From(update)));
+    void IProgressSink.Verbose(string message) => EmitVerbose(message);
+    void IProgressSink.Warning(string message) => EmitWarning(message);
+
+    /// <summary>Failures that make the whole call pointless (no pg_dump, bad syntax): they stop the pipeline.</summary>
+    protected static readonly HashSet<string> TerminatingErrorIds = new(StringComparer.Ordinal)
+    {
+        "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
+    };
+
+    /// <summary>Runs per-item work: a ClutterException becomes a non-terminating error and the pipeline goes on.</summary>
+    protected async Task<T?> PerItemAsync<T>(Func<Task<T?>> work, object? target) where T : class
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (ClutterException e) when (!TerminatingErrorIds.Contains(e.ErrorId))
+        {
+            EmitError(e);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not RuntimeException and not ClutterException)
+        {
+            EmitError(ErrorRecords.Unexpected(e, target));
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Management.Automation;
+using ClutterDR.Catalog;
+using ClutterDR.Database;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Commands;
+
+[Cmdlet(VerbsData.Backup, "ClutterDatabase")]
+[OutputType(typeof(BackupInfo))]
+public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
+{
+    /// <summary>postgresql://user:pass@host:port/db?sslmode=... (as DATABASE_URL holds) or an Npgsql keyword string.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>A folder path or s3://bucket/prefix.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Database user and password; overrides those in the connection string.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    public DumpFormat Format { get; set; } = DumpFormat.Custom;
+
+    /// <summary>Tables to dump (pg_dump -t patterns: name, schema.name, wildcards, "Quoted Name").</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Table { get; set; } = Array.Empty<string>();
+
+    /// <summary>Tables to leave out (pg_dump -T patterns).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] ExcludeTable { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    public CompressionKind Compression { get; set; } = CompressionKind.Zstd;
+
+    [Parameter]
+    [ValidateRange(1, 19)]
+    public int? CompressionLevel { get; set; }
+
+    /// <summary>S3 storage class of the backup objects, e.g. STANDARD_IA.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorageClass { get; set; }
+
+    /// <summary>Expected size of the backup in bytes, so that S3 parts start large enough for very large databases.</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long? ExpectedSize { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var info = await PerItemAsync(async () =>
+        {
+            var request = new BackupRequest
+            {
+                Connection = PgConnectionSettings.Parse(ConnectionString, DatabaseCredential.From(Credential)),
+                Destination = ResolveLocation(Destination),
+                S3 = BuildS3Options(),
+                Format = Format,
+                Compression = Compression,
+                CompressionLevel = CompressionLevel,
+                Tables = Table,
+                ExcludeTables = ExcludeTable,
+                StorageClass = StorageClass,
+                ExpectedSize = ExpectedSize,
+            };
+            return await new BackupService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);
+        }, Destination).ConfigureAwait(false);
+        if (info is not null) EmitObject(info);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using ClutterDR.Catalog;
+using ClutterDR.Repositories;
+
+namespace ClutterDR.Commands;
+
+/// <summary>
+/// Base of cmdlets that read or write a backup location: the S3 options every such cmdlet shares,
+/// and the one way a location text becomes a BackupLocation (folders resolved against the PowerShell
+/// location). EndpointUrl, Region and ProfileName bind from a piped BackupInfo; explicit values win.
+/// </summary>
+public abstract class ClutterS3Cmdlet : AsyncCmdlet
+{
+    /// <summary>S3-compatible endpoint (MinIO, Supabase Storage, R2...). Path-style addressing is used.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowNull, AllowEmptyString]
+    public string? EndpointUrl { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowNull, AllowEmptyString]
+    public string? Region { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowNull, AllowEmptyString]
+    public string? ProfileName { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret access key (password).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? S3Credential { get; set; }
+
+    protected S3Options BuildS3Options()
+    {
+        var c = S3Credential?.GetNetworkCredential();
+        static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+        return new S3Options(OrNull(EndpointUrl), OrNull(Region), OrNull(ProfileName), OrNull(c?.UserName), c?.Password);
+    }
+
+    protected BackupLocation ResolveLocation(string text)
+    {
+        if (BackupLocation.LooksLikeS3(text) || text.Contains("://", StringComparison.Ordinal)) return BackupLocation.Parse(text);
+        string path;
+        try
+        {
+            path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
+        }
+        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
+        {
+            throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+                $"'{text}' is not a file system path or an s3:// location: {e.Message}", text, e);
+        }
+        return BackupLocation.Parse(path);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Management.Automation;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Commands;
+
+[Cmdlet(VerbsCommon.Get, "ClutterBackup", DefaultParameterSetName = AllSet)]
+[OutputType(typeof(BackupInfo))]
+public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
+{
+    private const string AllSet = "All";
+    private const string LatestSet = "Latest";
+    private const string NewestSet = "Newest";
+
+    /// <summary>A folder or s3://bucket/prefix that backups were written to.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Location { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>Only the newest complete backup (of each call).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LatestSet)]
+    public SwitchParameter Latest { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = NewestSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int Newest { get; set; }
+
+    /// <summary>Only backups started at or after this time.</summary>
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var found = await PerItemAsync(async () => await BackupCatalog.FindAsync(new BackupQuery
+        {
+            Location = ResolveLocation(Location),
+            S3 = BuildS3Options(),
+            Database = Database,
+            Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
+            SinceUtc = Since?.ToUniversalTime(),
+        }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
+        foreach (var info in found ?? new List<BackupInfo>()) EmitObject(info);
+    }
+}

@@ -1,0 +1,43 @@
+using System.Management.Automation;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Commands;
+
+[Cmdlet(VerbsDiagnostic.Test, "ClutterBackupAge")]
+[OutputType(typeof(BackupAgeResult))]
+public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Location { get; set; } = "";
+
+    /// <summary>Oldest acceptable age of the newest backup (default 48 hours).</summary>
+    [Parameter(Position = 1)]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(48);
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (MaxAge <= TimeSpan.Zero)
+            throw new ClutterException("InvalidMaxAge", FailureKind.InvalidArgument, "-MaxAge must be positive, e.g. 48:00:00 or (New-TimeSpan -Hours 26).", MaxAge);
+        var result = await PerItemAsync(async () => await BackupAgeService.CheckAsync(new BackupAgeQuery
+        {
+            Location = ResolveLocation(Location),
+            S3 = BuildS3Options(),
+            Database = Database,
+            MaxAge = MaxAge,
+        }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
+        if (result is null) return;
+        EmitObject(result);
+        if (result.Latest is null)
+            EmitError(new ClutterException("BackupNotFound", FailureKind.ObjectNotFound,
+                $"No complete backup{(Database is null ? "" : $" of '{Database}'")} was found at '{Location}'. Check the location, or whether the backup job runs at all.", Location));
+        else if (!result.Healthy)
+            EmitError(new ClutterException("BackupTooOld", FailureKind.LimitsExceeded,
+                $"The newest backup{(Database is null ? "" : $" of '{Database}'")} at '{Location}' is {Format.Duration(result.Age!.Value)} old, more than -MaxAge {Format.Duration(MaxAge)}: {result.Latest}. Check the backup job.",
+                result.Latest));
+    }
+}

@@ -1,0 +1,86 @@
+using Npgsql;
+
+namespace ClutterDR.Database;
+
+/// <summary>A relation pg_dump can select: kind is pg_class.relkind ('r' table, 'p' partitioned, 'v' view, ...).</summary>
+public sealed record PgRelation(string Schema, string Name, char Kind)
+{
+    public bool HasRows => Kind == 'r';
+    public string Quoted => PgCatalog.QuoteIdent(Schema) + "." + PgCatalog.QuoteIdent(Name);
+}
+
+/// <summary>Catalog queries: which relations a dump covers, their row counts, whether a database is empty.</summary>
+public static class PgCatalog
+{
+    // User relations pg_dump would dump: not system schemas, not members of an extension.
+    private const string RelationsSql = """
+        select n.nspname, c.relname, c.relkind::text
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+          and n.nspname not in ('pg_catalog', 'information_schema')
+          and n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+          and c.relpersistence <> 't'
+          and not exists (select 1 from pg_catalog.pg_depend d
+                          where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+        order by 1, 2
+        """;
+
+    public static string QuoteIdent(string ident) => "\"" + ident.Replace("\"", "\"\"") + "\"";
+
+    public static async Task<List<PgRelation>> ListRelationsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var list = new List<PgRelation>();
+        await using var cmd = new NpgsqlCommand(RelationsSql, connection);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            list.Add(new PgRelation(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0]));
+        return list;
+    }
+
+    /// <summary>
+    /// The relations a pg_dump with these -t / -T patterns covers. A -t pattern that matches nothing is
+    /// a TableNotFound error (pg_dump --strict-names would fail the same way, but later).
+    /// </summary>
+    public static List<PgRelation> Select(IReadOnlyList<PgRelation> all, IReadOnlyList<string> include, IReadOnlyList<string> exclude, string database)
+    {
+        var includePatterns = include.Select(PgNamePattern.Parse).ToList();
+        var excludePatterns = exclude.Select(PgNamePattern.Parse).ToList();
+        foreach (var p in includePatterns)
+        {
+            if (!all.Any(r => p.Matches(r.Schema, r.Name)))
+                throw new ClutterException("TableNotFound", FailureKind.ObjectNotFound,
+                    $"No table in database '{database}' matches -Table '{p.Text}'. Table names are case-sensitive inside double quotes; list them with \\dt in psql.",
+                    p.Text);
+        }
+        return all.Where(r => (includePatterns.Count == 0 || includePatterns.Any(p => p.Matches(r.Schema, r.Name)))
+                              && !excludePatterns.Any(p => p.Matches(r.Schema, r.Name)))
+                  .ToList();
+    }
+
+    public static async Task<long> CountRowsAsync(NpgsqlConnection connection, PgRelation relation, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand($"select count(*) from only {relation.Quoted}", connection) { CommandTimeout = 0 };
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Heap plus TOAST bytes of the given tables: a rough size of their dump, for progress.</summary>
+    public static async Task<long> EstimateDumpBytesAsync(NpgsqlConnection connection, IEnumerable<PgRelation> relations, CancellationToken cancellationToken)
+    {
+        var names = relations.Where(r => r.HasRows).Select(r => r.Quoted).ToArray();
+        if (names.Length == 0) return 0;
+        await using var cmd = new NpgsqlCommand("select coalesce(sum(pg_catalog.pg_table_size(x::regclass)), 0)::bigint from unnest(@names) as x", connection);
+        cmd.Parameters.AddWithValue("names", names);
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public static async Task<bool> HasUserRelationsAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        (await ListRelationsAsync(connection, cancellationToken).ConfigureAwait(false)).Count > 0;
+
+    public static async Task<bool> DatabaseExistsAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("select exists(select 1 from pg_catalog.pg_database where datname = @d)", connection);
+        cmd.Parameters.AddWithValue("d", database);
+        return (bool)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ClutterDR.Database;
+
+/// <summary>
+/// A running pg_dump / pg_restore / psql: arguments through ArgumentList (no shell), the connection and
+/// password through the environment, stderr captured (its tail kept for error messages), killed with its
+/// children on cancellation or disposal.
+/// </summary>
+public sealed class PgProcess : IDisposable
+{
+    private const int StderrTailChars = 16_384;
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+    private readonly Task _stderrPump;
+    private readonly PgConnectionSettings _connection;
+
+    private PgProcess(Process process, PgConnectionSettings connection)
+    {
+        _process = process;
+        _connection = connection;
+        _stderrPump = Task.Run(PumpStderrAsync);
+    }
+
+    public string ToolName { get; private init; } = "";
+    public Stream StandardOutput => _process.StandardOutput.BaseStream;
+    public Stream StandardInput => _process.StandardInput.BaseStream;
+
+    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, PgConnectionSettings connection, bool redirectInput, bool redirectOutput)
+    {
+        var psi = new ProcessStartInfo(tool.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
+            RedirectStandardOutput = redirectOutput,
+            CreateNoWindow = true,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in connection.ToolEnvironment()) psi.Environment[k] = v;
+        try
+        {
+            var p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+            return new PgProcess(p, connection) { ToolName = tool.Name };
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new ClutterException("PgToolNotFound", FailureKind.NotInstalled,
+                $"{tool.Name} at '{tool.Path}' could not be started: {e.Message}", tool.Path, e);
+        }
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        var buffer = new char[4096];
+        var reader = _process.StandardError;
+        int n;
+        while ((n = await reader.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false)) > 0)
+        {
+            lock (_stderr)
+            {
+                _stderr.Append(buffer, 0, n);
+                if (_stderr.Length > StderrTailChars * 2) _stderr.Remove(0, _stderr.Length - StderrTailChars);
+            }
+        }
+    }
+
+    /// <summary>The last part of what the program wrote to stderr, with any password masked.</summary>
+    public string StandardErrorTail
+    {
+        get
+        {
+            string s;
+            lock (_stderr) s = _stderr.ToString();
+            if (s.Length > StderrTailChars) s = s.Substring(s.Length - StderrTailChars);
+            return _connection.Scrub(s.Trim());
+        }
+    }
+
+    /// <summary>Waits for exit; on cancellation kills the process tree and rethrows.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw;
+        }
+        try { await _stderrPump.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); } catch (TimeoutException) { }
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
+        catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,208 @@
+using System.Data;
+using System.Diagnostics;
+using ClutterDR.Catalog;
+using ClutterDR.Database;
+using ClutterDR.Repositories;
+using ClutterDR.Streams;
+using Npgsql;
+
+namespace ClutterDR.Engine;
+
+public sealed record BackupRequest
+{
+    public required PgConnectionSettings Connection { get; init; }
+    public required BackupLocation Destination { get; init; }
+    public S3Options S3 { get; init; } = new();
+    public DumpFormat Format { get; init; } = DumpFormat.Custom;
+    public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
+    public int? CompressionLevel { get; init; }
+    public IReadOnlyList<string> Tables { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> ExcludeTables { get; init; } = Array.Empty<string>();
+    public string? StorageClass { get; init; }
+    public long? ExpectedSize { get; init; }
+}
+
+/// <summary>
+/// One backup as one stream: pg_dump (no compression of its own) -> compress -> hash -> repository,
+/// no temporary file; row counts taken in the dump's own snapshot; the manifest written last.
+/// </summary>
+public sealed class BackupService
+{
+    public static readonly string ToolName = "ClutterDR " + typeof(BackupService).Assembly.GetName().Version?.ToString(3);
+
+    private readonly IProgressSink _sink;
+    public BackupService(IProgressSink sink) => _sink = sink;
+
+    public async Task<BackupInfo> RunAsync(BackupRequest request, CancellationToken cancellationToken)
+    {
+        var conn = request.Connection;
+        var level = request.CompressionLevel ?? Compression.DefaultLevel(request.Compression);
+        var (minLevel, maxLevel) = Compression.LevelRange(request.Compression);
+        if (request.CompressionLevel is not null && (level < minLevel || level > maxLevel))
+            throw new ClutterException("InvalidCompressionLevel", FailureKind.InvalidArgument,
+                request.Compression == CompressionKind.None
+                    ? "-CompressionLevel needs -Compression Zstd or Gzip."
+                    : $"-CompressionLevel {level} is out of range for {request.Compression}: use {minLevel} to {maxLevel}.", level);
+
+        await using var db = await PgErrors.OpenAsync(conn, cancellationToken).ConfigureAwait(false);
+        var serverMajor = db.PostgreSqlVersion.Major;
+        var serverVersion = db.ServerVersion;
+        var pgDump = PgTools.Find("pg_dump", serverMajor);
+        _sink.Verbose($"Using {pgDump.VersionText} at {pgDump.Path} for PostgreSQL {serverVersion} at {conn.Display}.");
+
+        List<PgRelation> relations;
+        try
+        {
+            relations = PgCatalog.Select(await PgCatalog.ListRelationsAsync(db, cancellationToken).ConfigureAwait(false),
+                request.Tables, request.ExcludeTables, conn.Database);
+        }
+        catch (Exception e) { throw PgErrors.Map(e, conn); }
+        var tables = relations.Where(r => r.HasRows).ToList();
+
+        using var repository = RepositoryFactory.Open(request.Destination, request.S3,
+            new S3UploadOptions { ExpectedSize = request.ExpectedSize });
+        await repository.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
+
+        // The dump's snapshot: held open until pg_dump is done; our row counts run inside it.
+        await using var tx = await db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        string snapshot;
+        long estimate;
+        try
+        {
+            await using (var ro = new NpgsqlCommand("set transaction read only", db, tx))
+                await ro.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using (var snap = new NpgsqlCommand("select pg_catalog.pg_export_snapshot()", db, tx))
+                snapshot = (string)(await snap.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            estimate = await PgCatalog.EstimateDumpBytesAsync(db, tables, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) { throw PgErrors.Map(e, conn); }
+
+        var started = DateTime.UtcNow;
+        var name = await ReserveNameAsync(repository, conn.Database, started, request, cancellationToken).ConfigureAwait(false);
+        var location = repository.Describe(name.Key);
+        _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}.");
+
+        var args = new List<string>
+        {
+            "--format=" + (request.Format == DumpFormat.Custom ? "custom" : "plain"),
+            "--snapshot=" + snapshot,
+            "--no-password",
+            "--dbname=" + conn.DbnameArgument,
+        };
+        if (request.Format == DumpFormat.Custom) args.Add("--compress=0"); // we compress, faster, in the stream
+        else { args.Add("--clean"); args.Add("--if-exists"); }             // so that Restore -Clean works for plain dumps
+        foreach (var t in request.Tables) args.Add("--table=" + t);
+        foreach (var t in request.ExcludeTables) args.Add("--exclude-table=" + t);
+        if (request.Tables.Count > 0) args.Add("--strict-names");
+
+        var progress = new ByteProgress(_sink, $"Backing up {conn.Database} to {location}", estimate > 0 ? estimate : null);
+        var watch = Stopwatch.StartNew();
+        IObjectWriter? writer = null;
+        PgProcess? dump = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<List<TableRowCount>>? countTask = null;
+        try
+        {
+            writer = await repository.CreateAsync(name.Key, request.StorageClass, cancellationToken).ConfigureAwait(false);
+            dump = PgProcess.Start(pgDump, args, conn, redirectInput: false, redirectOutput: true);
+            countTask = CountRowsAsync(db, tables, stop.Token);
+
+            long rawBytes;
+            string sha256;
+            long storedBytes;
+            using (var hashing = new HashingStream(writer.Stream))
+            {
+                await using (var compressor = Compression.Compress(request.Compression, level, hashing))
+                {
+                    rawBytes = await StreamPump.CopyAsync(dump.StandardOutput, compressor, done => progress.Report(done), cancellationToken).ConfigureAwait(false);
+                }
+                sha256 = hashing.FinishHash();
+                storedBytes = hashing.BytesCount;
+            }
+
+            var exit = await dump.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (exit != 0)
+            {
+                stop.Cancel();
+                try { await countTask.ConfigureAwait(false); } catch { /* the dump's failure is the one to report */ }
+                throw PgDumpFailed(dump, exit, conn);
+            }
+            List<TableRowCount> counts;
+            try { counts = await countTask.ConfigureAwait(false); }
+            catch (Exception e) { throw PgErrors.Map(e, conn); }
+
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            progress.Report(rawBytes);
+
+            var manifest = new BackupManifest
+            {
+                Tool = ToolName,
+                Database = conn.Database,
+                ServerVersion = serverVersion,
+                PgDumpVersion = pgDump.Version.ToString(),
+                Format = request.Format,
+                Compression = request.Compression,
+                CompressionLevel = request.Compression == CompressionKind.None ? null : level,
+                DataObject = name.FileName,
+                RawBytes = rawBytes,
+                StoredBytes = storedBytes,
+                Sha256 = sha256,
+                StartedUtc = started,
+                CompletedUtc = DateTime.UtcNow,
+                Tables = counts,
+            };
+            await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", request.StorageClass, cancellationToken).ConfigureAwait(false);
+            _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped, {Format.Bytes(storedBytes)} stored in {Format.Duration(watch.Elapsed)}.");
+            return BackupCatalog.ToInfo(manifest, repository, name, request.S3);
+        }
+        catch (Exception e)
+        {
+            dump?.Kill();
+            stop.Cancel();
+            if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
+            if (writer is not null) await writer.AbortAsync().ConfigureAwait(false);
+            if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
+            if (e is IOException && dump is { HasExited: true })
+                throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);
+            throw;
+        }
+        finally
+        {
+            progress.Complete();
+            dump?.Dispose();
+            if (writer is not null) await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static ClutterException PgDumpFailed(PgProcess dump, int exit, PgConnectionSettings conn)
+    {
+        var stderr = dump.StandardErrorTail;
+        return new ClutterException("PgDumpFailed", FailureKind.OperationFailed,
+            $"pg_dump of {conn.Display} failed (exit code {exit}); no backup was kept. pg_dump said: {(stderr.Length > 0 ? stderr : "(nothing)")}",
+            conn.Database);
+    }
+
+    private static async Task<List<TableRowCount>> CountRowsAsync(NpgsqlConnection db, List<PgRelation> tables, CancellationToken cancellationToken)
+    {
+        var counts = new List<TableRowCount>(tables.Count);
+        foreach (var t in tables)
+            counts.Add(new TableRowCount(t.Schema, t.Name, await PgCatalog.CountRowsAsync(db, t, cancellationToken).ConfigureAwait(false)));
+        return counts;
+    }
+
+    /// <summary>A name no other backup has: the second's name, or -2, -3, ... when that second is taken.</summary>
+    private static async Task<BackupName> ReserveNameAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, CancellationToken cancellationToken)
+    {
+        var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
+            BackupName.ExtensionFor(request.Format, request.Compression, EncryptionKind.None));
+        for (var seq = 1; seq < 1000; seq++)
+        {
+            var candidate = name.WithSequence(seq);
+            if (!await repository.ExistsAsync(candidate.Key, cancellationToken).ConfigureAwait(false)
+                && !await repository.ExistsAsync(candidate.ManifestKey, cancellationToken).ConfigureAwait(false))
+                return candidate;
+        }
+        throw new ClutterException("BackupNameTaken", FailureKind.ResourceExists,
+            $"Too many backups of '{database}' started in the same second at {repository.Location}.", repository.Location.ToString());
+    }
+}

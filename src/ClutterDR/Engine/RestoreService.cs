@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using ClutterDR.Catalog;
+using ClutterDR.Database;
+using ClutterDR.Repositories;
+using ClutterDR.Streams;
+using Npgsql;
+
+namespace ClutterDR.Engine;
+
+public sealed record RestoreRequest
+{
+    public required PgConnectionSettings Target { get; init; }
+    /// <summary>Location of one backup's data object (or its manifest).</summary>
+    public required BackupLocation Backup { get; init; }
+    public S3Options S3 { get; init; } = new();
+    public bool Clean { get; init; }
+    public bool CreateDatabase { get; init; }
+    public bool NoOwner { get; init; }
+    public IReadOnlyList<string> Tables { get; init; } = Array.Empty<string>();
+    /// <summary>Asked right before the first change to the target (target, action); false skips the restore.</summary>
+    public Func<string, string, bool> Confirm { get; init; } = (_, _) => true;
+}
+
+/// <summary>
+/// The backup stream backwards: object -> verify SHA-256 -> decompress -> pg_restore (custom) or psql
+/// (plain), in one transaction that stops at the first error, so a failed restore leaves the target
+/// as it was. Then row counts of the target against the manifest.
+/// </summary>
+public sealed class RestoreService
+{
+    private readonly IProgressSink _sink;
+    public RestoreService(IProgressSink sink) => _sink = sink;
+
+    public async Task<RestoreResult?> RunAsync(RestoreRequest request, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var target = request.Target;
+        var (parent, objectName) = request.Backup.SplitObject();
+        if (objectName.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal))
+            objectName = objectName[..^BackupName.ManifestSuffix.Length];
+
+        using var repository = RepositoryFactory.Open(parent, request.S3);
+        var (manifest, _) = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
+        var backupText = repository.Describe(objectName);
+        if (manifest.Encryption.Mode != EncryptionKind.None)
+            throw new ClutterException("BackupEncrypted", FailureKind.InvalidArgument,
+                $"The backup '{backupText}' is encrypted; this version of ClutterDR cannot decrypt it.", backupText);
+        if (manifest.Format == DumpFormat.Plain && request.Tables.Count > 0)
+            throw new ClutterException("TableFilterNotSupported", FailureKind.InvalidArgument,
+                $"-Table needs a backup in custom format; '{backupText}' is a plain SQL dump. Restore all of it, or back up with -Format Custom.", backupText);
+
+        var dumpMajor = int.TryParse((manifest.PgDumpVersion ?? "0").Split('.')[0], out var mj) ? mj : 0;
+        var tool = manifest.Format == DumpFormat.Custom ? PgTools.Find("pg_restore", dumpMajor > 0 ? dumpMajor : null) : PgTools.Find("psql");
+
+        // Target: exists (or may be created), and is empty unless -Clean.
+        var created = false;
+        var exists = await TargetExistsAsync(target, cancellationToken).ConfigureAwait(false);
+        if (!exists && !request.CreateDatabase)
+            throw new ClutterException("DatabaseNotFound", FailureKind.ObjectNotFound,
+                $"The target database '{target.Database}' does not exist on {target.Host}:{target.Port}. Add -CreateDatabase to create it, or create it first.", target.Database);
+        if (exists && !request.Clean)
+        {
+            await using var probe = await PgErrors.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+            if (await PgCatalog.HasUserRelationsAsync(probe, cancellationToken).ConfigureAwait(false))
+                throw new ClutterException("TargetNotEmpty", FailureKind.ResourceExists,
+                    $"The target database '{target.Database}' on {target.Host}:{target.Port} already has tables. Add -Clean to replace what the backup contains (ConfirmImpact High), or restore into a new database with -CreateDatabase.",
+                    target.Database);
+        }
+
+        var action = $"Restore backup {backupText} of {manifest.StartedUtc:u}{(request.Clean ? ", dropping existing objects first (-Clean)" : "")}";
+        if (!request.Confirm(target.Display, action)) return null;
+
+        if (!exists)
+        {
+            await CreateDatabaseAsync(target, cancellationToken).ConfigureAwait(false);
+            created = true;
+        }
+
+        try
+        {
+            await StreamIntoToolAsync(request, manifest, repository, objectName, tool, backupText, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (created) await DropDatabaseQuietlyAsync(target).ConfigureAwait(false);
+            throw;
+        }
+
+        var tables = await VerifyAsync(target, manifest, request.Tables, cancellationToken).ConfigureAwait(false);
+        return new RestoreResult
+        {
+            Database = target.Database,
+            Backup = backupText,
+            BackupCreatedUtc = manifest.StartedUtc,
+            Duration = watch.Elapsed,
+            Tables = tables,
+            Verified = tables.All(t => t.Matches),
+        };
+    }
+
+    private async Task StreamIntoToolAsync(RestoreRequest request, BackupManifest manifest, IBackupRepository repository, string objectName, PgTool tool, string backupText, CancellationToken cancellationToken)
+    {
+        var target = request.Target;
+        var args = new List<string>();
+        if (manifest.Format == DumpFormat.Custom)
+        {
+            args.AddRange(new[] { "--single-transaction", "--exit-on-error", "--no-password", "--dbname=" + target.DbnameArgument });
+            if (request.Clean) { args.Add("--clean"); args.Add("--if-exists"); }
+            if (request.NoOwner) args.Add("--no-owner");
+            foreach (var t in request.Tables)
+            {
+                var dot = t.IndexOf('.');
+                if (dot > 0) { args.Add("--schema=" + t[..dot]); args.Add("--table=" + t[(dot + 1)..]); }
+                else args.Add("--table=" + t);
+            }
+        }
+        else
+        {
+            args.AddRange(new[] { "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction", "--no-password", "--dbname=" + target.DbnameArgument, "--file=-" });
+        }
+
+        var progress = new ByteProgress(_sink, $"Restoring {backupText} into {target.Display}", manifest.StoredBytes);
+        PgProcess? proc = null;
+        try
+        {
+            await using var source = await repository.OpenReadAsync(objectName, cancellationToken).ConfigureAwait(false);
+            proc = PgProcess.Start(tool, args, target, redirectInput: true, redirectOutput: false);
+            using var hashing = new HashingStream(source);
+            try
+            {
+                await using var plain = Compression.Decompress(manifest.Compression, hashing);
+                await StreamPump.CopyAsync(plain, proc.StandardInput, _ => progress.Report(hashing.BytesCount), cancellationToken).ConfigureAwait(false);
+                // Read to the very end so the hash covers every stored byte.
+                var rest = new byte[64 * 1024];
+                while (await hashing.ReadAsync(rest, cancellationToken).ConfigureAwait(false) > 0) { }
+            }
+            catch (IOException) when (proc.HasExited)
+            {
+                throw RestoreFailed(proc, await proc.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), target, backupText);
+            }
+            catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+            {
+                proc.Kill();
+                throw new ClutterException("BackupCorrupt", FailureKind.InvalidData,
+                    $"The backup '{backupText}' cannot be decompressed ({e.Message}); the target was not changed. Restore an older backup (Get-ClutterBackup).", backupText, e);
+            }
+            var sha = hashing.FinishHash();
+            if (hashing.BytesCount != manifest.StoredBytes || !string.Equals(sha, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                proc.Kill(); // before its transaction commits
+                throw new ClutterException(hashing.BytesCount < manifest.StoredBytes ? "BackupTruncated" : "ChecksumMismatch", FailureKind.InvalidData,
+                    $"The backup '{backupText}' does not match its manifest (size {hashing.BytesCount} vs {manifest.StoredBytes}, SHA-256 {sha} vs {manifest.Sha256}); the restore was stopped before it committed. Restore an older backup (Get-ClutterBackup).",
+                    backupText);
+            }
+            try { proc.StandardInput.Close(); } catch (IOException) { }
+            var exit = await proc.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (exit != 0) throw RestoreFailed(proc, exit, target, backupText);
+            progress.Report(hashing.BytesCount);
+        }
+        catch (OperationCanceledException e)
+        {
+            proc?.Kill();
+            throw new OperationCanceledException("The restore was stopped; its transaction was rolled back.", e, cancellationToken);
+        }
+        finally
+        {
+            progress.Complete();
+            proc?.Dispose();
+        }
+    }
+
+    private static ClutterException RestoreFailed(PgProcess proc, int exit, PgConnectionSettings target, string backupText) =>
+        new("RestoreFailed", FailureKind.OperationFailed,
+            $"{proc.ToolName} failed restoring '{backupText}' into {target.Display} (exit code {exit}); its transaction was rolled back, so the target is as it was. {proc.ToolName} said: {proc.StandardErrorTail}",
+            target.Database);
+
+    private static async Task<bool> TargetExistsAsync(PgConnectionSettings target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var c = await PgErrors.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ClutterException e) when (e.ErrorId == "DatabaseNotFound")
+        {
+            return false;
+        }
+    }
+
+    private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionSettings target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PgErrors.OpenAsync(target.WithDatabase("postgres"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ClutterException e) when (e.ErrorId == "DatabaseNotFound")
+        {
+            return await PgErrors.OpenAsync(target.WithDatabase("template1"), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CreateDatabaseAsync(PgConnectionSettings target, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenMaintenanceAsync(target, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var cmd = new NpgsqlCommand($"create database {PgCatalog.QuoteIdent(target.Database)}", c);
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _sink.Verbose($"Created database {target.Database} on {target.Host}:{target.Port}.");
+        }
+        catch (Exception e) { throw PgErrors.Map(e, target); }
+    }
+
+    private async Task DropDatabaseQuietlyAsync(PgConnectionSettings target)
+    {
+        try
+        {
+            await using var c = await OpenMaintenanceAsync(target, CancellationToken.None).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand($"drop database if exists {PgCatalog.QuoteIdent(target.Database)} with (force)", c);
+            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+            _sink.Verbose($"Dropped database {target.Database}, which this restore had created.");
+        }
+        catch (Exception e)
+        {
+            _sink.Warning($"The restore failed and the database {target.Database} it created could not be dropped: {target.Scrub(e.Message)}");
+        }
+    }
+
+    private static async Task<TableVerification[]> VerifyAsync(PgConnectionSettings target, BackupManifest manifest, IReadOnlyList<string> tableFilter, CancellationToken cancellationToken)
+    {
+        var expected = manifest.Tables.AsEnumerable();
+        if (tableFilter.Count > 0)
+        {
+            expected = expected.Where(t => tableFilter.Any(f =>
+                f.Contains('.') ? string.Equals(f, t.QualifiedName, StringComparison.Ordinal) : string.Equals(f, t.Name, StringComparison.Ordinal)));
+        }
+        await using var c = await PgErrors.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        var actual = (await PgCatalog.ListRelationsAsync(c, cancellationToken).ConfigureAwait(false))
+            .Where(r => r.HasRows).ToDictionary(r => (r.Schema, r.Name));
+        var result = new List<TableVerification>();
+        foreach (var t in expected)
+        {
+            long? rows = null;
+            if (actual.TryGetValue((t.Schema, t.Name), out var rel))
+                rows = await PgCatalog.CountRowsAsync(c, rel, cancellationToken).ConfigureAwait(false);
+            result.Add(new TableVerification { Schema = t.Schema, Name = t.Name, ExpectedRows = t.Rows, ActualRows = rows });
+        }
+        return result.ToArray();
+    }
+}

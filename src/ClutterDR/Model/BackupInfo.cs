@@ -1,0 +1,29 @@
+namespace ClutterDR;
+
+/// <summary>One complete backup (its manifest exists), as the cmdlets output it.</summary>
+public sealed class BackupInfo
+{
+    /// <summary>Where the backup's data object is: s3://bucket/key or a file path.</summary>
+    public string Location { get; init; } = "";
+    public string Database { get; init; } = "";
+    public DateTime CreatedUtc { get; init; }
+    public DateTime CompletedUtc { get; init; }
+    public TimeSpan Age => DateTime.UtcNow - CreatedUtc;
+    public long SizeBytes { get; init; }
+    public long RawSizeBytes { get; init; }
+    public string Format { get; init; } = "";
+    public string Compression { get; init; } = "";
+    public string Encryption { get; init; } = "None";
+    public string Sha256 { get; init; } = "";
+    public string ManifestLocation { get; init; } = "";
+    public string? ServerVersion { get; init; }
+    public string? PgDumpVersion { get; init; }
+    public TableRowCount[] Tables { get; init; } = Array.Empty<TableRowCount>();
+
+    // Where it came from, so a piped BackupInfo needs no S3 options repeated. Never a secret.
+    public string? EndpointUrl { get; init; }
+    public string? Region { get; init; }
+    public string? ProfileName { get; init; }
+
+    public override string ToString() => Location;
+}

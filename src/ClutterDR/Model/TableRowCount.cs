@@ -1,0 +1,15 @@
+namespace ClutterDR;
+
+/// <summary>Rows of one table, counted in the backup's own snapshot.</summary>
+public sealed class TableRowCount
+{
+    public TableRowCount() { }
+    public TableRowCount(string schema, string name, long rows) { Schema = schema; Name = name; Rows = rows; }
+
+    public string Schema { get; set; } = "";
+    public string Name { get; set; } = "";
+    public long Rows { get; set; }
+
+    public string QualifiedName => $"{Schema}.{Name}";
+    public override string ToString() => $"{QualifiedName}={Rows}";
+}

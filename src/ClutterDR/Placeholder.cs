@@ -1,1 +1,0 @@
-namespace ClutterDR; internal static class Placeholder {}

@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+using ClutterDR.Catalog;
+
+namespace ClutterDR.Repositories;
+
+/// <summary>
+/// Backups in a local or mounted folder. Data is written to '&lt;name&gt;.partial' and renamed when
+/// complete, so a crashed backup never looks like a finished one.
+/// </summary>
+public sealed class FileSystemRepository : IBackupRepository
+{
+    private const string PartialSuffix = ".partial";
+    private const int BufferSize = 1 << 20;
+
+    public FileSystemRepository(BackupLocation location) => Location = location;
+
+    public BackupLocation Location { get; }
+
+    private string PathOf(string key) => Location.FullKey(key);
+
+    public Task EnsureWritableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(Location.Path);
+            var probe = Path.Combine(Location.Path, $".clutterdr-write-test-{Guid.NewGuid():N}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ClutterException("DestinationNotWritable", FailureKind.PermissionDenied,
+                $"The destination folder '{Location.Path}' cannot be written: {e.Message} Choose a folder the current user can write to, or fix its permissions.",
+                Location.Path, e);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task EnsureReadableAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Location.Path))
+            throw new ClutterException("LocationNotFound", FailureKind.ObjectNotFound,
+                $"The folder '{Location.Path}' does not exist. Check the path, or back up there first with Backup-ClutterDatabase.",
+                Location.Path);
+        return Task.CompletedTask;
+    }
+
+    public Task<IObjectWriter> CreateAsync(string key, string? storageClass, CancellationToken cancellationToken)
+    {
+        var final = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        var partial = final + PartialSuffix;
+        var stream = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+        return Task.FromResult<IObjectWriter>(new FileWriter(stream, partial, final));
+    }
+
+    public async Task PutAsync(string key, byte[] content, string contentType, string? storageClass, CancellationToken cancellationToken)
+    {
+        var final = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        var temp = final + PartialSuffix;
+        await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
+        File.Move(temp, final, overwrite: false);
+    }
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
+    {
+        var p = PathOf(key);
+        return Task.FromResult(File.Exists(p) || File.Exists(p + PartialSuffix));
+    }
+
+    public async Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken)
+    {
+        var p = PathOf(key);
+        return File.Exists(p) ? await File.ReadAllBytesAsync(p, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var p = PathOf(key);
+        if (!File.Exists(p))
+            throw new ClutterException("BackupObjectNotFound", FailureKind.ObjectNotFound,
+                $"The backup file '{p}' does not exist. List the backups that do with Get-ClutterBackup.", p);
+        return Task.FromResult<Stream>(new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan));
+    }
+
+    public async IAsyncEnumerable<RepositoryEntry> ListAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (!Directory.Exists(Location.Path)) yield break;
+        var root = Location.Path;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        foreach (var info in new DirectoryInfo(root).EnumerateFiles("*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = Path.GetRelativePath(root, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(keyPrefix, StringComparison.Ordinal))
+                yield return new RepositoryEntry(key, info.Length, info.LastWriteTimeUtc);
+        }
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() { }
+
+    private sealed class FileWriter : IObjectWriter
+    {
+        private readonly FileStream _stream;
+        private readonly string _partial;
+        private readonly string _final;
+        private bool _done;
+
+        public FileWriter(FileStream stream, string partial, string final)
+        {
+            _stream = stream; _partial = partial; _final = final;
+        }
+
+        public Stream Stream => _stream;
+
+        public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _stream.Flush(flushToDisk: true);
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            File.Move(_partial, _final, overwrite: false);
+            _done = true;
+        }
+
+        public async Task AbortAsync()
+        {
+            if (_done) return;
+            _done = true;
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            try { File.Delete(_partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+
+        public ValueTask DisposeAsync() => new(AbortAsync());
+    }
+}

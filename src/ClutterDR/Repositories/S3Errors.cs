@@ -1,0 +1,40 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace ClutterDR.Repositories;
+
+/// <summary>Turns AWS SDK failures into ClutterExceptions that say what to do.</summary>
+internal static class S3Errors
+{
+    public static Exception Map(Exception e, string location, bool forWrite)
+    {
+        if (e is ClutterException or OperationCanceledException) return e;
+        switch (e)
+        {
+            case AmazonS3Exception s3 when s3.ErrorCode == "NoSuchBucket":
+                return new ClutterException(forWrite ? "DestinationNotFound" : "LocationNotFound", FailureKind.ObjectNotFound,
+                    $"The S3 bucket of '{location}' does not exist on this endpoint. Create it first (aws s3 mb), or check the bucket name, -EndpointUrl and -Region.",
+                    location, e);
+            case AmazonS3Exception s3 when s3.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AllAccessDisabled"
+                                           || s3.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized:
+                return new ClutterException("S3AccessDenied", FailureKind.PermissionDenied,
+                    $"S3 refused access to '{location}' ({s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}). Check the access key (-S3Credential, -ProfileName or AWS_* variables) and its permissions on the bucket.",
+                    location, e);
+            case AmazonS3Exception s3 when s3.ErrorCode is "InvalidStorageClass" || (s3.Message?.Contains("storage class", StringComparison.OrdinalIgnoreCase) ?? false):
+                return new ClutterException("StorageClassRejected", FailureKind.InvalidArgument,
+                    $"The S3 endpoint rejected the storage class for '{location}': {s3.Message} Leave out -StorageClass for endpoints that do not support it (Supabase Storage, many S3-compatible servers).",
+                    location, e);
+            case AmazonS3Exception s3:
+                return new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
+                    $"An S3 request for '{location}' failed: {s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}",
+                    location, e);
+            case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException:
+                return new ClutterException("S3Unreachable", FailureKind.ConnectionError,
+                    $"The S3 endpoint for '{location}' could not be reached: {e.Message} Check -EndpointUrl (or AWS_ENDPOINT_URL_S3), the network and the region.",
+                    location, e);
+            default:
+                return e;
+        }
+    }
+}
