@@ -27,6 +27,7 @@ public sealed class PgProcess : IDisposable
     public Stream StandardOutput => _process.StandardOutput.BaseStream;
     public Stream StandardInput => _process.StandardInput.BaseStream;
 
+    /// <param name="redirectOutput">True: the caller reads StandardOutput. False: stdout is read and discarded (never reaches the console).</param>
     public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, PgConnectionSettings connection, bool redirectInput, bool redirectOutput)
     {
         var psi = new ProcessStartInfo(tool.Path)
@@ -34,7 +35,7 @@ public sealed class PgProcess : IDisposable
             UseShellExecute = false,
             RedirectStandardError = true,
             RedirectStandardInput = redirectInput,
-            RedirectStandardOutput = redirectOutput,
+            RedirectStandardOutput = true,
             CreateNoWindow = true,
         };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
@@ -42,6 +43,7 @@ public sealed class PgProcess : IDisposable
         try
         {
             var p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+            if (!redirectOutput) _ = p.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
             return new PgProcess(p, connection) { ToolName = tool.Name };
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
