@@ -112,3 +112,18 @@ public class PgNamePatternTests
         Assert.Equal("nope", e.Target);
     }
 }
+
+public class PgToolVersionTests
+{
+    [Fact]
+    public void OlderToolThanServerIsRefusedWithTheVersionNeeded()
+    {
+        var e = Assert.Throws<ClutterException>(() => PgTools.EnsureVersion("pg_dump", "/usr/bin/pg_dump", new Version(14, 9), 15));
+        Assert.Equal("PgToolTooOld", e.ErrorId);
+        Assert.Equal(FailureKind.NotInstalled, e.Kind);
+        Assert.Contains("15 or newer", e.Message);
+        Assert.Contains(PgTools.BinVariable, e.Message);
+        PgTools.EnsureVersion("pg_dump", "x", new Version(15, 0), 15);
+        PgTools.EnsureVersion("pg_dump", "x", new Version(17, 2), 15);
+    }
+}

@@ -41,6 +41,7 @@ public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
             Database = Database,
             Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
             SinceUtc = Since?.ToUniversalTime(),
+            OnDamaged = EmitError,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var info in found ?? new List<BackupInfo>()) EmitObject(info);
     }

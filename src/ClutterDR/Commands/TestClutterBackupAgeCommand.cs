@@ -29,6 +29,7 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
             S3 = BuildS3Options(),
             Database = Database,
             MaxAge = MaxAge,
+            OnDamaged = EmitError,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         if (result is null) return;
         EmitObject(result);

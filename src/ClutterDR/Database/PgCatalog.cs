@@ -3,7 +3,7 @@ using Npgsql;
 namespace ClutterDR.Database;
 
 /// <summary>A relation pg_dump can select: kind is pg_class.relkind ('r' table, 'p' partitioned, 'v' view, ...).</summary>
-public sealed record PgRelation(string Schema, string Name, char Kind)
+public sealed record PgRelation(string Schema, string Name, char Kind, bool Readable = true)
 {
     public bool HasRows => Kind == 'r';
     public string Quoted => PgCatalog.QuoteIdent(Schema) + "." + PgCatalog.QuoteIdent(Name);
@@ -14,7 +14,7 @@ public static class PgCatalog
 {
     // User relations pg_dump would dump: not system schemas, not members of an extension.
     private const string RelationsSql = """
-        select n.nspname, c.relname, c.relkind::text
+        select n.nspname, c.relname, c.relkind::text, pg_catalog.has_table_privilege(c.oid, 'SELECT')
         from pg_catalog.pg_class c
         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
@@ -34,7 +34,7 @@ public static class PgCatalog
         await using var cmd = new NpgsqlCommand(RelationsSql, connection);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            list.Add(new PgRelation(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0]));
+            list.Add(new PgRelation(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0], reader.GetBoolean(3)));
         return list;
     }
 
@@ -53,9 +53,16 @@ public static class PgCatalog
                     $"No table in database '{database}' matches -Table '{p.Text}'. Table names are case-sensitive inside double quotes; list them with \\dt in psql.",
                     p.Text);
         }
-        return all.Where(r => (includePatterns.Count == 0 || includePatterns.Any(p => p.Matches(r.Schema, r.Name)))
-                              && !excludePatterns.Any(p => p.Matches(r.Schema, r.Name)))
-                  .ToList();
+        var selected = all.Where(r => (includePatterns.Count == 0 || includePatterns.Any(p => p.Matches(r.Schema, r.Name)))
+                                      && !excludePatterns.Any(p => p.Matches(r.Schema, r.Name)))
+                          .ToList();
+        var unreadable = selected.Where(r => !r.Readable).Select(r => r.Schema + "." + r.Name).ToList();
+        if (unreadable.Count > 0)
+            throw new ClutterException("PermissionDenied", FailureKind.PermissionDenied,
+                $"The login may not read {unreadable.Count} table(s) of database '{database}': {string.Join(", ", unreadable.Take(10))}{(unreadable.Count > 10 ? ", ..." : "")}. " +
+                "Back up as a role that can read every table (GRANT SELECT or pg_read_all_data), or leave them out with -ExcludeTable.",
+                string.Join(", ", unreadable));
+        return selected;
     }
 
     public static async Task<long> CountRowsAsync(NpgsqlConnection connection, PgRelation relation, CancellationToken cancellationToken)

@@ -21,11 +21,17 @@ public static class PgTools
             $"Install the PostgreSQL client {(minimumMajor is int m ? m + " or newer " : "")}(Debian: apt-get install postgresql-client-{minimumMajor?.ToString() ?? "NN"}; Windows: the EDB installer), " +
             $"or set {BinVariable} to the folder that holds {name}.", name);
         var (version, text) = ReadVersion(path);
+        EnsureVersion(name, path, version, minimumMajor);
+        return new PgTool(name, path, version, text);
+    }
+
+    /// <summary>pg_dump must be at least the server's major version (and pg_restore at least the dump's).</summary>
+    public static void EnsureVersion(string name, string path, Version version, int? minimumMajor)
+    {
         if (minimumMajor is int min && version.Major < min)
             throw new ClutterException("PgToolTooOld", FailureKind.NotInstalled,
-                $"{name} at '{path}' is version {version.Major}, but the server is PostgreSQL {min}: {name} must be version {min} or newer. " +
+                $"{name} at '{path}' is version {version.Major}, but version {min} or newer is needed (the server or the backup is PostgreSQL {min}). " +
                 $"Install postgresql-client-{min} (or newer) and put it first on PATH, or set {BinVariable} to its bin folder.", path);
-        return new PgTool(name, path, version, text);
     }
 
     private static string? Locate(string name)

@@ -9,6 +9,7 @@ public sealed record BackupAgeQuery
     public S3Options S3 { get; init; } = new();
     public string? Database { get; init; }
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
+    public Action<ClutterException>? OnDamaged { get; init; }
 }
 
 /// <summary>The guide's 48-hour alarm: is the newest complete backup younger than MaxAge? Reads one manifest.</summary>
@@ -22,6 +23,7 @@ public static class BackupAgeService
             S3 = query.S3,
             Database = query.Database,
             Newest = 1,
+            OnDamaged = query.OnDamaged,
         }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
         if (latest is null)
             return new BackupAgeResult { Location = query.Location.ToString(), Database = query.Database, MaxAge = query.MaxAge, Healthy = false };

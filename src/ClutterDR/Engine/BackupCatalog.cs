@@ -10,6 +10,8 @@ public sealed record BackupQuery
     public string? Database { get; init; }
     public int? Newest { get; init; }
     public DateTime? SinceUtc { get; init; }
+    /// <summary>Told of each backup whose manifest cannot be read; the listing goes on without it.</summary>
+    public Action<ClutterException>? OnDamaged { get; init; }
 }
 
 /// <summary>
@@ -27,7 +29,6 @@ public static class BackupCatalog
         var names = await ListManifestNamesAsync(repository, query.Database, cancellationToken).ConfigureAwait(false);
         IEnumerable<(BackupName Name, string ManifestKey)> selected = names;
         if (query.SinceUtc is DateTime since) selected = selected.Where(n => n.Name.CreatedUtc >= since.AddSeconds(-1));
-        // Read one more manifest than asked when filtering by database, in case a folder name is shared.
         var list = selected.ToList();
         var results = new List<BackupInfo>();
         var index = 0;
@@ -36,9 +37,10 @@ public static class BackupCatalog
             var want = query.Newest is int k ? Math.Max(1, k - results.Count) : ManifestReadsInFlight;
             var batch = list.Skip(index).Take(Math.Min(want, ManifestReadsInFlight)).ToList();
             index += batch.Count;
-            var infos = await Task.WhenAll(batch.Select(b => ReadAsync(repository, b.Name, b.ManifestKey, query.S3, cancellationToken))).ConfigureAwait(false);
+            var infos = await Task.WhenAll(batch.Select(b => TryReadAsync(repository, b.Name, b.ManifestKey, query, cancellationToken))).ConfigureAwait(false);
             foreach (var info in infos)
             {
+                if (info is null) continue;
                 if (query.Database is not null && !string.Equals(info.Database, query.Database, StringComparison.Ordinal)) continue;
                 if (query.SinceUtc is DateTime s && info.CreatedUtc < s) continue;
                 results.Add(info);
@@ -66,6 +68,19 @@ public static class BackupCatalog
         }
         found.Sort((a, b) => b.Item1.CompareTo(a.Item1));
         return found;
+    }
+
+    private static async Task<BackupInfo?> TryReadAsync(IBackupRepository repository, BackupName name, string manifestKey, BackupQuery query, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.OnDamaged is not null)
+        {
+            query.OnDamaged(e);
+            return null;
+        }
     }
 
     public static async Task<BackupInfo> ReadAsync(IBackupRepository repository, BackupName name, string manifestKey, S3Options s3, CancellationToken cancellationToken)

@@ -123,6 +123,8 @@ public sealed class BackupService
             var exit = await dump.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (exit != 0)
             {
+                // A failed count aborts the snapshot's transaction, which then fails pg_dump: report the cause.
+                if (countTask.IsFaulted) throw PgErrors.Map(countTask.Exception!.InnerException!, conn);
                 stop.Cancel();
                 try { await countTask.ConfigureAwait(false); } catch { /* the dump's failure is the one to report */ }
                 throw PgDumpFailed(dump, exit, conn);

@@ -1,0 +1,669 @@
+<#
+.SYNOPSIS
+    Benchmarks Backup-ClutterDatabase / Restore-ClutterDatabase against pg_dump, the seed runbook and pg_restore.
+
+.DESCRIPTION
+    For each scale, loads tests/Fixtures/clutter-schema.sql into a fresh database (VACUUM FREEZE ANALYZE, so
+    no step pays for hint bits another did not) and measures, in the same run and on that same database:
+
+      producer limit      pg_dump -Fc -Z0 <db> > /dev/null
+      seed runbook        pg_dump -Fc -f file; gzip -k file; /usr/bin/aws s3 cp file.gz s3://bucket/... (sum of the 3)
+      Backup-Clutter...   Backup-ClutterDatabase -> s3://bucket/... (the local S3 test server), in a fresh pwsh
+      pg_restore          pg_restore -d <new db> <runbook's custom-format file> (database created beforehand, untimed)
+      Restore-Clutter...  Restore-ClutterDatabase from that S3 backup -CreateDatabase, in a fresh pwsh
+      pwsh baseline       pwsh -NoProfile -c 'Import-Module ClutterDR' (the RSS that is PowerShell, not the backup)
+
+    Every step runs under GNU time (`/usr/bin/time -f '%e %M %U %S'`): wall seconds, peak RSS and CPU seconds.
+    GNU time's peak RSS is that of the largest single process of the tree (not a sum): for the pwsh steps that
+    is pwsh itself. pg_dump / pg_restore started by the module run through a wrapper (CLUTTERDR_PG_BIN) that puts
+    them under GNU time too, so their own peak is reported separately. Inside the pwsh steps the cmdlet call is
+    also timed alone (without pwsh start-up and Import-Module): the backup/restore targets use that time.
+
+    With -Diagnose, extra rows show where the backup's time goes: the same cmdlet with -Compression None and/or
+    to a folder, the native pipeline pg_dump | zstd -3 (to /dev/null and to S3 through awscli), the row counts
+    Backup-ClutterDatabase runs beside pg_dump, and pg_restore --single-transaction (as the module runs it).
+
+    Services: tests/TestServices/Start-TestServices.ps1 reuses PostgreSQL / S3 that CLUTTERDR_TEST_* already point
+    at (and then this script does not stop them); otherwise it starts them, and this script stops what it started.
+    Everything this script creates (databases, S3 objects, files under -WorkDir) is removed at the end.
+
+    Writes the markdown report to bench/results/backup-<date>.md and to stdout.
+
+.PARAMETER Scale
+    Fixture scales to run (scale 1 ~ 52 MB, scale 10 ~ 454 MB). Several scales (e.g. -Scale 1,10) also check
+    that Backup-ClutterDatabase's peak memory does not grow with the database.
+
+.PARAMETER Runs
+    Repetitions of every step at each scale. The table shows the median seconds and the highest peak RSS.
+
+.PARAMETER SkipBuild
+    Use the module already laid out in out/ClutterDR (or -ModulePath) instead of building it.
+
+.PARAMETER ModulePath
+    A ClutterDR module folder (or its .psd1) to benchmark instead of out/ClutterDR. Implies -SkipBuild.
+
+.PARAMETER Diagnose
+    Add the diagnostic rows described above.
+
+.PARAMETER WorkDir
+    Scratch folder (dump files, service data when started here). Default: a new folder under /tmp.
+
+.PARAMETER KeepWork
+    Leave the scratch folder (not the databases or services) behind for inspection.
+
+.EXAMPLE
+    dotnet pwsh ./bench/backup.ps1 -Scale 1,10 -Runs 1 -Diagnose
+#>
+#Requires -Version 7.2
+[CmdletBinding()]
+param(
+    [ValidateRange(1, 1000)]
+    [int[]]$Scale = @(10),
+    [ValidateRange(1, 50)]
+    [int]$Runs = 1,
+    [switch]$SkipBuild,
+    [string]$ModulePath,
+    [switch]$Diagnose,
+    [string]$WorkDir,
+    [switch]$KeepWork
+)
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Set-StrictMode -Version 3.0
+
+if (-not $IsLinux) { throw 'bench/backup.ps1 measures with GNU time and /proc: it runs on Linux only.' }
+if (-not (Test-Path -LiteralPath '/usr/bin/time' -PathType Leaf)) { throw 'GNU time (/usr/bin/time) is missing: apt-get install time.' }
+
+$RepoRoot = Split-Path -Parent $PSScriptRoot
+$ResultsDir = Join-Path $PSScriptRoot 'results'
+$Fixture = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'Fixtures') 'clutter-schema.sql'
+$TestServicesDir = Join-Path (Join-Path $RepoRoot 'tests') 'TestServices'
+$Scale = @($Scale | Sort-Object -Unique)
+$RunId = 'bench-' + (Get-Date -Format 'yyyyMMdd-HHmmss') + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+$Bucket = 'clutterdr-bench'
+if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-$RunId" }
+$WorkDir = [IO.Path]::GetFullPath($WorkDir)
+
+function Write-Status([string]$Message) { [Console]::Error.WriteLine("[bench] $(Get-Date -Format 'HH:mm:ss') $Message") }
+
+function ConvertTo-ShArg([string]$Text) { "'" + ($Text -replace "'", "'\''") + "'" }
+
+# The running PowerShell as a command line: pwsh itself, or `dotnet <PSHOME>/pwsh.dll` for the dotnet tool
+# (`dotnet pwsh` goes through the SDK and a shim: extra processes that GNU time would count).
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'pwsh') { return , @($exe) }
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path -LiteralPath $dll -PathType Leaf) { return , @($exe, $dll) }
+    throw "Cannot tell how to start PowerShell (process '$exe', PSHOME '$PSHOME')."
+}
+
+# Runs one command line under GNU time. Returns seconds (wall), peak RSS (MB, largest process of the tree),
+# CPU seconds (user+sys of the tree), exit code and the stderr tail.
+function Invoke-Timed {
+    param(
+        [string[]]$Command = @(),
+        [string]$StdOut = '/dev/null',
+        [string]$StdIn,
+        [string]$ShellLine,           # a whole sh command line (pipelines) instead of -Command
+        [hashtable]$Environment = @{},
+        [switch]$AllowFailure
+    )
+    $id = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $timeFile = Join-Path $WorkDir "time-$id.txt"
+    $errFile = Join-Path $WorkDir "stderr-$id.txt"
+    $inner = if ($ShellLine) { "/bin/sh -c $(ConvertTo-ShArg $ShellLine)" } else { ($Command | ForEach-Object { ConvertTo-ShArg $_ }) -join ' ' }
+    $line = "exec /usr/bin/time -o $(ConvertTo-ShArg $timeFile) -f '%e %M %U %S' $inner >$(ConvertTo-ShArg $StdOut) 2>$(ConvertTo-ShArg $errFile)"
+    if ($StdIn) { $line += " <$(ConvertTo-ShArg $StdIn)" }
+    $saved = @{}
+    foreach ($k in $Environment.Keys) {
+        $saved[$k] = [Environment]::GetEnvironmentVariable($k)
+        [Environment]::SetEnvironmentVariable($k, [string]$Environment[$k])
+    }
+    try {
+        & /bin/sh -c $line
+        $rc = $LASTEXITCODE
+    } finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    }
+    $stderr = if (Test-Path -LiteralPath $errFile) { (Get-Content -LiteralPath $errFile -Raw) } else { '' }
+    $stats = if (Test-Path -LiteralPath $timeFile) {
+        Get-Content -LiteralPath $timeFile | Where-Object { $_ -match '^[\d.]+ \d+ [\d.]+ [\d.]+$' } | Select-Object -Last 1
+    }
+    Remove-Item -LiteralPath $timeFile, $errFile -Force -ErrorAction SilentlyContinue
+    if ($rc -ne 0 -and -not $AllowFailure) {
+        $what = if ($ShellLine) { $ShellLine } else { $Command -join ' ' }
+        throw "Failed (exit $rc): $what`n$stderr"
+    }
+    if (-not $stats) { throw "GNU time wrote no statistics for: $($Command -join ' ') $ShellLine`n$stderr" }
+    $f = $stats -split ' '
+    $inv = [Globalization.CultureInfo]::InvariantCulture
+    [pscustomobject]@{
+        Seconds = [double]::Parse($f[0], $inv)
+        PeakMB  = [long]$f[1] / 1024.0
+        CpuSec  = [double]::Parse($f[2], $inv) + [double]::Parse($f[3], $inv)
+        Exit    = $rc
+        StdErr  = $stderr
+    }
+}
+
+function Invoke-Psql {
+    param([string]$Database = 'postgres', [Parameter(Mandatory)] [string]$Sql)
+    $out = & $script:Psql -X -q -t -A -v ON_ERROR_STOP=1 -h $script:PgHost -p $script:PgPort -U $script:PgUser -d $Database -c $Sql 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "psql failed ($LASTEXITCODE) on '$Sql': $out" }
+    $out
+}
+
+function Remove-Database([string]$Name) {
+    Invoke-Psql -Sql "drop database if exists `"$Name`" with (force)" | Out-Null
+}
+
+function Get-PgUrl([string]$Database) {
+    'postgresql://{0}:{1}@{2}:{3}/{4}' -f [uri]::EscapeDataString($script:PgUser), [uri]::EscapeDataString($script:PgPassword),
+        $script:PgHost, $script:PgPort, $Database
+}
+
+function Get-Median([double[]]$Values) {
+    $s = @($Values | Sort-Object)
+    if ($s.Count -eq 0) { return [double]::NaN }
+    if ($s.Count % 2) { return $s[[int][math]::Floor($s.Count / 2)] }
+    return ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2
+}
+
+function Remove-S3Prefix([string]$Prefix) {
+    if (-not $script:Aws) { return }
+    $null = & $script:Aws s3 rm "s3://$Bucket/$Prefix" --recursive --endpoint-url $script:S3Endpoint --only-show-errors 2>&1
+}
+
+# ------------------------------------------------------------------------------------------------ the module
+function Publish-ModuleFallback([string[]]$Pwsh) {
+    $publish = Join-Path $WorkDir 'publish'
+    & dotnet publish (Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR') 'ClutterDR.csproj') -c Release -o $publish --nologo 2>&1 |
+        ForEach-Object { [Console]::Error.WriteLine("  $_") }
+    if ($LASTEXITCODE -ne 0) { throw "dotnet publish failed ($LASTEXITCODE)" }
+    $dir = Join-Path (Join-Path $WorkDir 'publish-layout') 'ClutterDR'
+    $null = New-Item -ItemType Directory -Path $dir -Force
+    Get-ChildItem -LiteralPath $publish -Filter '*.dll' | Where-Object Name -ne 'System.Management.Automation.dll' |
+        Copy-Item -Destination $dir
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'ClutterDR.psd1') -Destination $dir
+    Copy-Item -LiteralPath (Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR') 'ClutterDR.Format.ps1xml') -Destination $dir
+    return $dir
+}
+
+function Get-BenchModule([string[]]$Pwsh) {
+    $source = $null
+    if ($ModulePath) {
+        $source = if ($ModulePath -like '*.psd1') { Split-Path -Parent $ModulePath } else { $ModulePath }
+    } elseif ($SkipBuild) {
+        $source = Join-Path (Join-Path $RepoRoot 'out') 'ClutterDR'
+    } else {
+        Write-Status 'building the module (build.ps1 -Task Build)'
+        $exe = $Pwsh[0]; $argv = @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'build.ps1'), '-Task', 'Build')
+        Push-Location -LiteralPath $RepoRoot
+        try { & $exe @argv 2>&1 | ForEach-Object { [Console]::Error.WriteLine("  $_") }; $rc = $LASTEXITCODE } finally { Pop-Location }
+        $source = Join-Path (Join-Path $RepoRoot 'out') 'ClutterDR'
+        if ($rc -ne 0 -or -not (Test-Path -LiteralPath (Join-Path $source 'ClutterDR.psd1'))) {
+            Write-Status "build.ps1 failed (exit $rc): falling back to dotnet publish"
+            $source = Publish-ModuleFallback $Pwsh
+            $script:BuildNote = "build.ps1 failed (exit $rc); module from dotnet publish"
+        }
+    }
+    if (-not (Test-Path -LiteralPath (Join-Path $source 'ClutterDR.psd1') -PathType Leaf)) { throw "No ClutterDR.psd1 in '$source'." }
+    # A private copy: others may rebuild out/ while the benchmark runs.
+    $dest = Join-Path (Join-Path $WorkDir 'module') 'ClutterDR'
+    $null = New-Item -ItemType Directory -Path $dest -Force
+    Copy-Item -Path (Join-Path $source '*') -Destination $dest -Recurse -Force
+    return (Join-Path $dest 'ClutterDR.psd1')
+}
+
+# ------------------------------------------------------------------------------------------------ child scripts
+$ChildBackup = @'
+param([string]$Module, [string]$ConnectionString, [string]$Destination, [string]$EndpointUrl, [string]$Compression, [string]$ResultPath)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$t0 = [Diagnostics.Stopwatch]::StartNew()
+Import-Module $Module
+$import = $t0.Elapsed.TotalSeconds
+$p = @{ ConnectionString = $ConnectionString; Destination = $Destination; Compression = $Compression }
+if ($EndpointUrl) { $p.EndpointUrl = $EndpointUrl }
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$info = Backup-ClutterDatabase @p
+$sw.Stop()
+$me = Get-Process -Id $PID
+[ordered]@{
+    CmdletSeconds = $sw.Elapsed.TotalSeconds; ImportSeconds = $import
+    Location = $info.Location; SizeBytes = $info.SizeBytes; RawSizeBytes = $info.RawSizeBytes
+    PwshPeakMB = $me.PeakWorkingSet64 / 1MB; GcHeapMB = [GC]::GetTotalMemory($false) / 1MB
+    MaxGcHeapMB = [GC]::GetGCMemoryInfo().HeapSizeBytes / 1MB
+} | ConvertTo-Json | Set-Content -LiteralPath $ResultPath
+'@
+
+$ChildRestore = @'
+param([string]$Module, [string]$Location, [string]$TargetConnectionString, [string]$EndpointUrl, [string]$ResultPath)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $Module
+$p = @{ Location = $Location; TargetConnectionString = $TargetConnectionString; CreateDatabase = $true; Confirm = $false }
+if ($EndpointUrl) { $p.EndpointUrl = $EndpointUrl }
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$r = Restore-ClutterDatabase @p
+$sw.Stop()
+$me = Get-Process -Id $PID
+[ordered]@{
+    CmdletSeconds = $sw.Elapsed.TotalSeconds; Verified = [bool]$r.Verified; Tables = @($r.Tables).Count
+    PwshPeakMB = $me.PeakWorkingSet64 / 1MB
+} | ConvertTo-Json | Set-Content -LiteralPath $ResultPath
+'@
+
+# pg_dump / pg_restore as the module starts them, under GNU time, appending '<name> <wall> <peak KB>' to a log.
+function New-PgWrapperBin([string]$RealBin) {
+    $dir = Join-Path $WorkDir 'pgbin'
+    $null = New-Item -ItemType Directory -Path $dir -Force
+    foreach ($tool in 'pg_dump', 'pg_restore') {
+        $path = Join-Path $dir $tool
+        $text = "#!/bin/sh`nexec /usr/bin/time -a -o `"`${CLUTTERDR_BENCH_TOOL_LOG:-/dev/null}`" -f '$tool %e %M' $(ConvertTo-ShArg (Join-Path $RealBin $tool)) `"`$@`"`n"
+        [IO.File]::WriteAllText($path, $text)
+        & chmod 0755 $path
+    }
+    foreach ($tool in 'psql') {
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $dir $tool) -Target (Join-Path $RealBin $tool) -Force
+    }
+    return $dir
+}
+
+# The last line of the wrapper log (the real run; earlier lines are `--version` probes).
+function Read-ToolLog([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return $null }
+    $last = Get-Content -LiteralPath $Path | Where-Object { $_ -match '^\S+ [\d.]+ \d+$' } | Select-Object -Last 1
+    if (-not $last) { return $null }
+    $f = $last -split ' '
+    [pscustomobject]@{ Tool = $f[0]; Seconds = [double]::Parse($f[1], [Globalization.CultureInfo]::InvariantCulture); PeakMB = [long]$f[2] / 1024.0 }
+}
+
+function Invoke-ChildBackup {
+    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [switch]$S3)
+    $result = Join-Path $WorkDir "result-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
+    $toolLog = Join-Path $WorkDir "tools-$([guid]::NewGuid().ToString('N').Substring(0, 8)).log"
+    $cmd = $script:PwshCmd + @('-NoProfile', '-NonInteractive', '-File', $script:ChildBackupPath,
+        '-Module', $script:ModuleManifest, '-ConnectionString', (Get-PgUrl $Database), '-Destination', $Destination,
+        '-EndpointUrl', $(if ($S3) { $script:S3Endpoint } else { '' }), '-Compression', $Compression, '-ResultPath', $result)
+    $t = Invoke-Timed -Command $cmd -Environment @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
+    $r = Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
+    $tool = Read-ToolLog $toolLog
+    Remove-Item -LiteralPath $result, $toolLog -Force -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Timed = $t; Result = $r; Tool = $tool }
+}
+
+function Invoke-ChildRestore {
+    param([string]$Location, [string]$Target)
+    $result = Join-Path $WorkDir "result-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
+    $toolLog = Join-Path $WorkDir "tools-$([guid]::NewGuid().ToString('N').Substring(0, 8)).log"
+    $cmd = $script:PwshCmd + @('-NoProfile', '-NonInteractive', '-File', $script:ChildRestorePath,
+        '-Module', $script:ModuleManifest, '-Location', $Location, '-TargetConnectionString', (Get-PgUrl $Target),
+        '-EndpointUrl', $script:S3Endpoint, '-ResultPath', $result)
+    $t = Invoke-Timed -Command $cmd -Environment @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
+    $r = Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
+    $tool = Read-ToolLog $toolLog
+    Remove-Item -LiteralPath $result, $toolLog -Force -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Timed = $t; Result = $r; Tool = $tool }
+}
+
+# ------------------------------------------------------------------------------------------------ results
+# One row per measured step and run: Scale, Run, Key, Group (backup|restore|other), Seconds, PeakMB, CpuSec,
+# CmdletSeconds (pwsh steps), ToolPeakMB (pg_dump/pg_restore under the module), Bytes, Note.
+$Rows = [Collections.Generic.List[object]]::new()
+$StepInfo = [ordered]@{}   # key -> label, group, order, note
+function Register-Step([string]$Key, [string]$Label, [string]$Group, [string]$Note = '') {
+    if (-not $StepInfo.Contains($Key)) { $StepInfo[$Key] = [pscustomobject]@{ Label = $Label; Group = $Group; Order = $StepInfo.Count; Note = $Note } }
+}
+function Add-Row {
+    param([int]$ScaleValue, [int]$Run, [string]$Key, $Timed, [double]$CmdletSeconds = [double]::NaN,
+        [double]$ToolPeakMB = [double]::NaN, [double]$PwshPeakMB = [double]::NaN, [long]$Bytes = -1)
+    $Rows.Add([pscustomobject]@{
+        Scale = $ScaleValue; Run = $Run; Key = $Key; Seconds = $Timed.Seconds; PeakMB = $Timed.PeakMB; CpuSec = $Timed.CpuSec
+        CmdletSeconds = $CmdletSeconds; ToolPeakMB = $ToolPeakMB; PwshPeakMB = $PwshPeakMB; Bytes = $Bytes
+    })
+    $extra = if (-not [double]::IsNaN($CmdletSeconds)) { (', cmdlet {0:N2} s' -f $CmdletSeconds) } else { '' }
+    Write-Status ('  {0,-34} {1,8:N2} s  {2,7:N1} MB  cpu {3,7:N2} s{4}' -f $StepInfo[$Key].Label, $Timed.Seconds, $Timed.PeakMB, $Timed.CpuSec, $extra)
+}
+function Add-SumRow([int]$ScaleValue, [int]$Run, [string]$Key, [object[]]$Parts, [long]$Bytes = -1) {
+    $sum = [pscustomobject]@{
+        Seconds = ($Parts | Measure-Object Seconds -Sum).Sum
+        PeakMB  = ($Parts | Measure-Object PeakMB -Maximum).Maximum
+        CpuSec  = ($Parts | Measure-Object CpuSec -Sum).Sum
+    }
+    Add-Row -ScaleValue $ScaleValue -Run $Run -Key $Key -Timed $sum -Bytes $Bytes
+}
+
+Register-Step 'baseline' 'pwsh baseline (Import-Module only)' 'other' 'pwsh -NoProfile -c Import-Module: the share of RSS that is PowerShell itself'
+Register-Step 'producer' 'producer limit: pg_dump -Fc -Z0 > /dev/null' 'backup' 'the floor: pg_dump alone, nothing done with its output'
+Register-Step 'runbook' 'seed runbook (total)' 'backup' 'sum of the three steps below; peak = largest of them'
+Register-Step 'runbook.dump' '  pg_dump -Fc -f file' 'backup'
+Register-Step 'runbook.gzip' '  gzip -k file' 'backup' '-k keeps the .dump for the pg_restore step'
+Register-Step 'runbook.aws' '  aws s3 cp file.gz (awscli)' 'backup'
+Register-Step 'backup' 'Backup-ClutterDatabase -> S3 (Zstd)' 'backup' 'fresh pwsh; seconds = whole process, ratio uses the cmdlet call alone'
+if ($Diagnose) {
+    Register-Step 'diag.zstdpipe' 'diag: pg_dump -Z0 | zstd -3 > /dev/null' 'backup' 'native compression of the same stream'
+    Register-Step 'diag.awspipe' 'diag: pg_dump -Z0 | zstd -3 | aws s3 cp -' 'backup' 'native streaming pipeline to the same S3 server'
+    Register-Step 'diag.none.s3' 'diag: Backup -Compression None -> S3' 'backup'
+    Register-Step 'diag.zstd.folder' 'diag: Backup (Zstd) -> folder' 'backup'
+    Register-Step 'diag.none.folder' 'diag: Backup -Compression None -> folder' 'backup'
+    Register-Step 'diag.counts' 'diag: count(*) of every table (psql)' 'backup' 'the row counts Backup-ClutterDatabase runs beside pg_dump, alone'
+}
+Register-Step 'pgrestore' 'pg_restore -d newdb file' 'restore' 'the runbook''s custom-format file (zlib); database created beforehand'
+if ($Diagnose) { Register-Step 'diag.pgrestore.1tx' 'diag: pg_restore --single-transaction' 'restore' 'same file, --single-transaction --exit-on-error as the module runs it' }
+Register-Step 'restore' 'Restore-ClutterDatabase <- S3' 'restore' 'fresh pwsh, -CreateDatabase, includes row-count verification; ratio uses the cmdlet call alone'
+
+# ------------------------------------------------------------------------------------------------ main
+$savedEnv = @{}
+foreach ($n in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_REQUEST_CHECKSUM_CALCULATION', 'AWS_RESPONSE_CHECKSUM_VALIDATION', 'AWS_PAGER', 'AWS_PROFILE', 'PGPASSWORD', 'PGCONNECT_TIMEOUT',
+    'CLUTTERDR_TEST_PG_HOST', 'CLUTTERDR_TEST_PG_PORT', 'CLUTTERDR_TEST_PG_USER', 'CLUTTERDR_TEST_PG_PASSWORD', 'CLUTTERDR_TEST_PG_SOCKET',
+    'CLUTTERDR_TEST_PG_URL', 'CLUTTERDR_PG_BIN', 'CLUTTERDR_TEST_S3_ENDPOINT', 'CLUTTERDR_TEST_S3_ACCESS_KEY', 'CLUTTERDR_TEST_S3_SECRET_KEY',
+    'CLUTTERDR_TEST_S3_REGION') {
+    $savedEnv[$n] = [Environment]::GetEnvironmentVariable($n)
+}
+
+$null = New-Item -ItemType Directory -Path $WorkDir -Force
+$StatePath = Join-Path (Join-Path $WorkDir 'services') 'state.json'
+$services = $null
+$databases = [Collections.Generic.List[string]]::new()
+$script:Aws = $null
+$script:BuildNote = ''
+$script:DbInfo = @()
+$script:RawBytes = @{}
+$awsNote = ''
+$report = $null
+$started = Get-Date
+try {
+    $script:PwshCmd = Get-PwshCommand
+    $script:ModuleManifest = Get-BenchModule $script:PwshCmd
+    Write-Status "module: $script:ModuleManifest"
+
+    # awscli for the runbook (the Debian package; another `aws` may come first on PATH).
+    if (Test-Path -LiteralPath '/usr/bin/aws' -PathType Leaf) { $script:Aws = '/usr/bin/aws' }
+    elseif ((& id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Status 'installing awscli (apt-get install -y awscli)'
+        & apt-get install -y -q awscli 2>&1 | Out-Null
+        if ($LASTEXITCODE -ne 0) { & apt-get update -q 2>&1 | Out-Null; & apt-get install -y -q awscli 2>&1 | Out-Null }
+        if (Test-Path -LiteralPath '/usr/bin/aws' -PathType Leaf) { $script:Aws = '/usr/bin/aws' }
+    }
+    if (-not $script:Aws) { $awsNote = 'awscli (/usr/bin/aws) is not installed and could not be installed: the runbook''s upload step and the aws pipeline are unavailable.'; Write-Warning $awsNote }
+
+    Write-Status 'starting (or reusing) the test services'
+    $services = & (Join-Path $TestServicesDir 'Start-TestServices.ps1') -StatePath $StatePath 6>&1 |
+        ForEach-Object { if ($_ -is [Management.Automation.InformationRecord]) { Write-Status "  $_" } else { $_ } } |
+        Where-Object { $_.PSObject.Properties['Started'] } | Select-Object -Last 1
+    if (-not $services) { throw 'Start-TestServices.ps1 returned no result.' }
+    $script:PgHost = $env:CLUTTERDR_TEST_PG_HOST
+    $script:PgPort = $env:CLUTTERDR_TEST_PG_PORT
+    $script:PgUser = if ($env:CLUTTERDR_TEST_PG_USER) { $env:CLUTTERDR_TEST_PG_USER } else { 'postgres' }
+    $script:PgPassword = $env:CLUTTERDR_TEST_PG_PASSWORD
+    $script:PgBinReal = $env:CLUTTERDR_PG_BIN
+    $script:S3Endpoint = $env:CLUTTERDR_TEST_S3_ENDPOINT
+    $script:Psql = Join-Path $script:PgBinReal 'psql'
+    $PgDump = Join-Path $script:PgBinReal 'pg_dump'
+    $PgRestore = Join-Path $script:PgBinReal 'pg_restore'
+    $script:WrapperBin = New-PgWrapperBin $script:PgBinReal
+    $script:ChildBackupPath = Join-Path $WorkDir 'child-backup.ps1'
+    $script:ChildRestorePath = Join-Path $WorkDir 'child-restore.ps1'
+    Set-Content -LiteralPath $script:ChildBackupPath -Value $ChildBackup
+    Set-Content -LiteralPath $script:ChildRestorePath -Value $ChildRestore
+
+    # Credentials as in production: the AWS default chain from the environment. awscli: path-style, no v2 checksums.
+    $env:PGPASSWORD = $script:PgPassword
+    $env:AWS_ACCESS_KEY_ID = $env:CLUTTERDR_TEST_S3_ACCESS_KEY
+    $env:AWS_SECRET_ACCESS_KEY = $env:CLUTTERDR_TEST_S3_SECRET_KEY
+    $env:AWS_REGION = 'us-east-1'
+    $env:AWS_DEFAULT_REGION = 'us-east-1'
+    $env:AWS_REQUEST_CHECKSUM_CALCULATION = 'when_required'
+    $env:AWS_RESPONSE_CHECKSUM_VALIDATION = 'when_required'
+    $env:AWS_PAGER = ''
+    $env:AWS_PROFILE = $null
+    $awsConfig = Join-Path $WorkDir 'aws-config'
+    Set-Content -LiteralPath $awsConfig -Value "[default]`nregion = us-east-1`ns3 =`n    addressing_style = path`n"
+    $env:AWS_CONFIG_FILE = $awsConfig
+    $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $WorkDir 'aws-credentials-none'
+
+    $resp = Invoke-WebRequest -Method Put -Uri "$script:S3Endpoint/$Bucket" -SkipHttpErrorCheck -UseBasicParsing
+    if ([int]$resp.StatusCode -ge 300 -and [int]$resp.StatusCode -ne 409) { throw "Creating bucket $Bucket failed: HTTP $($resp.StatusCode) $($resp.Content)" }
+
+    # The pwsh baseline and version facts.
+    $pgVersion = (& $PgDump --version) -join ' '
+    $awsVersion = if ($script:Aws) { ((& $script:Aws --version 2>&1) -join ' ') -replace ' Python.*', '' } else { 'n/a' }
+    $zstdAvailable = [bool](Get-Command zstd -CommandType Application -ErrorAction SilentlyContinue)
+
+    foreach ($sc in $Scale) {
+        $db = "clutterdr_bench_s$sc"
+        Write-Status "scale $sc`: loading the fixture into $db"
+        Remove-Database $db
+        Invoke-Psql -Sql "create database $db" | Out-Null
+        $databases.Add($db)
+        $load = Invoke-Timed -Command @($script:Psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', "scale=$sc", '-h', $script:PgHost, '-p', $script:PgPort,
+            '-U', $script:PgUser, '-d', $db, '-f', $Fixture)
+        Invoke-Psql -Database $db -Sql 'vacuum (freeze, analyze)' | Out-Null
+        $dbBytes = [long](Invoke-Psql -Database $db -Sql "select pg_database_size('$db')")
+        $tables = @(Invoke-Psql -Database $db -Sql "select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'")
+        $script:DbInfo += @([pscustomobject]@{ Scale = $sc; Bytes = $dbBytes; LoadSeconds = $load.Seconds })
+        Write-Status ('  {0:N0} MB loaded in {1:N1} s' -f ($dbBytes / 1MB), $load.Seconds)
+        # One untimed dump so that every timed step finds the same warm cache.
+        $null = Invoke-Timed -Command @($PgDump, '-Fc', '-Z0', '-h', $script:PgHost, '-p', $script:PgPort, '-U', $script:PgUser, $db)
+
+        for ($run = 1; $run -le $Runs; $run++) {
+            Write-Status "scale $sc, run $run of $Runs"
+            $prefix = "$RunId/s$sc-r$run"
+            $conn = @('-h', $script:PgHost, '-p', $script:PgPort, '-U', $script:PgUser)
+
+            $t = Invoke-Timed -Command ($script:PwshCmd + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$($script:ModuleManifest)'"))
+            Add-Row $sc $run 'baseline' $t
+
+            $t = Invoke-Timed -Command (@($PgDump, '-Fc', '-Z0') + $conn + @($db))
+            Add-Row $sc $run 'producer' $t
+
+            # The seed runbook.
+            $dumpFile = Join-Path $WorkDir "runbook-s$sc.dump"
+            Remove-Item -LiteralPath $dumpFile, "$dumpFile.gz" -Force -ErrorAction SilentlyContinue
+            $t1 = Invoke-Timed -Command (@($PgDump, '-Fc', '-f', $dumpFile) + $conn + @($db))
+            Add-Row $sc $run 'runbook.dump' $t1 -Bytes (Get-Item -LiteralPath $dumpFile).Length
+            $t2 = Invoke-Timed -Command @('gzip', '-k', '-f', $dumpFile)
+            Add-Row $sc $run 'runbook.gzip' $t2 -Bytes (Get-Item -LiteralPath "$dumpFile.gz").Length
+            if ($script:Aws) {
+                $t3 = Invoke-Timed -Command @($script:Aws, 's3', 'cp', "$dumpFile.gz", "s3://$Bucket/$prefix/runbook/", '--endpoint-url', $script:S3Endpoint,
+                    '--no-progress', '--only-show-errors')
+                Add-Row $sc $run 'runbook.aws' $t3
+                Add-SumRow $sc $run 'runbook' @($t1, $t2, $t3) -Bytes (Get-Item -LiteralPath "$dumpFile.gz").Length
+            }
+            Remove-Item -LiteralPath "$dumpFile.gz" -Force -ErrorAction SilentlyContinue
+
+            # Backup-ClutterDatabase to S3.
+            $b = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr" -S3
+            Add-Row $sc $run 'backup' $b.Timed -CmdletSeconds $b.Result.CmdletSeconds -ToolPeakMB $(if ($b.Tool) { $b.Tool.PeakMB } else { [double]::NaN }) `
+                -PwshPeakMB $b.Result.PwshPeakMB -Bytes $b.Result.SizeBytes
+            $script:RawBytes[$sc] = [long]$b.Result.RawSizeBytes
+            $backupLocation = $b.Result.Location
+
+            if ($Diagnose) {
+                if ($zstdAvailable) {
+                    $pipe = (@($PgDump, '-Fc', '-Z0') + $conn + @($db) | ForEach-Object { ConvertTo-ShArg $_ }) -join ' '
+                    $t = Invoke-Timed -Command @() -ShellLine "$pipe | zstd -3 -q -c"
+                    Add-Row $sc $run 'diag.zstdpipe' $t
+                    if ($script:Aws) {
+                        $t = Invoke-Timed -Command @() -ShellLine ("$pipe | zstd -3 -q -c | $(ConvertTo-ShArg $script:Aws) s3 cp - " +
+                            (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors")
+                        Add-Row $sc $run 'diag.awspipe' $t
+                    }
+                }
+                foreach ($v in @(
+                        @{ Key = 'diag.none.s3'; Compression = 'None'; S3 = $true }
+                        @{ Key = 'diag.zstd.folder'; Compression = 'Zstd'; S3 = $false }
+                        @{ Key = 'diag.none.folder'; Compression = 'None'; S3 = $false })) {
+                    $dest = if ($v.S3) { "s3://$Bucket/$prefix/$($v.Key)" } else { Join-Path (Join-Path $WorkDir 'folder') $v.Key }
+                    $d = Invoke-ChildBackup -Database $db -Destination $dest -Compression $v.Compression -S3:$v.S3
+                    Add-Row $sc $run $v.Key $d.Timed -CmdletSeconds $d.Result.CmdletSeconds -ToolPeakMB $(if ($d.Tool) { $d.Tool.PeakMB } else { [double]::NaN }) `
+                        -PwshPeakMB $d.Result.PwshPeakMB -Bytes $d.Result.SizeBytes
+                    if ($v.S3) { Remove-S3Prefix "$prefix/$($v.Key)/" } else { Remove-Item -LiteralPath $dest -Recurse -Force -ErrorAction SilentlyContinue }
+                }
+                $countSql = ($tables | ForEach-Object { "select count(*) from only $_;" }) -join ' '
+                $t = Invoke-Timed -Command (@($script:Psql, '-X', '-q', '-t', '-A') + $conn + @('-d', $db, '-c', $countSql))
+                Add-Row $sc $run 'diag.counts' $t
+            }
+
+            # Restores.
+            $target = "clutterdr_bench_s${sc}_pgr$run"
+            Remove-Database $target
+            Invoke-Psql -Sql "create database $target" | Out-Null
+            $databases.Add($target)
+            $t = Invoke-Timed -Command (@($PgRestore) + $conn + @('-d', $target, $dumpFile))
+            Add-Row $sc $run 'pgrestore' $t
+            Remove-Database $target
+
+            if ($Diagnose) {
+                Invoke-Psql -Sql "create database $target" | Out-Null
+                $t = Invoke-Timed -Command (@($PgRestore, '--single-transaction', '--exit-on-error') + $conn + @('-d', $target, $dumpFile))
+                Add-Row $sc $run 'diag.pgrestore.1tx' $t
+                Remove-Database $target
+            }
+
+            $target = "clutterdr_bench_s${sc}_cdr$run"
+            Remove-Database $target
+            $databases.Add($target)
+            $r = Invoke-ChildRestore -Location $backupLocation -Target $target
+            if (-not $r.Result.Verified) { Write-Warning "Restore-ClutterDatabase into $target did not verify." }
+            Add-Row $sc $run 'restore' $r.Timed -CmdletSeconds $r.Result.CmdletSeconds -ToolPeakMB $(if ($r.Tool) { $r.Tool.PeakMB } else { [double]::NaN }) `
+                -PwshPeakMB $r.Result.PwshPeakMB
+            Remove-Database $target
+
+            Remove-S3Prefix "$prefix/"
+            Remove-Item -LiteralPath $dumpFile -Force -ErrorAction SilentlyContinue
+        }
+        Remove-Database $db
+    }
+
+    # -------------------------------------------------------------------------------------------- report
+    $inv = [Globalization.CultureInfo]::InvariantCulture
+    function Fmt([double]$v, [string]$f = 'N2') { if ([double]::IsNaN($v)) { '' } else { $v.ToString($f, $inv) } }
+    function Get-Agg([int]$ScaleValue, [string]$Key) {
+        $rs = @($Rows | Where-Object { $_.Scale -eq $ScaleValue -and $_.Key -eq $Key })
+        if ($rs.Count -eq 0) { return $null }
+        $cmd = @($rs | Where-Object { -not [double]::IsNaN($_.CmdletSeconds) } | ForEach-Object CmdletSeconds)
+        $tool = @($rs | Where-Object { -not [double]::IsNaN($_.ToolPeakMB) } | ForEach-Object ToolPeakMB)
+        $pw = @($rs | Where-Object { -not [double]::IsNaN($_.PwshPeakMB) } | ForEach-Object PwshPeakMB)
+        [pscustomobject]@{
+            Seconds = Get-Median @($rs.Seconds); CpuSec = Get-Median @($rs.CpuSec)
+            PeakMB = ($rs | Measure-Object PeakMB -Maximum).Maximum
+            CmdletSeconds = if ($cmd.Count) { Get-Median $cmd } else { [double]::NaN }
+            ToolPeakMB = if ($tool.Count) { ($tool | Measure-Object -Maximum).Maximum } else { [double]::NaN }
+            PwshPeakMB = if ($pw.Count) { ($pw | Measure-Object -Maximum).Maximum } else { [double]::NaN }
+            Bytes = ($rs | Measure-Object Bytes -Maximum).Maximum
+            Runs = $rs.Count
+        }
+    }
+    # The time a step is judged by: the cmdlet call alone for pwsh steps, else the process.
+    function Get-JudgedSeconds($a) { if (-not [double]::IsNaN($a.CmdletSeconds)) { $a.CmdletSeconds } else { $a.Seconds } }
+
+    $commit = try { (& git -C $RepoRoot rev-parse --short HEAD 2>$null) } catch { '?' }
+    $dirty = try { @(& git -C $RepoRoot status --porcelain -- src 2>$null).Count -gt 0 } catch { $false }
+    $md = [Text.StringBuilder]::new()
+    $L = { param($s) [void]$md.AppendLine($s) }
+    & $L "# ClutterDR backup/restore benchmark, $(Get-Date -Format 'yyyy-MM-dd HH:mm')"
+    & $L ''
+    & $L ('Machine: {0} cores, {1:N0} GiB RAM, {2}. {3}; {4}; PowerShell {5}; awscli {6}. Commit {7}{8}. Scales {9}, {10} run(s) each{11}.' -f
+        [Environment]::ProcessorCount, ((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB,
+        ((Get-Content /etc/os-release | Where-Object { $_ -like 'PRETTY_NAME=*' }) -replace 'PRETTY_NAME=|"', ''),
+        $pgVersion, 'PostgreSQL server and S3 (s3rver, node) on the same machine', $PSVersionTable.PSVersion, $awsVersion,
+        $commit, $(if ($dirty) { ' (src/ has uncommitted changes)' } else { '' }), ($Scale -join ', '), $Runs, $(if ($Runs -gt 1) { ': median seconds, highest peak RSS' } else { '' }))
+    if ($script:BuildNote) { & $L ''; & $L "Build: $($script:BuildNote)." }
+    if ($awsNote) { & $L ''; & $L "**$awsNote**" }
+    & $L ''
+    & $L 'Seconds and peak RSS come from GNU time (`/usr/bin/time -f ''%e %M %U %S''`) around each command; peak RSS is that of the largest single process of the command''s tree (for pwsh steps: pwsh). CPU s = user+sys of the whole tree (pg_dump included; the PostgreSQL server''s work is not). For pwsh steps, "cmdlet s" is the cmdlet call alone (no pwsh start-up, no Import-Module), "pwsh MB" is pwsh''s own peak (VmHWM) and "tool MB" the peak of the pg_dump / pg_restore the module started. Ratios: backup steps vs the producer limit, restore steps vs pg_restore; pwsh steps use "cmdlet s".'
+    & $L ''
+
+    $targets = [Collections.Generic.List[object]]::new()
+    foreach ($sc in $Scale) {
+        $dbi = @($script:DbInfo | Where-Object Scale -eq $sc)[0]
+        $raw = if ($script:RawBytes.ContainsKey($sc)) { $script:RawBytes[$sc] } else { 0 }
+        & $L "## Scale $sc ($('{0:N0}' -f ($dbi.Bytes / 1MB)) MB database, $('{0:N0}' -f ($raw / 1MB)) MB raw dump)"
+        & $L ''
+        & $L '| Step | Seconds | Cmdlet s | Ratio | Peak RSS MB | pwsh MB | tool MB | CPU s | Stored MB |'
+        & $L '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+        $producer = Get-Agg $sc 'producer'
+        $pgr = Get-Agg $sc 'pgrestore'
+        foreach ($key in $StepInfo.Keys) {
+            $a = Get-Agg $sc $key
+            if (-not $a) { continue }
+            $info = $StepInfo[$key]
+            $ref = switch ($info.Group) { 'backup' { $producer } 'restore' { $pgr } default { $null } }
+            $ratio = if ($ref -and $key -notin 'producer', 'pgrestore') { (Get-JudgedSeconds $a) / $ref.Seconds } elseif ($ref) { 1.0 } else { [double]::NaN }
+            $ratioText = if ([double]::IsNaN($ratio)) { '' } else { (Fmt $ratio) + 'x' }
+            if ($key -like 'runbook.*') { $ratioText = '' }
+            $stored = if ($a.Bytes -gt 0) { Fmt ($a.Bytes / 1MB) 'N1' } else { '' }
+            $label = if ($key -like 'runbook.*') { '↳ ' + $info.Label.Trim() } else { $info.Label }
+            & $L ('| {0} | {1} | {2} | {3} | {4} | {5} | {6} | {7} | {8} |' -f $label,
+                (Fmt $a.Seconds), (Fmt $a.CmdletSeconds), $ratioText, (Fmt $a.PeakMB 'N1'), (Fmt $a.PwshPeakMB 'N1'), (Fmt $a.ToolPeakMB 'N1'),
+                (Fmt $a.CpuSec), $stored)
+        }
+        & $L ''
+        $bk = Get-Agg $sc 'backup'; $rb = Get-Agg $sc 'runbook'; $rs = Get-Agg $sc 'restore'; $base = Get-Agg $sc 'baseline'
+        if ($bk -and $producer) {
+            $v = (Get-JudgedSeconds $bk) / $producer.Seconds
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≤ 1.3x producer limit'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $producer.Seconds), (Fmt ($bk.Seconds / $producer.Seconds))); Met = $v -le 1.3 })
+        }
+        if ($bk -and $rb) {
+            $v = $rb.Seconds / (Get-JudgedSeconds $bk)
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≥ 4x faster than the runbook'; Value = ('{0}x faster ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $rb.Seconds), (Fmt ($rb.Seconds / $bk.Seconds))); Met = $v -ge 4 })
+        } elseif ($bk) {
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≥ 4x faster than the runbook'; Value = 'unavailable (no awscli)'; Met = $null })
+        }
+        if ($rs -and $pgr) {
+            $v = (Get-JudgedSeconds $rs) / $pgr.Seconds
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Restore ≤ 1.15x pg_restore from file'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $rs)), (Fmt $pgr.Seconds), (Fmt ($rs.Seconds / $pgr.Seconds))); Met = $v -le 1.15 })
+        }
+    }
+    if ($Scale.Count -ge 2) {
+        $mem = foreach ($sc in $Scale) { $a = Get-Agg $sc 'backup'; $base = Get-Agg $sc 'baseline'; [pscustomobject]@{ Scale = $sc; Peak = $a.PeakMB; Share = $a.PeakMB - $base.PeakMB } }
+        $lo = ($mem | Measure-Object Peak -Minimum).Minimum; $hi = ($mem | Measure-Object Peak -Maximum).Maximum
+        $slo = ($mem | Measure-Object Share -Minimum).Minimum; $shi = ($mem | Measure-Object Share -Maximum).Maximum
+        $detail = ($mem | ForEach-Object { 'scale {0}: {1} MB ({2} MB above the pwsh baseline)' -f $_.Scale, (Fmt $_.Peak 'N1'), (Fmt $_.Share 'N1') }) -join '; '
+        $targets.Add([pscustomobject]@{ Scale = ($Scale -join '/'); Target = 'Backup peak RSS the same (±20%) across scales'
+            Value = ('{0}x largest/smallest ({1}); above baseline {2}x' -f (Fmt ($hi / $lo)), $detail, $(if ($slo -gt 0) { Fmt ($shi / $slo) } else { 'n/a' })); Met = ($hi / $lo) -le 1.2 })
+    } else {
+        $targets.Add([pscustomobject]@{ Scale = ($Scale -join '/'); Target = 'Backup peak RSS the same (±20%) across scales'; Value = 'needs two scales (-Scale 1,10)'; Met = $null })
+    }
+    & $L '## Targets'
+    & $L ''
+    & $L '| Scale | Target | Measured | Met |'
+    & $L '|---|---|---|---|'
+    foreach ($t in $targets) { & $L ('| {0} | {1} | {2} | {3} |' -f $t.Scale, $t.Target, $t.Value, $(if ($null -eq $t.Met) { 'n/a' } elseif ($t.Met) { 'yes' } else { '**no**' })) }
+    & $L ''
+    & $L '## Steps'
+    & $L ''
+    foreach ($key in $StepInfo.Keys) { if ($StepInfo[$key].Note) { & $L ('- {0}: {1}' -f $StepInfo[$key].Label.Trim(), $StepInfo[$key].Note) } }
+    & $L ('- Every pwsh step runs `{0} -NoProfile -NonInteractive` with $ProgressPreference = SilentlyContinue; the module is a private copy of the build.' -f (($script:PwshCmd | ForEach-Object { Split-Path -Leaf $_ }) -join ' '))
+    & $L '- Before the timed steps the fixture is VACUUM (FREEZE, ANALYZE)d and dumped once untimed (warm cache).'
+    & $L ('- Total bench time {0:N0} s.' -f ((Get-Date) - $started).TotalSeconds)
+    $report = $md.ToString()
+
+    $null = New-Item -ItemType Directory -Path $ResultsDir -Force
+    $outFile = Join-Path $ResultsDir ("backup-$(Get-Date -Format 'yyyy-MM-dd').md")
+    if (Test-Path -LiteralPath $outFile) { $outFile = Join-Path $ResultsDir ("backup-$(Get-Date -Format 'yyyy-MM-dd-HHmm').md") }
+    [IO.File]::WriteAllText($outFile, $report)
+    Write-Status "report written to $outFile"
+    $report
+}
+finally {
+    try {
+        if ($env:CLUTTERDR_TEST_PG_PORT -and $script:Psql) {
+            foreach ($d in $databases | Select-Object -Unique) { try { Remove-Database $d } catch { Write-Warning "could not drop $d`: $_" } }
+        }
+        if ($script:Aws -and $env:CLUTTERDR_TEST_S3_ENDPOINT) { Remove-S3Prefix "$RunId/" }
+    } catch { Write-Warning "cleanup: $_" }
+    if ($services -and @($services.Started).Count -gt 0) {
+        Write-Status "stopping the services this run started ($($services.Started -join ', '))"
+        try { & (Join-Path $TestServicesDir 'Stop-TestServices.ps1') -StatePath $StatePath -Only $services.Started 6>&1 | ForEach-Object { Write-Status "  $_" } }
+        catch { Write-Warning "Stop-TestServices failed: $_" }
+    }
+    foreach ($k in $savedEnv.Keys) { [Environment]::SetEnvironmentVariable($k, $savedEnv[$k]) }
+    if (-not $KeepWork) { Remove-Item -LiteralPath $WorkDir -Recurse -Force -ErrorAction SilentlyContinue }
+    else { Write-Status "scratch folder kept: $WorkDir" }
+}

@@ -1,0 +1,252 @@
+<#
+.SYNOPSIS
+    Builds and tests ClutterDR.
+
+.DESCRIPTION
+    -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, format file, DLLs).
+    -Task Test   Build; start the test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and
+                 Pester (tests/Pester, in a fresh pwsh); stop the services it started; print
+                 "N passed, N failed" (xunit + Pester) as the last line; exit non-zero on any failure.
+                 With CI=true a test service that cannot start is a failure; otherwise a warning (tests
+                 that need it skip).
+    -Task Demo   Build; start the services; run tests/Demo/Invoke-Demo.ps1 in a fresh pwsh; stop them.
+    -Task Clean  Remove out/ and the projects' bin/ and obj/ folders.
+
+    Run it as: dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+#Requires -Version 7.2
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [string]$Task = 'Build',
+    [string]$Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Set-StrictMode -Version 3.0
+
+$RepoRoot = $PSScriptRoot
+$OutDir = Join-Path $RepoRoot 'out'
+$ModuleOutDir = Join-Path $OutDir 'ClutterDR'
+$ModuleManifestOut = Join-Path $ModuleOutDir 'ClutterDR.psd1'
+$ModuleProject = Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR') 'ClutterDR.csproj'
+$TestProject = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'ClutterDR.Tests') 'ClutterDR.Tests.csproj'
+$TestServicesDir = Join-Path (Join-Path $RepoRoot 'tests') 'TestServices'
+$PesterDir = Join-Path (Join-Path $RepoRoot 'tests') 'Pester'
+$InCI = $env:CI -in @('true', 'True', 'TRUE', '1')
+
+if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }   # no ANSI codes in CI logs
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+
+function Write-Step([string]$Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
+
+function Invoke-Dotnet {
+    param([Parameter(Mandatory)] [string[]]$Arguments)
+    & dotnet @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE (dotnet $($Arguments -join ' '))" }
+}
+
+function Invoke-FreshPwsh {
+    # Runs a script in a new PowerShell process (a binary module cannot be re-imported after a rebuild).
+    # Returns the exit code. Uses the running pwsh executable, or `dotnet pwsh` (the repo's local tool).
+    param([Parameter(Mandatory)] [string]$File, [string[]]$Arguments = @())
+    $exe = [Environment]::ProcessPath
+    $argv = @('-NoProfile', '-NonInteractive', '-File', $File) + $Arguments
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -ne 'pwsh') {
+        $exe = 'dotnet'
+        $argv = @('pwsh') + $argv
+    }
+    Push-Location -LiteralPath $RepoRoot   # `dotnet pwsh` finds the tool manifest from the current folder
+    try {
+        & $exe @argv | Out-Host   # its output to the console, not into our return value
+        return $LASTEXITCODE
+    } finally {
+        Pop-Location
+    }
+}
+
+# ------------------------------------------------------------------------------------------------- Build
+function Invoke-BuildTask {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $manifest = Join-Path $RepoRoot 'ClutterDR.psd1'
+    if (-not (Test-Path -LiteralPath $manifest -PathType Leaf)) {
+        throw "Module manifest '$manifest' is missing: the build lays out out/ClutterDR from it. Add ClutterDR.psd1 at the repository root."
+    }
+    $publishDir = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-publish-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
+    try {
+        Write-Step "dotnet publish ($Configuration)"
+        Invoke-Dotnet @('publish', $ModuleProject, '-c', $Configuration, '-o', $publishDir, '--nologo')
+
+        if (Test-Path -LiteralPath $ModuleOutDir) { Remove-Item -LiteralPath $ModuleOutDir -Recurse -Force }
+        $null = New-Item -ItemType Directory -Path $ModuleOutDir -Force
+
+        Copy-Item -LiteralPath $manifest -Destination $ModuleOutDir
+        $format = Join-Path (Split-Path -Parent $ModuleProject) 'ClutterDR.Format.ps1xml'
+        if (Test-Path -LiteralPath $format) { Copy-Item -LiteralPath $format -Destination $ModuleOutDir }
+
+        # Every assembly the module needs, but never System.Management.Automation (the host brings its own;
+        # PowerShellStandard.Library's reference assembly must not ship).
+        Get-ChildItem -LiteralPath $publishDir -Filter '*.dll' -File |
+            Where-Object Name -NE 'System.Management.Automation.dll' |
+            Copy-Item -Destination $ModuleOutDir
+        $deps = Join-Path $publishDir 'ClutterDR.deps.json'
+        if (Test-Path -LiteralPath $deps) { Copy-Item -LiteralPath $deps -Destination $ModuleOutDir }
+        $runtimes = Join-Path $publishDir 'runtimes'   # native assets of RID-specific packages, if any ever come
+        if (Test-Path -LiteralPath $runtimes) { Copy-Item -LiteralPath $runtimes -Destination $ModuleOutDir -Recurse }
+    } finally {
+        if (Test-Path -LiteralPath $publishDir) { Remove-Item -LiteralPath $publishDir -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+    if (-not (Test-Path -LiteralPath (Join-Path $ModuleOutDir 'ClutterDR.dll'))) { throw 'Build produced no ClutterDR.dll.' }
+    Write-Step ("module laid out in {0} ({1:N1} s)" -f $ModuleOutDir, $sw.Elapsed.TotalSeconds)
+}
+
+# ------------------------------------------------------------------------------------------------- services
+function Start-TestServicesForRun {
+    # Starts (or reuses) each service on its own, so outside CI one that fails does not keep the other
+    # from running. Returns what was started: Started (names) and StatePath, for Stop-TestServicesForRun.
+    $started = [pscustomobject]@{ Started = @(); StatePath = $null }
+    foreach ($name in @('Postgres', 'S3')) {
+        try {
+            $r = & (Join-Path $TestServicesDir 'Start-TestServices.ps1') -Only $name
+            $started.Started += @($r.Started)
+            $started.StatePath = $r.StatePath
+        } catch {
+            if ($InCI) {
+                Stop-TestServicesForRun $started
+                throw "Test service $name failed to start (CI=true, so this fails the run): $_"
+            }
+            Write-Warning "Test service $name failed to start; tests that need it will skip. $_"
+        }
+    }
+    return $started
+}
+
+function Stop-TestServicesForRun($Services) {
+    if (-not $Services -or -not $Services.Started) { return }
+    try {
+        & (Join-Path $TestServicesDir 'Stop-TestServices.ps1') -Only $Services.Started -StatePath $Services.StatePath
+    } catch {
+        Write-Warning "Stopping the test services failed: $_"
+    }
+}
+
+# ------------------------------------------------------------------------------------------------- Test
+function Read-TrxCounts([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return $null }
+    [xml]$trx = Get-Content -LiteralPath $Path -Raw
+    $c = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int]$c.passed
+        Failed  = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        # xunit's skipped tests are NotExecuted results, but the notExecuted counter stays 0.
+        Skipped = [Math]::Max([int]$c.notExecuted, [int]$c.total - [int]$c.executed)
+    }
+}
+
+function Invoke-TestTask {
+    $swAll = [Diagnostics.Stopwatch]::StartNew()
+    $resultsDir = Join-Path $OutDir 'test-results'
+    $trx = Join-Path $resultsDir 'xunit.trx'
+    $pesterXml = Join-Path $OutDir 'pester-results.xml'
+    $pesterSummary = Join-Path $OutDir 'pester-summary.json'
+    $x = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = $null }
+    $p = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = $null }
+    $services = $null
+    $runError = $null
+
+    try {
+        Invoke-BuildTask
+        foreach ($f in @($trx, $pesterXml, $pesterSummary)) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
+
+        Write-Step 'starting test services'
+        $services = Start-TestServicesForRun
+
+        Write-Step 'xunit: dotnet test'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        & dotnet test $TestProject -c $Configuration --nologo --logger 'trx;LogFileName=xunit.trx' --results-directory $resultsDir | Out-Host
+        $x.Exit = $LASTEXITCODE
+        $counts = Read-TrxCounts $trx
+        if ($counts) { $x.Passed = $counts.Passed; $x.Failed = $counts.Failed; $x.Skipped = $counts.Skipped }
+        # A build error or a crashed test host fails the run even when no test result says "failed".
+        if ($x.Exit -ne 0 -and $x.Failed -eq 0) { $x.Failed = 1 }
+        Write-Step ("xunit: {0} passed, {1} failed, {2} skipped, exit {3} ({4:N1} s)" -f $x.Passed, $x.Failed, $x.Skipped, $x.Exit, $sw.Elapsed.TotalSeconds)
+
+        Write-Step 'Pester (fresh pwsh)'
+        $sw.Restart()
+        $pesterPsd1 = & (Join-Path $PesterDir '_Install-Pester.ps1')
+        $p.Exit = Invoke-FreshPwsh -File (Join-Path $PesterDir '_Run-Pester.ps1') -Arguments @(
+            '-ModulePath', $ModuleManifestOut, '-PesterPath', $pesterPsd1, '-TestPath', $PesterDir,
+            '-ResultPath', $pesterXml, '-SummaryPath', $pesterSummary)
+        if (Test-Path -LiteralPath $pesterSummary) {
+            $s = Get-Content -LiteralPath $pesterSummary -Raw | ConvertFrom-Json
+            $p.Passed = [int]$s.Passed; $p.Failed = [int]$s.Failed; $p.Skipped = [int]$s.Skipped + [int]$s.NotRun
+        }
+        if ($p.Exit -ne 0 -and $p.Failed -eq 0) { $p.Failed = 1 }
+        Write-Step ("Pester: {0} passed, {1} failed, {2} skipped, exit {3} ({4:N1} s)" -f $p.Passed, $p.Failed, $p.Skipped, $p.Exit, $sw.Elapsed.TotalSeconds)
+    } catch {
+        $runError = $_
+    } finally {
+        if ($services -and $services.Started) { Write-Step 'stopping test services' }
+        Stop-TestServicesForRun $services
+    }
+
+    $passed = $x.Passed + $p.Passed
+    $failed = $x.Failed + $p.Failed
+    if ($runError) {
+        Write-Host "Test run aborted: $runError" -ForegroundColor Red
+        if ($runError.ScriptStackTrace) { Write-Host $runError.ScriptStackTrace }
+        $failed = [Math]::Max($failed, 1)
+    }
+    Write-Step ("test run took {0:N1} s; xunit {1}/{2}/{3}, Pester {4}/{5}/{6} (passed/failed/skipped)" -f
+        $swAll.Elapsed.TotalSeconds, $x.Passed, $x.Failed, $x.Skipped, $p.Passed, $p.Failed, $p.Skipped)
+    # The closing line CI reads: keep it exactly "N passed, N failed" and last.
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+    exit 0
+}
+
+# ------------------------------------------------------------------------------------------------- Demo
+function Invoke-Demo {
+    # ======================================= DEMO STUB =======================================
+    # To be filled in: the demo itself lives in tests/Demo/Invoke-Demo.ps1 and runs in a fresh pwsh
+    # with CLUTTERDR_MODULE_PATH pointing at the built module and the CLUTTERDR_TEST_* variables set.
+    # ===========================================================================================
+    Invoke-BuildTask
+    $demo = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'Demo') 'Invoke-Demo.ps1'
+    if (-not (Test-Path -LiteralPath $demo)) { throw "Demo script '$demo' does not exist yet." }
+    $services = Start-TestServicesForRun
+    try {
+        $env:CLUTTERDR_MODULE_PATH = $ModuleManifestOut
+        $code = Invoke-FreshPwsh -File $demo
+        if ($code -ne 0) { throw "Demo failed with exit code $code." }
+    } finally {
+        Stop-TestServicesForRun $services
+    }
+}
+
+# ------------------------------------------------------------------------------------------------- Clean
+function Invoke-CleanTask {
+    if (Test-Path -LiteralPath $OutDir) { Remove-Item -LiteralPath $OutDir -Recurse -Force }
+    foreach ($root in @('src', 'tests', 'bench')) {
+        $dir = Join-Path $RepoRoot $root
+        if (-not (Test-Path -LiteralPath $dir)) { continue }
+        Get-ChildItem -LiteralPath $dir -Recurse -File -Filter '*.csproj' |
+            Where-Object FullName -NotMatch 'node_modules' |
+            ForEach-Object {
+                foreach ($sub in @('bin', 'obj', 'TestResults')) {
+                    $target = Join-Path $_.DirectoryName $sub
+                    if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+                }
+            }
+    }
+    Write-Step 'clean'
+}
+
+switch ($Task) {
+    'Build' { Invoke-BuildTask }
+    'Test' { Invoke-TestTask }
+    'Demo' { Invoke-Demo }
+    'Clean' { Invoke-CleanTask }
+}
