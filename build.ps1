@@ -209,10 +209,6 @@ function Invoke-TestTask {
 
 # ------------------------------------------------------------------------------------------------- Demo
 function Invoke-Demo {
-    # ======================================= DEMO STUB =======================================
-    # To be filled in: the demo itself lives in tests/Demo/Invoke-Demo.ps1 and runs in a fresh pwsh
-    # with CLUTTERDR_MODULE_PATH pointing at the built module and the CLUTTERDR_TEST_* variables set.
-    # ===========================================================================================
     Invoke-BuildTask
     $demo = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'Demo') 'Invoke-Demo.ps1'
     if (-not (Test-Path -LiteralPath $demo)) { throw "Demo script '$demo' does not exist yet." }

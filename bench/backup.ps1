@@ -569,7 +569,7 @@ try {
     & $L "# ClutterDR backup/restore benchmark, $(Get-Date -Format 'yyyy-MM-dd HH:mm')"
     & $L ''
     & $L ('Machine: {0} cores, {1:N0} GiB RAM, {2}. {3}; {4}; PowerShell {5}; awscli {6}. Commit {7}{8}. Scales {9}, {10} run(s) each{11}.' -f
-        [Environment]::ProcessorCount, ((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB,
+        [Environment]::ProcessorCount, ([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB),
         ((Get-Content /etc/os-release | Where-Object { $_ -like 'PRETTY_NAME=*' }) -replace 'PRETTY_NAME=|"', ''),
         $pgVersion, 'PostgreSQL server and S3 (s3rver, node) on the same machine', $PSVersionTable.PSVersion, $awsVersion,
         $commit, $(if ($dirty) { ' (src/ has uncommitted changes)' } else { '' }), ($Scale -join ', '), $Runs, $(if ($Runs -gt 1) { ': median seconds, highest peak RSS' } else { '' }))
@@ -650,6 +650,10 @@ try {
     [IO.File]::WriteAllText($outFile, $report)
     Write-Status "report written to $outFile"
     $report
+}
+catch {
+    Write-Status "failed: $_`n$($_.ScriptStackTrace)"
+    throw
 }
 finally {
     try {

@@ -138,3 +138,28 @@ public class BackupManifestTests
         Assert.Equal("s3://b/m.json", e.Target);
     }
 }
+
+public class TimeSpanTransformationTests
+{
+    [Theory]
+    [InlineData("48:00:00", 48 * 3600)]
+    [InlineData("26:30", 26 * 3600 + 30 * 60)]
+    [InlineData("0:00:01", 1)]
+    [InlineData("36h", 36 * 3600)]
+    [InlineData("2d", 2 * 86400)]
+    [InlineData("1d12h", 36 * 3600)]
+    [InlineData("90m", 5400)]
+    [InlineData("30s", 30)]
+    public void ReadsDurationsAsAdminsWriteThem(string text, int seconds)
+    {
+        Assert.True(ClutterDR.Engine.Duration.TryParse(text, out var span));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), span);
+    }
+
+    [Theory]
+    [InlineData("1:75:00")]
+    [InlineData("soon")]
+    [InlineData("")]
+    public void LeavesTheRestToTimeSpan(string text) =>
+        Assert.False(ClutterDR.Engine.Duration.TryParse(text, out _));
+}

@@ -172,3 +172,12 @@ Describe 'Test-ClutterBackupAge' {
         $ev[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound*'
     }
 }
+
+Describe 'Test-ClutterBackupAge -MaxAge' {
+    It 'reads 48:00:00 as 48 hours, not 48 days' {
+        $folder = New-TestFolder
+        (Test-ClutterBackupAge $folder -MaxAge 48:00:00 -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromHours(48))
+        (Test-ClutterBackupAge $folder -MaxAge 26h -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromHours(26))
+        (Test-ClutterBackupAge $folder -MaxAge (New-TimeSpan -Minutes 5) -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromMinutes(5))
+    }
+}

@@ -11,8 +11,9 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
     [ValidateNotNullOrEmpty]
     public string Location { get; set; } = "";
 
-    /// <summary>Oldest acceptable age of the newest backup (default 48 hours).</summary>
+    /// <summary>Oldest acceptable age of the newest backup (default 48 hours). "48:00:00" means 48 hours.</summary>
     [Parameter(Position = 1)]
+    [TimeSpanTransformation]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(48);
 
     [Parameter]
