@@ -48,6 +48,10 @@
 .PARAMETER WorkDir
     Scratch folder (dump files, service data when started here). Default: a new folder under /tmp.
 
+.PARAMETER QuietTimeout
+    Before each step, wait up to this many seconds until the machine is near idle (other processes use < 0.2
+    cores). 0: do not wait. Steps measured while other processes used CPU show it in the "other CPU s" column.
+
 .PARAMETER KeepWork
     Leave the scratch folder (not the databases or services) behind for inspection.
 
@@ -65,7 +69,9 @@ param(
     [string]$ModulePath,
     [switch]$Diagnose,
     [string]$WorkDir,
-    [switch]$KeepWork
+    [switch]$KeepWork,
+    [ValidateRange(0, 86400)]
+    [int]$QuietTimeout = 600
 )
 
 $ErrorActionPreference = 'Stop'
@@ -99,6 +105,59 @@ function Get-PwshCommand {
     throw "Cannot tell how to start PowerShell (process '$exe', PSHOME '$PSHOME')."
 }
 
+# ------------------------------------------------------------------------------------------------ machine noise
+# The machine may be shared (2 cores here): CPU used during a step by processes that are not the step's own tree,
+# not the PostgreSQL / S3 servers the step talks to and not this script is reported as "other CPU s"; before each
+# step the script waits (up to -QuietTimeout seconds) until the whole machine is near idle.
+$script:ClkTck = 100.0
+$script:ServicePids = @()     # postmaster and s3rver
+function Get-MachineBusySeconds {
+    $f = (Get-Content -LiteralPath /proc/stat -TotalCount 1) -split '\s+'
+    # cpu user nice system idle iowait irq softirq steal
+    ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7] + [long]$f[8]) / $script:ClkTck
+}
+# CPU seconds of these processes, their live children, and their children already reaped.
+function Get-TreeCpuSeconds([int[]]$Pids) {
+    $ticks = 0L
+    $want = @{}
+    foreach ($p in $Pids) { $want[$p] = $true }
+    foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name -notmatch '^\d+$') { continue }
+        try { $stat = [IO.File]::ReadAllText("$dir/stat") } catch { continue }
+        $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
+        $procId = [int]$name
+        if ($want.ContainsKey($procId)) { $ticks += [long]$f[11] + [long]$f[12] + [long]$f[13] + [long]$f[14] }
+        elseif ($want.ContainsKey([int]$f[1])) { $ticks += [long]$f[11] + [long]$f[12] }
+    }
+    $ticks / $script:ClkTck
+}
+# This script's own CPU (not its reaped children: the measured steps are those).
+function Get-SelfCpuSeconds {
+    $stat = [IO.File]::ReadAllText("/proc/$PID/stat")
+    $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
+    ([long]$f[11] + [long]$f[12]) / $script:ClkTck
+}
+function Get-ServerCpuSeconds { if ($script:ServicePids) { Get-TreeCpuSeconds $script:ServicePids } else { 0.0 } }
+function Wait-Quiet {
+    if ($QuietTimeout -le 0) { return }
+    $deadline = [DateTime]::UtcNow.AddSeconds($QuietTimeout)
+    $told = $false
+    while ($true) {
+        $b0 = Get-MachineBusySeconds; $s0 = Get-SelfCpuSeconds
+        Start-Sleep -Milliseconds 1000
+        $busy = (Get-MachineBusySeconds) - $b0 - ((Get-SelfCpuSeconds) - $s0)
+        if ($busy -lt 0.2) { return }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            Write-Status ('  machine still busy ({0:N2} cores used by other processes) after {1} s: measuring anyway' -f $busy, $QuietTimeout)
+            $script:NoisyWaits++
+            return
+        }
+        if (-not $told) { Write-Status ('  waiting for the machine to go quiet ({0:N2} cores busy outside this step)' -f $busy); $told = $true }
+        Start-Sleep -Seconds 2
+    }
+}
+
 # Runs one command line under GNU time. Returns seconds (wall), peak RSS (MB, largest process of the tree),
 # CPU seconds (user+sys of the tree), exit code and the stderr tail.
 function Invoke-Timed {
@@ -108,7 +167,8 @@ function Invoke-Timed {
         [string]$StdIn,
         [string]$ShellLine,           # a whole sh command line (pipelines) instead of -Command
         [hashtable]$Environment = @{},
-        [switch]$AllowFailure
+        [switch]$AllowFailure,
+        [switch]$NoWait
     )
     $id = [guid]::NewGuid().ToString('N').Substring(0, 8)
     $timeFile = Join-Path $WorkDir "time-$id.txt"
@@ -122,8 +182,11 @@ function Invoke-Timed {
         [Environment]::SetEnvironmentVariable($k, [string]$Environment[$k])
     }
     try {
+        if (-not $NoWait) { Wait-Quiet }
+        $srv0 = Get-ServerCpuSeconds; $self0 = Get-SelfCpuSeconds; $busy0 = Get-MachineBusySeconds
         & /bin/sh -c $line
         $rc = $LASTEXITCODE
+        $busy1 = Get-MachineBusySeconds; $self1 = Get-SelfCpuSeconds; $srv1 = Get-ServerCpuSeconds
     } finally {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
     }
@@ -139,10 +202,13 @@ function Invoke-Timed {
     if (-not $stats) { throw "GNU time wrote no statistics for: $($Command -join ' ') $ShellLine`n$stderr" }
     $f = $stats -split ' '
     $inv = [Globalization.CultureInfo]::InvariantCulture
+    $cpu = [double]::Parse($f[2], $inv) + [double]::Parse($f[3], $inv)
     [pscustomobject]@{
         Seconds = [double]::Parse($f[0], $inv)
         PeakMB  = [long]$f[1] / 1024.0
-        CpuSec  = [double]::Parse($f[2], $inv) + [double]::Parse($f[3], $inv)
+        CpuSec  = $cpu
+        ServerCpuSec = [math]::Max(0.0, ($srv1 - $srv0))
+        OtherCpuSec  = [math]::Max(0.0, ($busy1 - $busy0) - $cpu - ($srv1 - $srv0) - ($self1 - $self0))
         Exit    = $rc
         StdErr  = $stderr
     }
@@ -322,16 +388,20 @@ function Add-Row {
         [double]$ToolPeakMB = [double]::NaN, [double]$PwshPeakMB = [double]::NaN, [long]$Bytes = -1)
     $Rows.Add([pscustomobject]@{
         Scale = $ScaleValue; Run = $Run; Key = $Key; Seconds = $Timed.Seconds; PeakMB = $Timed.PeakMB; CpuSec = $Timed.CpuSec
+        ServerCpuSec = $Timed.ServerCpuSec; OtherCpuSec = $Timed.OtherCpuSec
         CmdletSeconds = $CmdletSeconds; ToolPeakMB = $ToolPeakMB; PwshPeakMB = $PwshPeakMB; Bytes = $Bytes
     })
     $extra = if (-not [double]::IsNaN($CmdletSeconds)) { (', cmdlet {0:N2} s' -f $CmdletSeconds) } else { '' }
-    Write-Status ('  {0,-34} {1,8:N2} s  {2,7:N1} MB  cpu {3,7:N2} s{4}' -f $StepInfo[$Key].Label, $Timed.Seconds, $Timed.PeakMB, $Timed.CpuSec, $extra)
+    Write-Status ('  {0,-44} {1,7:N2} s {2,7:N1} MB  cpu {3,6:N2} s  server {4,6:N2} s  other {5,5:N2} s{6}' -f $StepInfo[$Key].Label, $Timed.Seconds, $Timed.PeakMB,
+        $Timed.CpuSec, $Timed.ServerCpuSec, $Timed.OtherCpuSec, $extra)
 }
 function Add-SumRow([int]$ScaleValue, [int]$Run, [string]$Key, [object[]]$Parts, [long]$Bytes = -1) {
     $sum = [pscustomobject]@{
         Seconds = ($Parts | Measure-Object Seconds -Sum).Sum
         PeakMB  = ($Parts | Measure-Object PeakMB -Maximum).Maximum
         CpuSec  = ($Parts | Measure-Object CpuSec -Sum).Sum
+        ServerCpuSec = ($Parts | Measure-Object ServerCpuSec -Sum).Sum
+        OtherCpuSec = ($Parts | Measure-Object OtherCpuSec -Sum).Sum
     }
     Add-Row -ScaleValue $ScaleValue -Run $Run -Key $Key -Timed $sum -Bytes $Bytes
 }
@@ -344,6 +414,7 @@ Register-Step 'runbook.gzip' '  gzip -k file' 'backup' '-k keeps the .dump for t
 Register-Step 'runbook.aws' '  aws s3 cp file.gz (awscli)' 'backup'
 Register-Step 'backup' 'Backup-ClutterDatabase -> S3 (Zstd)' 'backup' 'fresh pwsh; seconds = whole process, ratio uses the cmdlet call alone'
 if ($Diagnose) {
+    Register-Step 'diag.catpipe' 'diag: pg_dump -Z0 | cat > /dev/null' 'backup' 'the cost of reading pg_dump through a pipe at all'
     Register-Step 'diag.zstdpipe' 'diag: pg_dump -Z0 | zstd -3 > /dev/null' 'backup' 'native compression of the same stream'
     Register-Step 'diag.awspipe' 'diag: pg_dump -Z0 | zstd -3 | aws s3 cp -' 'backup' 'native streaming pipeline to the same S3 server'
     Register-Step 'diag.none.s3' 'diag: Backup -Compression None -> S3' 'backup'
@@ -372,6 +443,7 @@ $databases = [Collections.Generic.List[string]]::new()
 $script:Aws = $null
 $script:BuildNote = ''
 $script:DbInfo = @()
+$script:NoisyWaits = 0
 $script:RawBytes = @{}
 $awsNote = ''
 $report = $null
@@ -406,6 +478,21 @@ try {
     $PgDump = Join-Path $script:PgBinReal 'pg_dump'
     $PgRestore = Join-Path $script:PgBinReal 'pg_restore'
     $script:WrapperBin = New-PgWrapperBin $script:PgBinReal
+
+    # The servers' processes, so that their CPU is told apart from other processes' (see Wait-Quiet).
+    try { $script:ClkTck = [double](& getconf CLK_TCK) } catch { $script:ClkTck = 100.0 }
+    try {
+        $env:PGPASSWORD = $script:PgPassword
+        $ckpt = [int](Invoke-Psql -Sql "select pid from pg_stat_activity where backend_type = 'checkpointer'")
+        $st = [IO.File]::ReadAllText("/proc/$ckpt/stat")
+        $script:ServicePids += [int](($st.Substring($st.LastIndexOf(')') + 2) -split ' ')[1])
+    } catch { Write-Warning "Cannot find the postmaster's process (its CPU will count as 'other'): $_" }
+    try {
+        $s3port = ([uri]$script:S3Endpoint).Port
+        $ssOut = (& ss -Hltnp "sport = :$s3port" 2>$null) -join ' '
+        if ($ssOut -match 'pid=(\d+)') { $script:ServicePids += [int]$Matches[1] } else { throw "ss: $ssOut" }
+    } catch { Write-Warning "Cannot find the S3 server's process (its CPU will count as 'other'): $_" }
+    Write-Status "server processes: $($script:ServicePids -join ', ')"
     $script:ChildBackupPath = Join-Path $WorkDir 'child-backup.ps1'
     $script:ChildRestorePath = Join-Path $WorkDir 'child-restore.ps1'
     Set-Content -LiteralPath $script:ChildBackupPath -Value $ChildBackup
@@ -484,8 +571,10 @@ try {
             $backupLocation = $b.Result.Location
 
             if ($Diagnose) {
+                $pipe = (@($PgDump, '-Fc', '-Z0') + $conn + @($db) | ForEach-Object { ConvertTo-ShArg $_ }) -join ' '
+                $t = Invoke-Timed -ShellLine "$pipe | cat"
+                Add-Row $sc $run 'diag.catpipe' $t
                 if ($zstdAvailable) {
-                    $pipe = (@($PgDump, '-Fc', '-Z0') + $conn + @($db) | ForEach-Object { ConvertTo-ShArg $_ }) -join ' '
                     $t = Invoke-Timed -Command @() -ShellLine "$pipe | zstd -3 -q -c"
                     Add-Row $sc $run 'diag.zstdpipe' $t
                     if ($script:Aws) {
@@ -551,6 +640,7 @@ try {
         $pw = @($rs | Where-Object { -not [double]::IsNaN($_.PwshPeakMB) } | ForEach-Object PwshPeakMB)
         [pscustomobject]@{
             Seconds = Get-Median @($rs.Seconds); CpuSec = Get-Median @($rs.CpuSec)
+            ServerCpuSec = Get-Median @($rs.ServerCpuSec); OtherCpuSec = Get-Median @($rs.OtherCpuSec)
             PeakMB = ($rs | Measure-Object PeakMB -Maximum).Maximum
             CmdletSeconds = if ($cmd.Count) { Get-Median $cmd } else { [double]::NaN }
             ToolPeakMB = if ($tool.Count) { ($tool | Measure-Object -Maximum).Maximum } else { [double]::NaN }
@@ -576,7 +666,7 @@ try {
     if ($script:BuildNote) { & $L ''; & $L "Build: $($script:BuildNote)." }
     if ($awsNote) { & $L ''; & $L "**$awsNote**" }
     & $L ''
-    & $L 'Seconds and peak RSS come from GNU time (`/usr/bin/time -f ''%e %M %U %S''`) around each command; peak RSS is that of the largest single process of the command''s tree (for pwsh steps: pwsh). CPU s = user+sys of the whole tree (pg_dump included; the PostgreSQL server''s work is not). For pwsh steps, "cmdlet s" is the cmdlet call alone (no pwsh start-up, no Import-Module), "pwsh MB" is pwsh''s own peak (VmHWM) and "tool MB" the peak of the pg_dump / pg_restore the module started. Ratios: backup steps vs the producer limit, restore steps vs pg_restore; pwsh steps use "cmdlet s".'
+    & $L 'Seconds and peak RSS come from GNU time (`/usr/bin/time -f ''%e %M %U %S''`) around each command; peak RSS is that of the largest single process of the command''s tree (for pwsh steps: pwsh). CPU s = user+sys of the command''s whole tree (pg_dump included); "server CPU s" = the PostgreSQL and S3 servers'' CPU during the step; "other CPU s" = CPU used meanwhile by anything else on the machine (noise: the script waits for a quiet machine before each step, but cannot stop others starting). For pwsh steps, "cmdlet s" is the cmdlet call alone (no pwsh start-up, no Import-Module), "pwsh MB" is pwsh''s own peak (VmHWM) and "tool MB" the peak of the pg_dump / pg_restore the module started. Ratios: backup steps vs the producer limit, restore steps vs pg_restore; pwsh steps use "cmdlet s".'
     & $L ''
 
     $targets = [Collections.Generic.List[object]]::new()
@@ -585,8 +675,8 @@ try {
         $raw = if ($script:RawBytes.ContainsKey($sc)) { $script:RawBytes[$sc] } else { 0 }
         & $L "## Scale $sc ($('{0:N0}' -f ($dbi.Bytes / 1MB)) MB database, $('{0:N0}' -f ($raw / 1MB)) MB raw dump)"
         & $L ''
-        & $L '| Step | Seconds | Cmdlet s | Ratio | Peak RSS MB | pwsh MB | tool MB | CPU s | Stored MB |'
-        & $L '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+        & $L '| Step | Seconds | Cmdlet s | Ratio | Peak RSS MB | pwsh MB | tool MB | CPU s | Server CPU s | Other CPU s | Stored MB |'
+        & $L '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
         $producer = Get-Agg $sc 'producer'
         $pgr = Get-Agg $sc 'pgrestore'
         foreach ($key in $StepInfo.Keys) {
@@ -599,9 +689,10 @@ try {
             if ($key -like 'runbook.*') { $ratioText = '' }
             $stored = if ($a.Bytes -gt 0) { Fmt ($a.Bytes / 1MB) 'N1' } else { '' }
             $label = if ($key -like 'runbook.*') { '↳ ' + $info.Label.Trim() } else { $info.Label }
-            & $L ('| {0} | {1} | {2} | {3} | {4} | {5} | {6} | {7} | {8} |' -f $label,
+            $label = $label -replace '\|', '\|'
+            & $L ('| {0} | {1} | {2} | {3} | {4} | {5} | {6} | {7} | {8} | {9} | {10} |' -f $label,
                 (Fmt $a.Seconds), (Fmt $a.CmdletSeconds), $ratioText, (Fmt $a.PeakMB 'N1'), (Fmt $a.PwshPeakMB 'N1'), (Fmt $a.ToolPeakMB 'N1'),
-                (Fmt $a.CpuSec), $stored)
+                (Fmt $a.CpuSec), (Fmt $a.ServerCpuSec), (Fmt $a.OtherCpuSec), $stored)
         }
         & $L ''
         $bk = Get-Agg $sc 'backup'; $rb = Get-Agg $sc 'runbook'; $rs = Get-Agg $sc 'restore'; $base = Get-Agg $sc 'baseline'
@@ -636,6 +727,12 @@ try {
     & $L '|---|---|---|---|'
     foreach ($t in $targets) { & $L ('| {0} | {1} | {2} | {3} |' -f $t.Scale, $t.Target, $t.Value, $(if ($null -eq $t.Met) { 'n/a' } elseif ($t.Met) { 'yes' } else { '**no**' })) }
     & $L ''
+    $noisy = @($Rows | Where-Object { $_.OtherCpuSec -gt [math]::Max(0.5, 0.1 * $_.Seconds) })
+    if ($noisy.Count -gt 0 -or $script:NoisyWaits -gt 0) {
+        & $L ('**Noise:** {0} measured step(s) ran while other processes used noticeable CPU ({1}). Compare those rows with care, or rerun on a quiet machine.' -f
+            $noisy.Count, (($noisy | ForEach-Object { '{0} s{1} r{2}: {3:N1} s' -f $StepInfo[$_.Key].Label.Trim(), $_.Scale, $_.Run, $_.OtherCpuSec }) -join '; '))
+        & $L ''
+    }
     & $L '## Steps'
     & $L ''
     foreach ($key in $StepInfo.Keys) { if ($StepInfo[$key].Note) { & $L ('- {0}: {1}' -f $StepInfo[$key].Label.Trim(), $StepInfo[$key].Note) } }

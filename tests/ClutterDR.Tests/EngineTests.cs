@@ -140,6 +140,7 @@ public class BackupServiceTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new BackupService(sink).RunAsync(Request(db, BackupLocation.Parse($"s3://{bucket}/db")) with { Compression = CompressionKind.None }, cts.Token));
         Assert.True(sink.SawBytes);
+        Assert.True(sink.SawCompleted, "the progress record must be completed even when the backup is stopped");
         using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
         Assert.Empty(await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None)));
         Assert.Empty(await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.Parse($"s3://{bucket}/db"), S3 = TestServers.S3Options }, CancellationToken.None));
@@ -177,8 +178,10 @@ public class BackupServiceTests
         private readonly CancellationTokenSource _cts;
         public CancelOnFirstBytes(CancellationTokenSource cts) => _cts = cts;
         public bool SawBytes { get; private set; }
+        public bool SawCompleted { get; private set; }
         public void Progress(ProgressUpdate update)
         {
+            if (update.Completed) SawCompleted = true;
             if (!update.Completed && update.Done > 0) { SawBytes = true; _cts.Cancel(); }
         }
         public void Verbose(string message) { }
