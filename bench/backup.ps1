@@ -745,6 +745,10 @@ try {
     $outFile = Join-Path $ResultsDir ("backup-$(Get-Date -Format 'yyyy-MM-dd').md")
     if (Test-Path -LiteralPath $outFile) { $outFile = Join-Path $ResultsDir ("backup-$(Get-Date -Format 'yyyy-MM-dd-HHmm').md") }
     [IO.File]::WriteAllText($outFile, $report)
+    # The raw measurements beside it, one object per step and run.
+    $Rows | Select-Object Scale, Run, Key, @{ n = 'Step'; e = { $StepInfo[$_.Key].Label.Trim() } }, Seconds, CmdletSeconds, PeakMB, PwshPeakMB, ToolPeakMB,
+        CpuSec, ServerCpuSec, OtherCpuSec, Bytes | ConvertTo-Json -Depth 3 |
+        ForEach-Object { [IO.File]::WriteAllText([IO.Path]::ChangeExtension($outFile, '.json'), $_) }
     Write-Status "report written to $outFile"
     $report
 }

@@ -167,6 +167,19 @@ Describe 'Get-ClutterBackup and Test-ClutterBackupAge reject bad input' {
         { Get-ClutterBackup 'gs://bucket/x' -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'InvalidLocation*'
     }
 
+    It 'no S3 credentials anywhere: S3CredentialsNotFound' {
+        $script = {
+            Import-Module $env:CLUTTERDR_MODULE_PATH
+            Get-ChildItem Env:AWS_* | Remove-Item
+            $env:AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials'; $env:AWS_CONFIG_FILE = '/nonexistent/config'; $env:AWS_EC2_METADATA_DISABLED = 'true'
+            Get-ClutterBackup s3://some-bucket/db -EndpointUrl $args[0] -ErrorAction SilentlyContinue -ErrorVariable ev
+            $ev[0].FullyQualifiedErrorId
+        }
+        $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+        $out = & $pwsh -NoProfile -NonInteractive -Command $script -args $S3Endpoint
+        $out | Should -BeLike 'S3CredentialsNotFound*'
+    }
+
     It 'a bucket that does not exist: LocationNotFound' {
         $f = Get-Failure { Test-ClutterBackupAge 's3://no-such-bucket-y2/db' -EndpointUrl $S3Endpoint }
         $f.Error.FullyQualifiedErrorId | Should -BeLike 'LocationNotFound*'

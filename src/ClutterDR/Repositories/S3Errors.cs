@@ -29,6 +29,10 @@ internal static class S3Errors
                 return new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
                     $"An S3 request for '{location}' failed: {s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}",
                     location, e);
+            case AmazonClientException when e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase):
+                return new ClutterException("S3CredentialsNotFound", FailureKind.AuthenticationError,
+                    $"No AWS credentials were found for '{location}'. Pass -S3Credential (access key id and secret), -ProfileName, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+                    location, e);
             case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException:
                 return new ClutterException("S3Unreachable", FailureKind.ConnectionError,
                     $"The S3 endpoint for '{location}' could not be reached: {e.Message} Check -EndpointUrl (or AWS_ENDPOINT_URL_S3), the network and the region.",
