@@ -127,11 +127,14 @@ Describe 'Restore-ClutterDatabase' {
         $r.Verified | Should -BeTrue
         Invoke-TestPsql -Database $target -Command 'select count(*) from reminders' | Should -Be 10000
 
-        $one = New-TestDatabase -Prefix 'onetable'
-        $r = Restore-ClutterDatabase -Location $b.Location -TargetConnectionString (Get-TestPgUrl $one) -Table users -Confirm:$false
-        $r.Tables.Name | Should -Be @('users')
-        $r.Verified | Should -BeTrue
-        Invoke-TestPsql -Database $one -Command "select count(*) from pg_tables where schemaname = 'public'" | Should -Be 1
+        foreach ($table in 'users', 'public.reminders', 'dumps') {
+            # users' data comes last in the archive; the others make pg_restore stop reading early
+            $one = New-TestDatabase -Prefix 'onetable'
+            $r = Restore-ClutterDatabase -Location $b.Location -TargetConnectionString (Get-TestPgUrl $one) -Table $table -NoOwner -Confirm:$false
+            $r.Tables.Name | Should -Be @($table -replace '^public\.')
+            $r.Verified | Should -BeTrue
+            Invoke-TestPsql -Database $one -Command "select count(*) from pg_tables where schemaname = 'public'" | Should -Be 1
+        }
     }
 
     It 'changes nothing with -WhatIf' {
@@ -178,6 +181,12 @@ Describe 'Test-ClutterBackupAge -MaxAge' {
         $folder = New-TestFolder
         (Test-ClutterBackupAge $folder -MaxAge 48:00:00 -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromHours(48))
         (Test-ClutterBackupAge $folder -MaxAge 26h -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromHours(26))
+        (Test-ClutterBackupAge $folder -MaxAge '2d' -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromDays(2))
         (Test-ClutterBackupAge $folder -MaxAge (New-TimeSpan -Minutes 5) -ErrorAction SilentlyContinue).MaxAge | Should -Be ([timespan]::FromMinutes(5))
+    }
+
+    It 'refuses a bare number (PowerShell reads an unquoted 2d as the number 2)' {
+        { Test-ClutterBackupAge (New-TestFolder) -MaxAge 2d } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage "*Quote the duration*"
+        { Test-ClutterBackupAge (New-TestFolder) -MaxAge 30s } | Should -Throw -ExpectedMessage "*has no unit*"
     }
 }

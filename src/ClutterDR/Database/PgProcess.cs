@@ -98,6 +98,22 @@ public sealed class PgProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Whether the process exits within the given time; it is left running either way.</summary>
+    public async Task<bool> ExitsWithinAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return true;
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public void Kill()
     {
         try

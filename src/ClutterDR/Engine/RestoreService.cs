@@ -126,17 +126,18 @@ public sealed class RestoreService
             await using var source = await repository.OpenReadAsync(objectName, cancellationToken).ConfigureAwait(false);
             proc = PgProcess.Start(tool, args, target, redirectInput: true, redirectOutput: false);
             using var hashing = new HashingStream(source);
+            var toolDone = false; // pg_restore -t stops reading once it has what it needs
             try
             {
                 await using var plain = Compression.Decompress(manifest.Compression, hashing);
                 await StreamPump.CopyAsync(plain, proc.StandardInput, _ => progress.Report(hashing.BytesCount), cancellationToken).ConfigureAwait(false);
-                // Read to the very end so the hash covers every stored byte.
-                var rest = new byte[64 * 1024];
-                while (await hashing.ReadAsync(rest, cancellationToken).ConfigureAwait(false) > 0) { }
             }
-            catch (IOException) when (proc.HasExited)
+            catch (IOException) when (proc.ExitsWithinAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult())
             {
-                throw RestoreFailed(proc, await proc.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), target, backupText);
+                // The tool closed its input: it failed, or it has finished with what it needed.
+                var early = await proc.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                if (early != 0) throw RestoreFailed(proc, early, target, backupText);
+                toolDone = true;
             }
             catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
             {
@@ -144,17 +145,26 @@ public sealed class RestoreService
                 throw new ClutterException("BackupCorrupt", FailureKind.InvalidData,
                     $"The backup '{backupText}' cannot be decompressed ({e.Message}); the target was not changed. Restore an older backup (Get-ClutterBackup).", backupText, e);
             }
+            // Read to the very end so the hash covers every stored byte.
+            var rest = new byte[256 * 1024];
+            while (await hashing.ReadAsync(rest, cancellationToken).ConfigureAwait(false) > 0) progress.Report(hashing.BytesCount);
             var sha = hashing.FinishHash();
             if (hashing.BytesCount != manifest.StoredBytes || !string.Equals(sha, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
             {
                 proc.Kill(); // before its transaction commits
+                var outcome = toolDone
+                    ? "the selected tables were already restored from the part that was read: check them"
+                    : "the restore was stopped before it committed, so the target was not changed";
                 throw new ClutterException(hashing.BytesCount < manifest.StoredBytes ? "BackupTruncated" : "ChecksumMismatch", FailureKind.InvalidData,
-                    $"The backup '{backupText}' does not match its manifest (size {hashing.BytesCount} vs {manifest.StoredBytes}, SHA-256 {sha} vs {manifest.Sha256}); the restore was stopped before it committed. Restore an older backup (Get-ClutterBackup).",
+                    $"The backup '{backupText}' does not match its manifest (size {hashing.BytesCount} vs {manifest.StoredBytes}, SHA-256 {sha} vs {manifest.Sha256}); {outcome}. Restore an older backup (Get-ClutterBackup).",
                     backupText);
             }
-            try { proc.StandardInput.Close(); } catch (IOException) { }
-            var exit = await proc.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            if (exit != 0) throw RestoreFailed(proc, exit, target, backupText);
+            if (!toolDone)
+            {
+                try { proc.StandardInput.Close(); } catch (IOException) { }
+                var exit = await proc.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (exit != 0) throw RestoreFailed(proc, exit, target, backupText);
+            }
             progress.Report(hashing.BytesCount);
         }
         catch (OperationCanceledException e)
