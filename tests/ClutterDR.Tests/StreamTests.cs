@@ -90,6 +90,7 @@ public class CompressionTests
     private sealed class FailingStream : MemoryStream
     {
         private int _reads;
+        public override int Read(byte[] buffer, int offset, int count) => ++_reads > 2 ? throw new IOException("boom") : count;
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             ++_reads > 2 ? throw new IOException("boom") : new ValueTask<int>(buffer.Length);
     }
