@@ -19,9 +19,14 @@
     them under GNU time too, so their own peak is reported separately. Inside the pwsh steps the cmdlet call is
     also timed alone (without pwsh start-up and Import-Module): the backup/restore targets use that time.
 
-    With -Diagnose, extra rows show where the backup's time goes: the same cmdlet with -Compression None and/or
-    to a folder, the native pipeline pg_dump | zstd -3 (to /dev/null and to S3 through awscli), the row counts
-    Backup-ClutterDatabase runs beside pg_dump, and pg_restore --single-transaction (as the module runs it).
+    With -Diagnose, extra rows show where the backup's time goes: the same cmdlet with -CompressionLevel 1,
+    -Compression None and/or to a folder; the native pipelines pg_dump | cat, pg_dump | zstd -3 (to /dev/null) and
+    pg_dump | zstd -3 / -1 | aws s3 cp - (to the same S3 server); the row counts Backup-ClutterDatabase runs beside
+    pg_dump; and pg_restore --single-transaction (as the module runs it).
+
+    Each row also shows the CPU the PostgreSQL and S3 servers used during the step, and the CPU anything else on
+    the machine used ("other": noise). Before each step the script waits for the machine to go quiet.
+    An interrupted run leaves its scratch folder and clutterdr_bench_* databases; the next run drops the latter.
 
     Services: tests/TestServices/Start-TestServices.ps1 reuses PostgreSQL / S3 that CLUTTERDR_TEST_* already point
     at (and then this script does not stop them); otherwise it starts them, and this script stops what it started.
@@ -61,8 +66,8 @@
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateRange(1, 1000)]
-    [int[]]$Scale = @(10),
+    # [string[]]: `dotnet pwsh ./bench/backup.ps1 -Scale 1,10` passes "1,10" as one string.
+    [string[]]$Scale = @('10'),
     [ValidateRange(1, 50)]
     [int]$Runs = 1,
     [switch]$SkipBuild,
@@ -85,7 +90,14 @@ $RepoRoot = Split-Path -Parent $PSScriptRoot
 $ResultsDir = Join-Path $PSScriptRoot 'results'
 $Fixture = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'Fixtures') 'clutter-schema.sql'
 $TestServicesDir = Join-Path (Join-Path $RepoRoot 'tests') 'TestServices'
-$Scale = @($Scale | Sort-Object -Unique)
+$Scale = @(foreach ($item in $Scale) {
+        foreach ($part in ($item -split '[,\s]+' | Where-Object { $_ })) {
+            $n = 0
+            if (-not [int]::TryParse($part, [ref]$n) -or $n -lt 1 -or $n -gt 1000) { throw "-Scale: '$part' is not a whole number from 1 to 1000." }
+            $n
+        }
+    }) | Sort-Object -Unique
+$Scale = [int[]]@($Scale)
 $RunId = 'bench-' + (Get-Date -Format 'yyyyMMdd-HHmmss') + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
 $Bucket = 'clutterdr-bench'
 if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-$RunId" }
@@ -138,6 +150,19 @@ function Get-SelfCpuSeconds {
     $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
     ([long]$f[11] + [long]$f[12]) / $script:ClkTck
 }
+# Processes whose parent is one of the servers (PostgreSQL backends).
+function Get-ServerChildCount {
+    if (-not $script:ServicePids) { return 0 }
+    $n = 0
+    foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name -notmatch '^\d+$') { continue }
+        try { $stat = [IO.File]::ReadAllText("$dir/stat") } catch { continue }
+        $ppid = [int](($stat.Substring($stat.LastIndexOf(')') + 2) -split ' ')[1])
+        if ($script:ServicePids -contains $ppid) { $n++ }
+    }
+    $n
+}
 function Get-ServerCpuSeconds { if ($script:ServicePids) { Get-TreeCpuSeconds $script:ServicePids } else { 0.0 } }
 function Wait-Quiet {
     if ($QuietTimeout -le 0) { return }
@@ -183,9 +208,14 @@ function Invoke-Timed {
     }
     try {
         if (-not $NoWait) { Wait-Quiet }
+        $children0 = Get-ServerChildCount
         $srv0 = Get-ServerCpuSeconds; $self0 = Get-SelfCpuSeconds; $busy0 = Get-MachineBusySeconds
         & /bin/sh -c $line
         $rc = $LASTEXITCODE
+        # A backend's CPU moves to the postmaster's "children" total only once it has exited and been reaped:
+        # wait (up to 3 s) for the step's backends to go before reading the servers' CPU.
+        $until = [DateTime]::UtcNow.AddSeconds(3)
+        while ((Get-ServerChildCount) -gt $children0 -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 50 }
         $busy1 = Get-MachineBusySeconds; $self1 = Get-SelfCpuSeconds; $srv1 = Get-ServerCpuSeconds
     } finally {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
@@ -285,7 +315,7 @@ function Get-BenchModule([string[]]$Pwsh) {
 
 # ------------------------------------------------------------------------------------------------ child scripts
 $ChildBackup = @'
-param([string]$Module, [string]$ConnectionString, [string]$Destination, [string]$EndpointUrl, [string]$Compression, [string]$ResultPath)
+param([string]$Module, [string]$ConnectionString, [string]$Destination, [string]$EndpointUrl, [string]$Compression, [int]$Level, [string]$ResultPath)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $t0 = [Diagnostics.Stopwatch]::StartNew()
@@ -293,6 +323,7 @@ Import-Module $Module
 $import = $t0.Elapsed.TotalSeconds
 $p = @{ ConnectionString = $ConnectionString; Destination = $Destination; Compression = $Compression }
 if ($EndpointUrl) { $p.EndpointUrl = $EndpointUrl }
+if ($Level -gt 0) { $p.CompressionLevel = $Level }
 $sw = [Diagnostics.Stopwatch]::StartNew()
 $info = Backup-ClutterDatabase @p
 $sw.Stop()
@@ -348,12 +379,12 @@ function Read-ToolLog([string]$Path) {
 }
 
 function Invoke-ChildBackup {
-    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [switch]$S3)
+    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [int]$Level = 0, [switch]$S3)
     $result = Join-Path $WorkDir "result-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
     $toolLog = Join-Path $WorkDir "tools-$([guid]::NewGuid().ToString('N').Substring(0, 8)).log"
     $cmd = $script:PwshCmd + @('-NoProfile', '-NonInteractive', '-File', $script:ChildBackupPath,
         '-Module', $script:ModuleManifest, '-ConnectionString', (Get-PgUrl $Database), '-Destination', $Destination,
-        '-EndpointUrl', $(if ($S3) { $script:S3Endpoint } else { '' }), '-Compression', $Compression, '-ResultPath', $result)
+        '-EndpointUrl', $(if ($S3) { $script:S3Endpoint } else { '' }), '-Compression', $Compression, '-Level', "$Level", '-ResultPath', $result)
     $t = Invoke-Timed -Command $cmd -Environment @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
     $r = Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
     $tool = Read-ToolLog $toolLog
@@ -417,6 +448,8 @@ if ($Diagnose) {
     Register-Step 'diag.catpipe' 'diag: pg_dump -Z0 | cat > /dev/null' 'backup' 'the cost of reading pg_dump through a pipe at all'
     Register-Step 'diag.zstdpipe' 'diag: pg_dump -Z0 | zstd -3 > /dev/null' 'backup' 'native compression of the same stream'
     Register-Step 'diag.awspipe' 'diag: pg_dump -Z0 | zstd -3 | aws s3 cp -' 'backup' 'native streaming pipeline to the same S3 server'
+    Register-Step 'diag.awspipe1' 'diag: pg_dump -Z0 | zstd -1 | aws s3 cp -' 'backup' 'the same at zstd level 1'
+    Register-Step 'diag.zstd1.s3' 'diag: Backup -CompressionLevel 1 -> S3' 'backup'
     Register-Step 'diag.none.s3' 'diag: Backup -Compression None -> S3' 'backup'
     Register-Step 'diag.zstd.folder' 'diag: Backup (Zstd) -> folder' 'backup'
     Register-Step 'diag.none.folder' 'diag: Backup -Compression None -> folder' 'backup'
@@ -449,6 +482,9 @@ $awsNote = ''
 $report = $null
 $started = Get-Date
 try {
+    # What is measured: the commit, and whether src/ differs from it (the module is built from the working tree).
+    $commit = try { (& git -C $RepoRoot rev-parse --short HEAD 2>$null) } catch { '?' }
+    $dirty = try { @(& git -C $RepoRoot status --porcelain -- src 2>$null).Count -gt 0 } catch { $false }
     $script:PwshCmd = Get-PwshCommand
     $script:ModuleManifest = Get-BenchModule $script:PwshCmd
     Write-Status "module: $script:ModuleManifest"
@@ -581,14 +617,18 @@ try {
                         $t = Invoke-Timed -Command @() -ShellLine ("$pipe | zstd -3 -q -c | $(ConvertTo-ShArg $script:Aws) s3 cp - " +
                             (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors")
                         Add-Row $sc $run 'diag.awspipe' $t
+                        $t = Invoke-Timed -ShellLine ("$pipe | zstd -1 -q -c | $(ConvertTo-ShArg $script:Aws) s3 cp - " +
+                            (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe1/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors")
+                        Add-Row $sc $run 'diag.awspipe1' $t
                     }
                 }
                 foreach ($v in @(
+                        @{ Key = 'diag.zstd1.s3'; Compression = 'Zstd'; Level = 1; S3 = $true }
                         @{ Key = 'diag.none.s3'; Compression = 'None'; S3 = $true }
                         @{ Key = 'diag.zstd.folder'; Compression = 'Zstd'; S3 = $false }
                         @{ Key = 'diag.none.folder'; Compression = 'None'; S3 = $false })) {
                     $dest = if ($v.S3) { "s3://$Bucket/$prefix/$($v.Key)" } else { Join-Path (Join-Path $WorkDir 'folder') $v.Key }
-                    $d = Invoke-ChildBackup -Database $db -Destination $dest -Compression $v.Compression -S3:$v.S3
+                    $d = Invoke-ChildBackup -Database $db -Destination $dest -Compression $v.Compression -Level $(if ($v.ContainsKey('Level')) { $v.Level } else { 0 }) -S3:$v.S3
                     Add-Row $sc $run $v.Key $d.Timed -CmdletSeconds $d.Result.CmdletSeconds -ToolPeakMB $(if ($d.Tool) { $d.Tool.PeakMB } else { [double]::NaN }) `
                         -PwshPeakMB $d.Result.PwshPeakMB -Bytes $d.Result.SizeBytes
                     if ($v.S3) { Remove-S3Prefix "$prefix/$($v.Key)/" } else { Remove-Item -LiteralPath $dest -Recurse -Force -ErrorAction SilentlyContinue }
@@ -652,8 +692,6 @@ try {
     # The time a step is judged by: the cmdlet call alone for pwsh steps, else the process.
     function Get-JudgedSeconds($a) { if (-not [double]::IsNaN($a.CmdletSeconds)) { $a.CmdletSeconds } else { $a.Seconds } }
 
-    $commit = try { (& git -C $RepoRoot rev-parse --short HEAD 2>$null) } catch { '?' }
-    $dirty = try { @(& git -C $RepoRoot status --porcelain -- src 2>$null).Count -gt 0 } catch { $false }
     $md = [Text.StringBuilder]::new()
     $L = { param($s) [void]$md.AppendLine($s) }
     & $L "# ClutterDR backup/restore benchmark, $(Get-Date -Format 'yyyy-MM-dd HH:mm')"
