@@ -35,6 +35,7 @@ public sealed class BackupService
 
     public async Task<BackupInfo> RunAsync(BackupRequest request, CancellationToken cancellationToken)
     {
+        var total = Stopwatch.StartNew();
         var conn = request.Connection;
         var level = request.CompressionLevel ?? Compression.DefaultLevel(request.Compression);
         var (minLevel, maxLevel) = Compression.LevelRange(request.Compression);
@@ -80,7 +81,7 @@ public sealed class BackupService
         var started = DateTime.UtcNow;
         var name = await ReserveNameAsync(repository, conn.Database, started, request, cancellationToken).ConfigureAwait(false);
         var location = repository.Describe(name.Key);
-        _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}.");
+        _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
 
         var args = new List<string>
         {
@@ -121,6 +122,7 @@ public sealed class BackupService
             }
 
             var exit = await dump.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var streamed = watch.Elapsed;
             if (exit != 0)
             {
                 // A failed count aborts the snapshot's transaction, which then fails pg_dump: report the cause.
@@ -154,7 +156,7 @@ public sealed class BackupService
                 Tables = counts,
             };
             await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", request.StorageClass, cancellationToken).ConfigureAwait(false);
-            _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped, {Format.Bytes(storedBytes)} stored in {Format.Duration(watch.Elapsed)}.");
+            _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped and {Format.Bytes(storedBytes)} stored in {Format.Duration(streamed)}, committed in {Format.Duration(watch.Elapsed - streamed)}.");
             return BackupCatalog.ToInfo(manifest, repository, name, request.S3);
         }
         catch (Exception e)
