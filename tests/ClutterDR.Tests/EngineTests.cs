@@ -152,13 +152,12 @@ public class BackupServiceTests
         var db = await TestServers.NewDatabaseAsync("create table t (x int); insert into t values (1);");
         var dir = Directory.CreateTempSubdirectory("clutterdr-xt-").FullName;
         var svc = new BackupService(NullProgressSink.Instance);
-        var a = svc.RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None);
-        var b = await svc.RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None);
-        var first = await a;
+        // Four at once race for the same second's name; a folder must give each its own.
+        var racing = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => svc.RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None)));
         var c = await svc.RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None);
-        Assert.Equal(3, new[] { first.Location, b.Location, c.Location }.Distinct().Count());
+        Assert.Equal(5, racing.Select(r => r.Location).Append(c.Location).Distinct().Count());
         var listed = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(dir) }, CancellationToken.None);
-        Assert.Equal(3, listed.Count);
+        Assert.Equal(5, listed.Count);
         Assert.Equal(c.Location, listed[0].Location); // newest first
     }
 

@@ -78,11 +78,6 @@ public sealed class BackupService
         }
         catch (Exception e) { throw PgErrors.Map(e, conn); }
 
-        var started = DateTime.UtcNow;
-        var name = await ReserveNameAsync(repository, conn.Database, started, request, cancellationToken).ConfigureAwait(false);
-        var location = repository.Describe(name.Key);
-        _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
-
         var args = new List<string>
         {
             "--format=" + (request.Format == DumpFormat.Custom ? "custom" : "plain"),
@@ -96,15 +91,17 @@ public sealed class BackupService
         foreach (var t in request.ExcludeTables) args.Add("--exclude-table=" + t);
         if (request.Tables.Count > 0) args.Add("--strict-names");
 
+        var started = DateTime.UtcNow;
+        var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, cancellationToken).ConfigureAwait(false);
+        var location = repository.Describe(name.Key);
         var progress = new ByteProgress(_sink, $"Backing up {conn.Database} to {location}", estimate > 0 ? estimate : null);
         var watch = Stopwatch.StartNew();
-        IObjectWriter? writer = null;
         PgProcess? dump = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<List<TableRowCount>>? countTask = null;
         try
         {
-            writer = await repository.CreateAsync(name.Key, request.StorageClass, cancellationToken).ConfigureAwait(false);
+            _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
             dump = PgProcess.Start(pgDump, args, conn, redirectInput: false, redirectOutput: true);
             countTask = CountRowsAsync(db, tables, stop.Token);
 
@@ -164,7 +161,7 @@ public sealed class BackupService
             dump?.Kill();
             stop.Cancel();
             if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
-            if (writer is not null) await writer.AbortAsync().ConfigureAwait(false);
+            await writer.AbortAsync().ConfigureAwait(false);
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })
                 throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);
@@ -174,7 +171,7 @@ public sealed class BackupService
         {
             progress.Complete();
             dump?.Dispose();
-            if (writer is not null) await writer.DisposeAsync().ConfigureAwait(false);
+            await writer.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -194,17 +191,28 @@ public sealed class BackupService
         return counts;
     }
 
-    /// <summary>A name no other backup has: the second's name, or -2, -3, ... when that second is taken.</summary>
-    private static async Task<BackupName> ReserveNameAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A name no other backup has, opened for writing: the second's name, or -2, -3, ... when that
+    /// second is taken. A folder creates the file exclusively, so two backups racing for one name
+    /// cannot both get it.
+    /// </summary>
+    private static async Task<(BackupName, IObjectWriter)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, CancellationToken cancellationToken)
     {
         var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
             BackupName.ExtensionFor(request.Format, request.Compression, EncryptionKind.None));
         for (var seq = 1; seq < 1000; seq++)
         {
             var candidate = name.WithSequence(seq);
-            if (!await repository.ExistsAsync(candidate.Key, cancellationToken).ConfigureAwait(false)
-                && !await repository.ExistsAsync(candidate.ManifestKey, cancellationToken).ConfigureAwait(false))
-                return candidate;
+            if (await repository.ExistsAsync(candidate.Key, cancellationToken).ConfigureAwait(false)
+                || await repository.ExistsAsync(candidate.ManifestKey, cancellationToken).ConfigureAwait(false))
+                continue;
+            try
+            {
+                return (candidate, await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false));
+            }
+            catch (ClutterException e) when (e.ErrorId == "BackupObjectExists")
+            {
+            }
         }
         throw new ClutterException("BackupNameTaken", FailureKind.ResourceExists,
             $"Too many backups of '{database}' started in the same second at {repository.Location}.", repository.Location.ToString());

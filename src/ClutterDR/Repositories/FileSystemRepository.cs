@@ -49,7 +49,16 @@ public sealed class FileSystemRepository : IBackupRepository
         var final = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
         var partial = final + PartialSuffix;
-        var stream = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+        if (File.Exists(final)) throw Exists(final);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+        }
+        catch (IOException e) when (File.Exists(partial))
+        {
+            throw Exists(final, e); // another backup took this name first (same second)
+        }
         return Task.FromResult<IObjectWriter>(new FileWriter(stream, partial, final));
     }
 
@@ -105,6 +114,9 @@ public sealed class FileSystemRepository : IBackupRepository
     }
 
     public void Dispose() { }
+
+    private static ClutterException Exists(string path, Exception? inner = null) =>
+        new("BackupObjectExists", FailureKind.ResourceExists, $"'{path}' already exists.", path, inner);
 
     private sealed class FileWriter : IObjectWriter
     {
