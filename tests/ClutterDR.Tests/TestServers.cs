@@ -44,23 +44,18 @@ internal static class TestServers
 
     public static async Task ExecAsync(string database, string sql)
     {
-        await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = PgHost, Port = int.Parse(PgPort), Username = PgUser, Password = PgPassword, Database = database, Pooling = false,
-        }.ConnectionString);
-        await c.OpenAsync();
+        await using var c = await OpenAsync(database);
         await using var cmd = new NpgsqlCommand(sql, c);
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public static async Task<T> ScalarAsync<T>(string database, string sql)
+    private static async Task<NpgsqlConnection> OpenAsync(string database)
     {
-        await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
         {
             Host = PgHost, Port = int.Parse(PgPort), Username = PgUser, Password = PgPassword, Database = database, Pooling = false,
         }.ConnectionString);
         await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        return (T)(await cmd.ExecuteScalarAsync())!;
+        return c;
     }
 }
