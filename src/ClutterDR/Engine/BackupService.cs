@@ -45,6 +45,13 @@ public sealed class BackupService
                     ? "-CompressionLevel needs -Compression Zstd or Gzip."
                     : $"-CompressionLevel {level} is out of range for {request.Compression}: use {minLevel} to {maxLevel}.", level);
 
+        // The destination check runs while the database is opened and read: the first S3 request of a
+        // process costs most of a second of SDK start-up.
+        using var repository = RepositoryFactory.Open(request.Destination, request.S3,
+            new S3UploadOptions { ExpectedSize = request.ExpectedSize });
+        var writable = Task.Run(() => repository.EnsureWritableAsync(cancellationToken), cancellationToken);
+        _ = writable.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should a database error come first
+
         await using var db = await PgErrors.OpenAsync(conn, cancellationToken).ConfigureAwait(false);
         var serverMajor = db.PostgreSqlVersion.Major;
         var serverVersion = db.ServerVersion;
@@ -60,9 +67,7 @@ public sealed class BackupService
         catch (Exception e) { throw PgErrors.Map(e, conn); }
         var tables = relations.Where(r => r.HasRows).ToList();
 
-        using var repository = RepositoryFactory.Open(request.Destination, request.S3,
-            new S3UploadOptions { ExpectedSize = request.ExpectedSize });
-        await repository.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
+        await writable.ConfigureAwait(false);
 
         // The dump's snapshot: held open until pg_dump is done; our row counts run inside it.
         await using var tx = await db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
