@@ -83,11 +83,4 @@ public static class PgCatalog
 
     public static async Task<bool> HasUserRelationsAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         (await ListRelationsAsync(connection, cancellationToken).ConfigureAwait(false)).Count > 0;
-
-    public static async Task<bool> DatabaseExistsAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
-    {
-        await using var cmd = new NpgsqlCommand("select exists(select 1 from pg_catalog.pg_database where datname = @d)", connection);
-        cmd.Parameters.AddWithValue("d", database);
-        return (bool)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
 }

@@ -85,28 +85,28 @@ public static class BackupCatalog
 
     public static async Task<BackupInfo> ReadAsync(IBackupRepository repository, BackupName name, string manifestKey, S3Options s3, CancellationToken cancellationToken)
     {
-        var (manifest, _) = await ReadManifestAsync(repository, manifestKey, cancellationToken).ConfigureAwait(false);
+        var manifest = await ReadManifestAsync(repository, manifestKey, cancellationToken).ConfigureAwait(false);
         return ToInfo(manifest, repository, name, s3, manifestKey);
     }
 
-    public static async Task<(BackupManifest Manifest, string Location)> ReadManifestAsync(IBackupRepository repository, string manifestKey, CancellationToken cancellationToken)
+    public static async Task<BackupManifest> ReadManifestAsync(IBackupRepository repository, string manifestKey, CancellationToken cancellationToken)
     {
         var where = repository.Describe(manifestKey);
         var bytes = await repository.TryReadAllAsync(manifestKey, cancellationToken).ConfigureAwait(false)
             ?? throw new ClutterException("ManifestNotFound", FailureKind.ObjectNotFound,
                 $"The backup at '{where.Substring(0, where.Length - BackupName.ManifestSuffix.Length)}' has no manifest, so it is incomplete (a failed or running backup) or not a ClutterDR backup. Pick a complete backup with Get-ClutterBackup.",
                 where);
-        return (BackupManifest.Parse(bytes, where), where);
+        return BackupManifest.Parse(bytes, where);
     }
 
     public static BackupInfo ToInfo(BackupManifest m, IBackupRepository repository, BackupName name, S3Options s3, string? manifestKey = null)
     {
-        var folder = (manifestKey ?? name.ManifestKey).Contains('/') ? (manifestKey ?? name.ManifestKey)[..(manifestKey ?? name.ManifestKey).LastIndexOf('/')] + "/" : "";
-        var dataKey = folder + m.DataObject;
+        manifestKey ??= name.ManifestKey;
+        var dataKey = manifestKey[..(manifestKey.LastIndexOf('/') + 1)] + m.DataObject; // beside the manifest
         return new BackupInfo
         {
             Location = repository.Describe(dataKey),
-            ManifestLocation = repository.Describe(manifestKey ?? name.ManifestKey),
+            ManifestLocation = repository.Describe(manifestKey),
             Database = m.Database,
             CreatedUtc = m.StartedUtc,
             CompletedUtc = m.CompletedUtc,

@@ -40,7 +40,7 @@ public sealed class RestoreService
             objectName = objectName[..^BackupName.ManifestSuffix.Length];
 
         using var repository = RepositoryFactory.Open(parent, request.S3);
-        var (manifest, _) = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
+        var manifest = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
         var backupText = repository.Describe(objectName);
         if (manifest.Encryption.Mode != EncryptionKind.None)
             throw new ClutterException("BackupEncrypted", FailureKind.InvalidArgument,
