@@ -14,6 +14,9 @@
         'Get-ClutterBackup'
         'Restore-ClutterDatabase'
         'Test-ClutterBackupAge'
+        'Test-ClutterBackup'
+        'Protect-ClutterFile'
+        'Unprotect-ClutterFile'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -71,7 +71,10 @@ public sealed class BackupManifest
 public sealed class ManifestEncryption
 {
     public EncryptionKind Mode { get; set; } = EncryptionKind.None;
-    /// <summary>"PublicKey" or "Passphrase" when encrypted.</summary>
+    /// <summary>"PublicKey", "Passphrase" or "PublicKey, Passphrase" when encrypted.</summary>
     public string? Method { get; set; }
+    /// <summary>Symmetric cipher of the OpenPGP message, e.g. "AES256".</summary>
+    public string? Algorithm { get; set; }
+    /// <summary>Fingerprints of the recipients' primary keys (as gpg --list-keys shows them); never a key.</summary>
     public List<string>? RecipientFingerprints { get; set; }
 }

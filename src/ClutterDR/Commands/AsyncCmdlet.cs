@@ -101,6 +101,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
     protected static readonly HashSet<string> TerminatingErrorIds = new(StringComparer.Ordinal)
     {
         "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
+        "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty",
     };
 
     /// <summary>Runs per-item work: a ClutterException becomes a non-terminating error and the pipeline goes on.</summary>

@@ -54,6 +54,15 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long? ExpectedSize { get; set; }
 
+    /// <summary>OpenPGP public keys to encrypt to: key file paths (armored or binary) or armored key text. Any one private key decrypts.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Recipient { get; set; }
+
+    /// <summary>Encrypt with this passphrase (OpenPGP symmetric, AES-256); gpg --decrypt asks for it.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var info = await PerItemAsync(async () =>
@@ -70,6 +79,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 ExcludeTables = ExcludeTable,
                 StorageClass = StorageClass,
                 ExpectedSize = ExpectedSize,
+                Encryption = KeyArguments.Encryption(this, Recipient, Passphrase),
             };
             return await new BackupService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, Destination).ConfigureAwait(false);

@@ -39,6 +39,19 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
     [ValidateNotNullOrEmpty]
     public string[] Table { get; set; } = Array.Empty<string>();
 
+    /// <summary>OpenPGP private key of an encrypted backup's recipient: a key file path (gpg --export-secret-keys) or armored key text.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PrivateKey { get; set; }
+
+    /// <summary>Passphrase that unlocks -PrivateKey, when it has one.</summary>
+    [Parameter]
+    public System.Security.SecureString? PrivateKeyPassphrase { get; set; }
+
+    /// <summary>Passphrase of a backup encrypted with -Passphrase.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var result = await PerItemAsync(async () =>
@@ -52,6 +65,7 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
                 CreateDatabase = CreateDatabase,
                 NoOwner = NoOwner,
                 Tables = Table,
+                Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
                 Confirm = Confirm,
             };
             return await new RestoreService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);

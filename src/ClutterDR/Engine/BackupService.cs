@@ -1,6 +1,7 @@
 using System.Data;
 using System.Diagnostics;
 using ClutterDR.Catalog;
+using ClutterDR.Crypto;
 using ClutterDR.Database;
 using ClutterDR.Repositories;
 using ClutterDR.Streams;
@@ -20,6 +21,8 @@ public sealed record BackupRequest
     public IReadOnlyList<string> ExcludeTables { get; init; } = Array.Empty<string>();
     public string? StorageClass { get; init; }
     public long? ExpectedSize { get; init; }
+    /// <summary>OpenPGP encryption after compression, before the upload; off by default.</summary>
+    public EncryptionOptions Encryption { get; init; } = new();
 }
 
 /// <summary>
@@ -44,6 +47,9 @@ public sealed class BackupService
                 request.Compression == CompressionKind.None
                     ? "-CompressionLevel needs -Compression Zstd or Gzip."
                     : $"-CompressionLevel {level} is out of range for {request.Compression}: use {minLevel} to {maxLevel}.", level);
+
+        // Keys first: a bad key file fails before the database or the destination is touched.
+        var encryption = request.Encryption.Enabled ? EncryptionPlan.Prepare(request.Encryption) : null;
 
         // The destination check runs while the database is opened and read: the first S3 request of a
         // process costs most of a second of SDK start-up.
@@ -97,7 +103,7 @@ public sealed class BackupService
         if (request.Tables.Count > 0) args.Add("--strict-names");
 
         var started = DateTime.UtcNow;
-        var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, cancellationToken).ConfigureAwait(false);
+        var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
         var location = repository.Describe(name.Key);
         var progress = new ByteProgress(_sink, $"Backing up {conn.Database} to {location}", estimate > 0 ? estimate : null);
         var watch = Stopwatch.StartNew();
@@ -115,7 +121,9 @@ public sealed class BackupService
             long storedBytes;
             using (var hashing = new HashingStream(writer.Stream))
             {
-                await using (var compressor = Compression.Compress(request.Compression, level, hashing))
+                // pg_dump -> compress -> [encrypt] -> hash -> store: the hash covers the bytes as stored.
+                using (var encrypted = encryption?.Open(hashing, name.FileName[..^4], started))
+                await using (var compressor = Compression.Compress(request.Compression, level, encrypted ?? hashing))
                 {
                     rawBytes = await StreamPump.CopyAsync(dump.StandardOutput, compressor, done => progress.Report(done), cancellationToken).ConfigureAwait(false);
                 }
@@ -149,6 +157,13 @@ public sealed class BackupService
                 Format = request.Format,
                 Compression = request.Compression,
                 CompressionLevel = request.Compression == CompressionKind.None ? null : level,
+                Encryption = encryption is null ? new ManifestEncryption() : new ManifestEncryption
+                {
+                    Mode = EncryptionKind.OpenPgp,
+                    Method = encryption.Method,
+                    Algorithm = "AES256",
+                    RecipientFingerprints = encryption.Recipients.Count > 0 ? encryption.Recipients.Select(r => r.Fingerprint).Distinct().ToList() : null,
+                },
                 DataObject = name.FileName,
                 RawBytes = rawBytes,
                 StoredBytes = storedBytes,
@@ -201,10 +216,10 @@ public sealed class BackupService
     /// second is taken. A folder creates the file exclusively, so two backups racing for one name
     /// cannot both get it.
     /// </summary>
-    private static async Task<(BackupName, IObjectWriter)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, CancellationToken cancellationToken)
+    private static async Task<(BackupName, IObjectWriter)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
     {
         var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
-            BackupName.ExtensionFor(request.Format, request.Compression, EncryptionKind.None));
+            BackupName.ExtensionFor(request.Format, request.Compression, encryption));
         for (var seq = 1; seq < 1000; seq++)
         {
             var candidate = name.WithSequence(seq);

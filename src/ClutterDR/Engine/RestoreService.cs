@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ClutterDR.Catalog;
+using ClutterDR.Crypto;
 using ClutterDR.Database;
 using ClutterDR.Repositories;
 using ClutterDR.Streams;
@@ -17,6 +18,8 @@ public sealed record RestoreRequest
     public bool CreateDatabase { get; init; }
     public bool NoOwner { get; init; }
     public IReadOnlyList<string> Tables { get; init; } = Array.Empty<string>();
+    /// <summary>Key or passphrase of an encrypted backup.</summary>
+    public DecryptionOptions Decryption { get; init; } = new();
     /// <summary>Asked right before the first change to the target (target, action); false skips the restore.</summary>
     public Func<string, string, bool> Confirm { get; init; } = (_, _) => true;
 }
@@ -43,8 +46,10 @@ public sealed class RestoreService
         var manifest = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
         var backupText = repository.Describe(objectName);
         if (manifest.Encryption.Mode != EncryptionKind.None)
-            throw new ClutterException("BackupEncrypted", FailureKind.InvalidArgument,
-                $"The backup '{backupText}' is encrypted; this version of ClutterDR cannot decrypt it.", backupText);
+        {
+            // The key is checked (manifest recipients, then the message header) before the target is touched.
+            await using var probe = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
+        }
         if (manifest.Format == DumpFormat.Plain && request.Tables.Count > 0)
             throw new ClutterException("TableFilterNotSupported", FailureKind.InvalidArgument,
                 $"-Table needs a backup in custom format; '{backupText}' is a plain SQL dump. Restore all of it, or back up with -Format Custom.", backupText);
@@ -123,41 +128,35 @@ public sealed class RestoreService
         PgProcess? proc = null;
         try
         {
-            await using var source = await repository.OpenReadAsync(objectName, cancellationToken).ConfigureAwait(false);
+            await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
             proc = PgProcess.Start(tool, args, target, redirectInput: true, redirectOutput: false);
-            using var hashing = new HashingStream(source);
             var toolDone = false; // pg_restore -t stops reading once it has what it needs
             try
             {
-                await using var plain = Compression.Decompress(manifest.Compression, hashing);
-                await StreamPump.CopyAsync(plain, proc.StandardInput, _ => progress.Report(hashing.BytesCount), cancellationToken).ConfigureAwait(false);
+                await StreamPump.CopyAsync(reader.Plain, proc.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException) when (proc.ExitsWithinAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult())
+            catch (IOException e) when (!BackupReader.IsDataError(e) && proc.ExitsWithinAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult())
             {
                 // The tool closed its input: it failed, or it has finished with what it needed.
                 var early = await proc.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
                 if (early != 0) throw RestoreFailed(proc, early, target, backupText);
                 toolDone = true;
             }
-            catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+            catch (Exception e) when (BackupReader.IsDataError(e))
             {
-                proc.Kill();
-                throw new ClutterException("BackupCorrupt", FailureKind.InvalidData,
-                    $"The backup '{backupText}' cannot be decompressed ({e.Message}); the target was not changed. Restore an older backup (Get-ClutterBackup).", backupText, e);
+                proc.Kill(); // before its transaction commits
+                var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
+                throw new ClutterException(fault.ErrorId, fault.Kind, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
             }
             // Read to the very end so the hash covers every stored byte.
-            var rest = new byte[256 * 1024];
-            while (await hashing.ReadAsync(rest, cancellationToken).ConfigureAwait(false) > 0) progress.Report(hashing.BytesCount);
-            var sha = hashing.FinishHash();
-            if (hashing.BytesCount != manifest.StoredBytes || !string.Equals(sha, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
+            var mismatch = await reader.FinishAsync(n => progress.Report(n), cancellationToken).ConfigureAwait(false);
+            if (mismatch is not null)
             {
                 proc.Kill(); // before its transaction commits
                 var outcome = toolDone
-                    ? "the selected tables were already restored from the part that was read: check them"
-                    : "the restore was stopped before it committed, so the target was not changed";
-                throw new ClutterException(hashing.BytesCount < manifest.StoredBytes ? "BackupTruncated" : "ChecksumMismatch", FailureKind.InvalidData,
-                    $"The backup '{backupText}' does not match its manifest (size {hashing.BytesCount} vs {manifest.StoredBytes}, SHA-256 {sha} vs {manifest.Sha256}); {outcome}. Restore an older backup (Get-ClutterBackup).",
-                    backupText);
+                    ? "The selected tables were already restored from the part that was read: check them."
+                    : "The restore was stopped before it committed, so the target was not changed.";
+                throw new ClutterException(mismatch.ErrorId, mismatch.Kind, mismatch.Message + " " + outcome, mismatch.Target);
             }
             if (!toolDone)
             {
@@ -165,7 +164,7 @@ public sealed class RestoreService
                 var exit = await proc.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 if (exit != 0) throw RestoreFailed(proc, exit, target, backupText);
             }
-            progress.Report(hashing.BytesCount);
+            progress.Report(reader.Stored.BytesCount);
         }
         catch (OperationCanceledException e)
         {

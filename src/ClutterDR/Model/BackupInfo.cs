@@ -14,6 +14,8 @@ public sealed class BackupInfo
     public string Format { get; init; } = "";
     public string Compression { get; init; } = "";
     public string Encryption { get; init; } = "None";
+    /// <summary>Fingerprints of the public keys an encrypted backup was encrypted to (empty otherwise).</summary>
+    public string[] Recipients { get; init; } = Array.Empty<string>();
     public string Sha256 { get; init; } = "";
     public string ManifestLocation { get; init; } = "";
     public string? ServerVersion { get; init; }

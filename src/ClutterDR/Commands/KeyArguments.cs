@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using ClutterDR.Crypto;
+
+namespace ClutterDR.Commands;
+
+/// <summary>The one way a -Recipient or -PrivateKey value becomes a key source: armored text, or a path.</summary>
+internal static class KeyArguments
+{
+    public static KeySource Resolve(PSCmdlet cmdlet, string value)
+    {
+        if (KeySource.IsArmoredText(value)) return KeySource.FromText(value);
+        string path;
+        try
+        {
+            path = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(value);
+        }
+        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
+        {
+            throw new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
+                $"'{value}' is neither a key file path nor armored key text (-----BEGIN PGP ...): {e.Message}", value, e);
+        }
+        return KeySource.FromFile(path);
+    }
+
+    public static EncryptionOptions Encryption(PSCmdlet cmdlet, string[]? recipients, System.Security.SecureString? passphrase) => new()
+    {
+        Recipients = (recipients ?? Array.Empty<string>()).Select(r => Resolve(cmdlet, r)).ToArray(),
+        Passphrase = passphrase,
+    };
+
+    public static DecryptionOptions Decryption(PSCmdlet cmdlet, string? privateKey, System.Security.SecureString? privateKeyPassphrase, System.Security.SecureString? passphrase) => new()
+    {
+        PrivateKey = string.IsNullOrEmpty(privateKey) ? null : Resolve(cmdlet, privateKey),
+        PrivateKeyPassphrase = privateKeyPassphrase,
+        Passphrase = passphrase,
+    };
+}

@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using ClutterDR.Crypto;
+
+namespace ClutterDR.Commands;
+
+/// <summary>Encrypts files for OpenPGP recipients or with a passphrase, as gpg --encrypt / --symmetric would; gpg decrypts them.</summary>
+[Cmdlet(VerbsSecurity.Protect, "ClutterFile", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
+[OutputType(typeof(FileInfo))]
+public sealed class ProtectClutterFileCommand : FileCmdlet
+{
+    /// <summary>OpenPGP public keys to encrypt to: key file paths (armored or binary) or armored key text.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Recipient { get; set; }
+
+    /// <summary>Encrypt with this passphrase (OpenPGP symmetric, AES-256).</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>Write ASCII armor (-----BEGIN PGP MESSAGE-----, like gpg --armor), default extension .asc.</summary>
+    [Parameter]
+    public SwitchParameter Armor { get; set; }
+
+    private EncryptionPlan? _plan;
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        var options = KeyArguments.Encryption(this, Recipient, Passphrase);
+        if (!options.Enabled)
+            throw new ClutterException("EncryptionKeyRequired", FailureKind.InvalidArgument,
+                "Say how to encrypt: -Recipient <public key file> (gpg --export --armor KEYID > key.asc) or -Passphrase (Read-Host -AsSecureString).", null);
+        _plan = EncryptionPlan.Prepare(options); // a bad key stops before any file is touched
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        foreach (var input in ResolveInputs())
+        {
+            var file = await PerItemAsync(async () =>
+            {
+                var output = OutputPath(input, FileEncryption.ProtectedName(input, Armor), System.IO.Path.GetFileName(FileEncryption.ProtectedName(input, Armor)));
+                if (!Confirm(output, $"Encrypt '{input}' ({_plan!.Method})")) return null;
+                return await new FileEncryption(this).ProtectAsync(input, output, _plan, Armor, Force, cancellationToken).ConfigureAwait(false);
+            }, input).ConfigureAwait(false);
+            if (file is not null) EmitObject(file);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Commands;
+
+/// <summary>
+/// Reads a stored backup to its end and checks it: size and SHA-256 against its manifest, decryption
+/// and decompression to the end (with the key for an encrypted one), and with -Deep the archive's table
+/// of contents. Takes BackupInfo from the pipeline (Backup-ClutterDatabase | Test-ClutterBackup).
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "ClutterBackup")]
+[OutputType(typeof(BackupVerification))]
+public sealed class TestClutterBackupCommand : ClutterS3Cmdlet
+{
+    /// <summary>Location of one backup (BackupInfo.Location from Get-ClutterBackup), or its manifest.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Uri", "Path")]
+    [ValidateNotNullOrEmpty]
+    public string Location { get; set; } = "";
+
+    /// <summary>OpenPGP private key of an encrypted backup's recipient: a key file path or armored key text.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PrivateKey { get; set; }
+
+    /// <summary>Passphrase that unlocks -PrivateKey, when it has one.</summary>
+    [Parameter]
+    public System.Security.SecureString? PrivateKeyPassphrase { get; set; }
+
+    /// <summary>Passphrase of a backup encrypted with -Passphrase.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>Also check that every table of the manifest is in the archive (pg_restore --list).</summary>
+    [Parameter]
+    public SwitchParameter Deep { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var outcome = await PerItemAsync(async () =>
+        {
+            var request = new VerificationRequest
+            {
+                Backup = ResolveLocation(Location),
+                S3 = BuildS3Options(),
+                Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
+                Deep = Deep,
+            };
+            var (result, failures) = await new VerificationService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);
+            return Tuple.Create(result, failures);
+        }, Location).ConfigureAwait(false);
+        if (outcome is null) return;
+        EmitObject(outcome.Item1);
+        foreach (var failure in outcome.Item2) EmitError(failure);
+    }
+}

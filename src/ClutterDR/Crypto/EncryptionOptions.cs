@@ -1,0 +1,20 @@
+using System.Security;
+
+namespace ClutterDR.Crypto;
+
+/// <summary>How to encrypt: to public keys (any one private key decrypts), with a passphrase, or both.</summary>
+public sealed class EncryptionOptions
+{
+    public IReadOnlyList<KeySource> Recipients { get; init; } = Array.Empty<KeySource>();
+    public SecureString? Passphrase { get; init; }
+    public bool Enabled => Recipients.Count > 0 || Passphrase is not null;
+}
+
+/// <summary>How to decrypt: a private key file (with its passphrase when it has one), or the passphrase.</summary>
+public sealed class DecryptionOptions
+{
+    public KeySource? PrivateKey { get; init; }
+    public SecureString? PrivateKeyPassphrase { get; init; }
+    public SecureString? Passphrase { get; init; }
+    public bool Given => PrivateKey is not null || Passphrase is not null;
+}
