@@ -17,4 +17,7 @@ public sealed class DecryptionOptions
     public SecureString? PrivateKeyPassphrase { get; init; }
     public SecureString? Passphrase { get; init; }
     public bool Given => PrivateKey is not null || Passphrase is not null;
+
+    /// <summary>Private keys unlocked for this request (by key id): a restore reads the header twice, the S2K runs once.</summary>
+    internal Dictionary<long, Org.BouncyCastle.Bcpg.OpenPgp.PgpPrivateKey> Unlocked { get; } = new();
 }

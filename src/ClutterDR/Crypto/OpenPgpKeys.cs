@@ -39,7 +39,8 @@ public static class OpenPgpKeys
                 var userId = primary.GetUserIds().FirstOrDefault() ?? "";
                 var encryptionKey = ring.GetPublicKeys()
                     .Where(k => k.IsEncryptionKey && !k.HasRevocation() && !IsExpired(k))
-                    .OrderByDescending(k => k.CreationTime)
+                    .OrderBy(k => k.IsMasterKey)               // a subkey when there is one, as gpg picks
+                    .ThenByDescending(k => k.CreationTime)
                     .FirstOrDefault()
                     ?? throw new ClutterException("NoEncryptionKey", FailureKind.InvalidArgument,
                         $"The key {Fingerprint(primary)} ({userId}) in {source.Display} has no valid encryption (sub)key: it is signing-only, revoked or expired. Export a key with an encryption subkey (gpg --list-keys shows [E]).",

@@ -48,7 +48,8 @@ public static class OpenPgpReader
                     : keys.Find(part.KeyId) is { } k ? new[] { k } : Array.Empty<PgpSecretKey>();
                 foreach (var key in candidates)
                 {
-                    var privateKey = keys.Extract(key, options.PrivateKeyPassphrase);
+                    if (!options.Unlocked.TryGetValue(key.KeyId, out var privateKey))
+                        options.Unlocked[key.KeyId] = privateKey = keys.Extract(key, options.PrivateKeyPassphrase);
                     try
                     {
                         clear = part.GetDataStream(privateKey);

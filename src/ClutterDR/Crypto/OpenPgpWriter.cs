@@ -38,18 +38,29 @@ public sealed class EncryptionPlan
     /// integrity-protected (SEIPD with MDC), one literal data packet, no OpenPGP compression (the data is
     /// compressed already). Disposing it writes the end of the message; <paramref name="output"/> stays open.
     /// </summary>
-    public Stream Open(Stream output, string fileName, DateTime modifiedUtc)
+    public Stream Open(Stream output, string fileName, DateTime modifiedUtc) =>
+        Recipients.Count == 0
+            ? SeipdWriter.OpenWithPassphrase(output, _options.Passphrase!, S2kCount, fileName, modifiedUtc)
+            : SeipdWriter.TryOpen(output, AddMethods, fileName, modifiedUtc) ?? OpenWithBouncyCastle(output, fileName, modifiedUtc);
+
+    /// <summary>BouncyCastle's own (slower) stream: the fallback, and the reference the fast writer is tested against.</summary>
+    internal Stream OpenWithBouncyCastle(Stream output, string fileName, DateTime modifiedUtc)
     {
         var generator = new PgpEncryptedDataGenerator(SymmetricKeyAlgorithmTag.Aes256, true, new SecureRandom());
+        AddMethods(generator);
+        var encrypted = generator.Open(output, new byte[PacketChunk]);
+        var literal = new PgpLiteralDataGenerator().Open(encrypted, PgpLiteralData.Binary, fileName, modifiedUtc, new byte[PacketChunk]);
+        return new EncryptingStream(literal, encrypted);
+    }
+
+    private void AddMethods(PgpEncryptedDataGenerator generator)
+    {
         foreach (var r in Recipients) generator.AddMethod(r.EncryptionKey);
         if (_options.Passphrase is not null)
         {
             using var chars = new SecureChars(_options.Passphrase); // the key is derived inside AddMethod
             generator.AddMethodUtf8(chars.Value, HashAlgorithmTag.Sha256, S2kCount);
         }
-        var encrypted = generator.Open(output, new byte[PacketChunk]);
-        var literal = new PgpLiteralDataGenerator().Open(encrypted, PgpLiteralData.Binary, fileName, modifiedUtc, new byte[PacketChunk]);
-        return new EncryptingStream(literal, encrypted);
     }
 
     private sealed class EncryptingStream : Stream
