@@ -83,6 +83,7 @@ function Invoke-BuildTask {
         $null = New-Item -ItemType Directory -Path $ModuleOutDir -Force
 
         Copy-Item -LiteralPath $manifest -Destination $ModuleOutDir
+        Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOutDir
         $format = Join-Path (Split-Path -Parent $ModuleProject) 'ClutterDR.Format.ps1xml'
         if (Test-Path -LiteralPath $format) { Copy-Item -LiteralPath $format -Destination $ModuleOutDir }
 
@@ -98,7 +99,15 @@ function Invoke-BuildTask {
     } finally {
         if (Test-Path -LiteralPath $publishDir) { Remove-Item -LiteralPath $publishDir -Recurse -Force -ErrorAction SilentlyContinue }
     }
-    if (-not (Test-Path -LiteralPath (Join-Path $ModuleOutDir 'ClutterDR.dll'))) { throw 'Build produced no ClutterDR.dll.' }
+    if (-not (Get-ChildItem -LiteralPath $ModuleOutDir -Filter 'ClutterDR.dll' -File -Recurse)) { throw 'Build produced no ClutterDR.dll.' }
+
+    # Help: docs/<culture>/*.md (platyPS markdown) -> <module>/<culture>/ClutterDR.dll-Help.xml (MAML, named after
+    # the cmdlet assembly, as Get-Help looks it up) and about_*.help.txt. Module root, so Get-Help finds it
+    # under the module base whatever folder the cmdlet assembly is loaded from.
+    Import-Module (Join-Path (Join-Path $RepoRoot 'tools') 'HelpConverter.psm1') -Force
+    foreach ($cultureDir in Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'docs') -Directory) {
+        $null = Build-ModuleHelp -SourcePath $cultureDir.FullName -DestinationPath (Join-Path $ModuleOutDir $cultureDir.Name) -MamlFileName 'ClutterDR.dll-Help.xml'
+    }
     Write-Step ("module laid out in {0} ({1:N1} s)" -f $ModuleOutDir, $sw.Elapsed.TotalSeconds)
 }
 
