@@ -4,8 +4,11 @@
 
 .DESCRIPTION
     -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, format file, DLLs).
-    -Task Test   Build; start the test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and
-                 Pester (tests/Pester, in a fresh pwsh); stop the services it started; print
+    -Task Package  Build; Publish-PSResource out/ClutterDR to a temporary local repository (registered for the
+                 call, unregistered after it, on failure too) and leave the package in out/ClutterDR.<version>.nupkg.
+    -Task Test   Build and Package; install the .nupkg with Install-PSResource into out/installed; start the
+                 test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and Pester (tests/Pester,
+                 in a fresh pwsh, against the installed module); stop the services it started; print
                  "N passed, N failed" (xunit + Pester) as the last line; exit non-zero on any failure.
                  With CI=true a test service that cannot start is a failure; otherwise a warning (tests
                  that need it skip).
@@ -17,7 +20,7 @@
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Clean')]
     [string]$Task = 'Build',
     [string]$Configuration = 'Release'
 )
@@ -111,6 +114,31 @@ function Invoke-BuildTask {
     Write-Step ("module laid out in {0} ({1:N1} s)" -f $ModuleOutDir, $sw.Elapsed.TotalSeconds)
 }
 
+# ------------------------------------------------------------------------------------------------- Package
+function Invoke-PackageTask {
+    # Publishes out/ClutterDR as PowerShell Gallery would receive it, into a local file repository that exists
+    # only for this call. Returns the path of out/ClutterDR.<version>.nupkg.
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    Get-ChildItem -LiteralPath $OutDir -Filter 'ClutterDR.*.nupkg' -File -ErrorAction SilentlyContinue | Remove-Item -Force
+    $id = [guid]::NewGuid().ToString('N').Substring(0, 10)
+    $repoName = "ClutterDR-build-$id"
+    $repoDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-repo-$id"
+    $null = New-Item -ItemType Directory -Path $repoDir -Force
+    Register-PSResourceRepository -Name $repoName -Uri $repoDir -Trusted
+    try {
+        Publish-PSResource -Path $ModuleOutDir -Repository $repoName
+        $nupkg = @(Get-ChildItem -LiteralPath $repoDir -Filter '*.nupkg' -File)
+        if ($nupkg.Count -ne 1) { throw "Publish-PSResource left $($nupkg.Count) packages in '$repoDir', expected one." }
+        $target = Join-Path $OutDir $nupkg[0].Name
+        Move-Item -LiteralPath $nupkg[0].FullName -Destination $target -Force
+    } finally {
+        Unregister-PSResourceRepository -Name $repoName -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $repoDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    Write-Step ("package {0} ({1:N0} KB, {2:N1} s)" -f $target, ((Get-Item -LiteralPath $target).Length / 1KB), $sw.Elapsed.TotalSeconds)
+    $target
+}
+
 # ------------------------------------------------------------------------------------------------- services
 function Start-TestServicesForRun {
     # Starts (or reuses) each service on its own, so outside CI one that fails does not keep the other
@@ -167,6 +195,13 @@ function Invoke-TestTask {
 
     try {
         Invoke-BuildTask
+        # The Pester suite runs against the module as an admin gets it: packed, then installed with
+        # Install-PSResource into an empty module path (out/installed), not against out/ClutterDR.
+        $nupkg = Invoke-PackageTask
+        $installRoot = Join-Path $OutDir 'installed'
+        if (Test-Path -LiteralPath $installRoot) { Remove-Item -LiteralPath $installRoot -Recurse -Force }
+        $installed = & (Join-Path $PesterDir '_Install-ClutterPackage.ps1') -PackagePath $nupkg -Root $installRoot
+        Write-Step "installed with Install-PSResource: $($installed.ManifestPath)"
         foreach ($f in @($trx, $pesterXml, $pesterSummary)) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
 
         Write-Step 'starting test services'
@@ -185,8 +220,9 @@ function Invoke-TestTask {
         Write-Step 'Pester (fresh pwsh)'
         $sw.Restart()
         $pesterPsd1 = & (Join-Path $PesterDir '_Install-Pester.ps1')
+        $env:CLUTTERDR_EXPECT_INSTALLED = '1'   # Package.Tests.ps1 checks that the suite runs on the installed layout
         $p.Exit = Invoke-FreshPwsh -File (Join-Path $PesterDir '_Run-Pester.ps1') -Arguments @(
-            '-ModulePath', $ModuleManifestOut, '-PesterPath', $pesterPsd1, '-TestPath', $PesterDir,
+            '-ModulePath', $installed.ManifestPath, '-PackagePath', $nupkg, '-PesterPath', $pesterPsd1, '-TestPath', $PesterDir,
             '-ResultPath', $pesterXml, '-SummaryPath', $pesterSummary)
         if (Test-Path -LiteralPath $pesterSummary) {
             $s = Get-Content -LiteralPath $pesterSummary -Raw | ConvertFrom-Json
@@ -251,6 +287,7 @@ function Invoke-CleanTask {
 
 switch ($Task) {
     'Build' { Invoke-BuildTask }
+    'Package' { Invoke-BuildTask; $null = Invoke-PackageTask }
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-Demo }
     'Clean' { Invoke-CleanTask }
