@@ -23,8 +23,10 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('PostgreSQL', 'Backup', 'Restore', 'S3', 'Supabase', 'DisasterRecovery')
-            ProjectUri = 'https://github.com/clutterdr/ClutterDR'
+            Tags         = @('PostgreSQL', 'Postgres', 'Backup', 'Restore', 'S3', 'Supabase', 'DisasterRecovery', 'pg_dump', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = 'https://github.com/clutterdr/ClutterDR/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/clutterdr/ClutterDR'
+            ReleaseNotes = '0.1.0: first release. Streaming pg_dump backups to S3-compatible storage or folders with a manifest (SHA-256, row counts), verified single-transaction restores, backup age checks; help (Get-Help -Examples), table views, tab completion of S3 locations and database names.'
         }
     }
 }

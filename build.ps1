@@ -4,8 +4,11 @@
 
 .DESCRIPTION
     -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, format file, DLLs).
-    -Task Test   Build; start the test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and
-                 Pester (tests/Pester, in a fresh pwsh); stop the services it started; print
+    -Task Package  Build; Publish-PSResource out/ClutterDR to a temporary local repository (registered for the
+                 call, unregistered after it, on failure too) and leave the package in out/ClutterDR.<version>.nupkg.
+    -Task Test   Build and Package; install the .nupkg with Install-PSResource into out/installed; start the
+                 test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and Pester (tests/Pester,
+                 in a fresh pwsh, against the installed module); stop the services it started; print
                  "N passed, N failed" (xunit + Pester) as the last line; exit non-zero on any failure.
                  With CI=true a test service that cannot start is a failure; otherwise a warning (tests
                  that need it skip).
@@ -17,7 +20,7 @@
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Clean')]
     [string]$Task = 'Build',
     [string]$Configuration = 'Release'
 )
@@ -83,6 +86,7 @@ function Invoke-BuildTask {
         $null = New-Item -ItemType Directory -Path $ModuleOutDir -Force
 
         Copy-Item -LiteralPath $manifest -Destination $ModuleOutDir
+        Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOutDir
         $format = Join-Path (Split-Path -Parent $ModuleProject) 'ClutterDR.Format.ps1xml'
         if (Test-Path -LiteralPath $format) { Copy-Item -LiteralPath $format -Destination $ModuleOutDir }
 
@@ -98,8 +102,41 @@ function Invoke-BuildTask {
     } finally {
         if (Test-Path -LiteralPath $publishDir) { Remove-Item -LiteralPath $publishDir -Recurse -Force -ErrorAction SilentlyContinue }
     }
-    if (-not (Test-Path -LiteralPath (Join-Path $ModuleOutDir 'ClutterDR.dll'))) { throw 'Build produced no ClutterDR.dll.' }
+    if (-not (Get-ChildItem -LiteralPath $ModuleOutDir -Filter 'ClutterDR.dll' -File -Recurse)) { throw 'Build produced no ClutterDR.dll.' }
+
+    # Help: docs/<culture>/*.md (platyPS markdown) -> <module>/<culture>/ClutterDR.dll-Help.xml (MAML, named after
+    # the cmdlet assembly, as Get-Help looks it up) and about_*.help.txt. Module root, so Get-Help finds it
+    # under the module base whatever folder the cmdlet assembly is loaded from.
+    Import-Module (Join-Path (Join-Path $RepoRoot 'tools') 'HelpConverter.psm1') -Force
+    foreach ($cultureDir in Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'docs') -Directory) {
+        $null = Build-ModuleHelp -SourcePath $cultureDir.FullName -DestinationPath (Join-Path $ModuleOutDir $cultureDir.Name) -MamlFileName 'ClutterDR.dll-Help.xml'
+    }
     Write-Step ("module laid out in {0} ({1:N1} s)" -f $ModuleOutDir, $sw.Elapsed.TotalSeconds)
+}
+
+# ------------------------------------------------------------------------------------------------- Package
+function Invoke-PackageTask {
+    # Publishes out/ClutterDR as PowerShell Gallery would receive it, into a local file repository that exists
+    # only for this call. Returns the path of out/ClutterDR.<version>.nupkg.
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    Get-ChildItem -LiteralPath $OutDir -Filter 'ClutterDR.*.nupkg' -File -ErrorAction SilentlyContinue | Remove-Item -Force
+    $id = [guid]::NewGuid().ToString('N').Substring(0, 10)
+    $repoName = "ClutterDR-build-$id"
+    $repoDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-repo-$id"
+    $null = New-Item -ItemType Directory -Path $repoDir -Force
+    Register-PSResourceRepository -Name $repoName -Uri $repoDir -Trusted
+    try {
+        Publish-PSResource -Path $ModuleOutDir -Repository $repoName
+        $nupkg = @(Get-ChildItem -LiteralPath $repoDir -Filter '*.nupkg' -File)
+        if ($nupkg.Count -ne 1) { throw "Publish-PSResource left $($nupkg.Count) packages in '$repoDir', expected one." }
+        $target = Join-Path $OutDir $nupkg[0].Name
+        Move-Item -LiteralPath $nupkg[0].FullName -Destination $target -Force
+    } finally {
+        Unregister-PSResourceRepository -Name $repoName -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $repoDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    Write-Step ("package {0} ({1:N0} KB, {2:N1} s)" -f $target, ((Get-Item -LiteralPath $target).Length / 1KB), $sw.Elapsed.TotalSeconds)
+    $target
 }
 
 # ------------------------------------------------------------------------------------------------- services
@@ -158,6 +195,13 @@ function Invoke-TestTask {
 
     try {
         Invoke-BuildTask
+        # The Pester suite runs against the module as an admin gets it: packed, then installed with
+        # Install-PSResource into an empty module path (out/installed), not against out/ClutterDR.
+        $nupkg = Invoke-PackageTask
+        $installRoot = Join-Path $OutDir 'installed'
+        if (Test-Path -LiteralPath $installRoot) { Remove-Item -LiteralPath $installRoot -Recurse -Force }
+        $installed = & (Join-Path $PesterDir '_Install-ClutterPackage.ps1') -PackagePath $nupkg -Root $installRoot
+        Write-Step "installed with Install-PSResource: $($installed.ManifestPath)"
         foreach ($f in @($trx, $pesterXml, $pesterSummary)) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
 
         Write-Step 'starting test services'
@@ -176,8 +220,9 @@ function Invoke-TestTask {
         Write-Step 'Pester (fresh pwsh)'
         $sw.Restart()
         $pesterPsd1 = & (Join-Path $PesterDir '_Install-Pester.ps1')
+        $env:CLUTTERDR_EXPECT_INSTALLED = '1'   # Package.Tests.ps1 checks that the suite runs on the installed layout
         $p.Exit = Invoke-FreshPwsh -File (Join-Path $PesterDir '_Run-Pester.ps1') -Arguments @(
-            '-ModulePath', $ModuleManifestOut, '-PesterPath', $pesterPsd1, '-TestPath', $PesterDir,
+            '-ModulePath', $installed.ManifestPath, '-PackagePath', $nupkg, '-PesterPath', $pesterPsd1, '-TestPath', $PesterDir,
             '-ResultPath', $pesterXml, '-SummaryPath', $pesterSummary)
         if (Test-Path -LiteralPath $pesterSummary) {
             $s = Get-Content -LiteralPath $pesterSummary -Raw | ConvertFrom-Json
@@ -242,6 +287,7 @@ function Invoke-CleanTask {
 
 switch ($Task) {
     'Build' { Invoke-BuildTask }
+    'Package' { Invoke-BuildTask; $null = Invoke-PackageTask }
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-Demo }
     'Clean' { Invoke-CleanTask }

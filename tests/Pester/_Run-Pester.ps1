@@ -5,7 +5,8 @@
 
 .DESCRIPTION
     Imports Pester (5.7.1 from the NuGet cache, see _Install-Pester.ps1), sets CLUTTERDR_MODULE_PATH to
-    the built manifest for the tests to import, runs every *.Tests.ps1 under -TestPath, writes NUnit XML
+    the module manifest for the tests to import (build.ps1 -Task Test passes the one installed from the
+    .nupkg) and CLUTTERDR_PACKAGE_PATH to -PackagePath (the .nupkg, for Package.Tests.ps1), runs every *.Tests.ps1 under -TestPath, writes NUnit XML
     to -ResultPath and a small JSON summary (Passed, Failed, Skipped, NotRun, Total, Result) to
     -SummaryPath. Exit code: 0 when everything passed, else the number of failed tests/blocks/containers
     (Pester's Run.Exit), -1 when Pester itself crashed.
@@ -14,6 +15,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string]$ModulePath,
+    [string]$PackagePath,
     [string]$PesterPath,
     [string]$TestPath = $PSScriptRoot,
     [string]$ResultPath,
@@ -31,6 +33,7 @@ if (-not $PesterPath) { $PesterPath = & (Join-Path $PSScriptRoot '_Install-Peste
 
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 $env:CLUTTERDR_MODULE_PATH = $ModulePath
+if ($PackagePath) { $env:CLUTTERDR_PACKAGE_PATH = (Resolve-Path -LiteralPath $PackagePath).ProviderPath }
 foreach ($p in @($ResultPath, $SummaryPath)) {
     $dir = Split-Path -Parent ([IO.Path]::GetFullPath($p))
     if (-not (Test-Path -LiteralPath $dir)) { $null = New-Item -ItemType Directory -Path $dir -Force }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ClutterDR.Commands.Completers;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
 using ClutterDR.Engine;
@@ -17,6 +18,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     /// <summary>A folder path or s3://bucket/prefix.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(S3LocationCompleter))]
     public string Destination { get; set; } = "";
 
     /// <summary>Database user and password; overrides those in the connection string.</summary>

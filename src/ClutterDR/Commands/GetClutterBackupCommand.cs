@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ClutterDR.Commands.Completers;
 using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
@@ -14,10 +15,12 @@ public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
     /// <summary>A folder or s3://bucket/prefix that backups were written to.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(S3LocationCompleter))]
     public string Location { get; set; } = "";
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>Only the newest complete backup (of each call).</summary>

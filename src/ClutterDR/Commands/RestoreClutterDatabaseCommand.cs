@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ClutterDR.Commands.Completers;
 using ClutterDR.Database;
 using ClutterDR.Engine;
 
@@ -12,6 +13,7 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Uri", "Path")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(S3BackupCompleter))]
     public string Location { get; set; } = "";
 
     [Parameter(Mandatory = true)]

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ClutterDR.Commands.Completers;
 using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
@@ -9,6 +10,7 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(S3LocationCompleter))]
     public string Location { get; set; } = "";
 
     /// <summary>Oldest acceptable age of the newest backup (default 48 hours). "48:00:00" means 48 hours.</summary>
@@ -18,6 +20,7 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)

@@ -13,7 +13,8 @@ namespace ClutterDR.Repositories;
 /// </summary>
 public static class S3ClientFactory
 {
-    public static IAmazonS3 Create(S3Options options)
+    /// <summary>requestTimeout: for interactive lookups (tab completion): that timeout and no retries.</summary>
+    public static IAmazonS3 Create(S3Options options, TimeSpan? requestTimeout = null)
     {
         var endpoint = options.EndpointUrl;
         if (string.IsNullOrEmpty(endpoint))
@@ -25,8 +26,9 @@ public static class S3ClientFactory
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = 4,
-            Timeout = TimeSpan.FromMinutes(5),
+            Timeout = requestTimeout ?? TimeSpan.FromMinutes(5),
         };
+        if (requestTimeout is not null) config.MaxErrorRetry = 0;
         var region = options.Region
             ?? Environment.GetEnvironmentVariable("AWS_REGION")
             ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");

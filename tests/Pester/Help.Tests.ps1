@@ -1,0 +1,271 @@
+# Help: the converter of our own (tools/HelpConverter.psm1, pure logic) and Get-Help on the built module, for
+# every exported cmdlet: synopsis, description, examples, every parameter described.
+BeforeDiscovery {
+    Import-Module $env:CLUTTERDR_MODULE_PATH
+    $script:Cmdlets = @((Get-Module ClutterDR).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } })
+}
+
+BeforeAll {
+    Import-Module $env:CLUTTERDR_MODULE_PATH
+    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+    Import-Module (Join-Path $repoRoot 'tools' 'HelpConverter.psm1') -Force
+    $script:Common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+
+    $script:SamplePage = @'
+---
+external help file: Sample.dll-Help.xml
+Module Name: Sample
+schema: 2.0.0
+---
+
+# Get-Sample
+
+## SYNOPSIS
+Gets samples, wrapped
+over two lines.
+
+## SYNTAX
+
+### ByName (Default)
+```
+Get-Sample [-Name] <String> [<CommonParameters>]
+```
+
+### ById
+```
+Get-Sample -Id <Int32> [-Force] [<CommonParameters>]
+```
+
+## DESCRIPTION
+The **Get-Sample** cmdlet gets samples.
+
+- first item
+- second item
+  continued
+
+## EXAMPLES
+
+### Example 1: Get one
+```powershell
+Get-Sample -Name a
+Get-Sample -Name b
+```
+
+It gets `a`, then b.
+
+### Example 2: By id
+```powershell
+Get-Sample -Id 3
+```
+
+Gets sample 3.
+
+## PARAMETERS
+
+### -Force
+Forces it.
+
+```yaml
+Type: SwitchParameter
+Parameter Sets: ById
+Aliases:
+
+Required: False
+Position: Named
+Default value: False
+Accept pipeline input: False
+Accept wildcard characters: False
+```
+
+### -Id
+The id & more.
+
+```yaml
+Type: Int32
+Parameter Sets: ById
+Aliases:
+
+Required: True
+Position: Named
+Default value: None
+Accept pipeline input: True (ByPropertyName)
+Accept wildcard characters: False
+```
+
+### -Name
+The name.
+
+```yaml
+Type: String
+Parameter Sets: ByName
+Aliases: N
+Accepted values: a, b
+
+Required: True
+Position: 0
+Default value: None
+Accept pipeline input: False
+Accept wildcard characters: True
+```
+
+### CommonParameters
+This cmdlet supports the common parameters.
+
+## INPUTS
+
+### System.String
+A name.
+
+## OUTPUTS
+
+### Sample.Thing
+A thing.
+
+## NOTES
+Note one.
+
+## RELATED LINKS
+
+[Set-Sample](Set-Sample.md)
+
+[Online](https://example.com/sample)
+'@
+}
+
+Describe 'Help converter (pure logic)' {
+    It 'parses every section of a platyPS page' {
+        $c = ConvertFrom-HelpMarkdown -Markdown $SamplePage
+        $c.Name | Should -Be 'Get-Sample'
+        $c.Synopsis | Should -Be 'Gets samples, wrapped over two lines.'
+        $c.Description | Should -Be @('The Get-Sample cmdlet gets samples.', '- first item', '- second item continued')
+        $c.SyntaxSets.Name | Should -Be @('ByName', 'ById')
+        $c.SyntaxSets[0].IsDefault | Should -BeTrue
+        $c.Examples.Count | Should -Be 2
+        $c.Examples[0].Title | Should -Be 'Example 1: Get one'
+        $c.Examples[0].Code | Should -Be "Get-Sample -Name a`nGet-Sample -Name b"
+        $c.Examples[0].Remarks | Should -Be @('It gets `a`, then b.')
+        $c.Parameters.Name | Should -Be @('Force', 'Id', 'Name')
+        $name = $c.Parameters | Where-Object Name -EQ 'Name'
+        $name.Description | Should -Be @('The name.')
+        $name.Position | Should -Be '0'
+        $name.Required | Should -BeTrue
+        $name.Globbing | Should -BeTrue
+        $name.Aliases | Should -Be 'N'
+        $name.AcceptedValues | Should -Be @('a', 'b')
+        ($c.Parameters | Where-Object Name -EQ 'Id').PipelineInput | Should -Be 'True (ByPropertyName)'
+        $c.Inputs[0].Type | Should -Be 'System.String'
+        $c.Outputs[0].Description | Should -Be @('A thing.')
+        $c.Notes | Should -Be @('Note one.')
+        $c.RelatedLinks.Text | Should -Be @('Set-Sample', 'Online')
+        $c.RelatedLinks[1].Uri | Should -Be 'https://example.com/sample'
+        $c.RelatedLinks[0].Uri | Should -Be ''
+    }
+
+    It 'writes MAML that Get-Help reads: one syntax item per parameter set, escaped text, switches without a value' {
+        [xml]$x = ConvertTo-MamlHelp -Command (ConvertFrom-HelpMarkdown -Markdown $SamplePage)
+        $ns = [Xml.XmlNamespaceManager]::new($x.NameTable)
+        $ns.AddNamespace('command', 'http://schemas.microsoft.com/maml/dev/command/2004/10')
+        $ns.AddNamespace('maml', 'http://schemas.microsoft.com/maml/2004/10')
+        $ns.AddNamespace('dev', 'http://schemas.microsoft.com/maml/dev/2004/10')
+        $ns.AddNamespace('msh', 'http://msh')
+        $x.SelectSingleNode('/msh:helpItems', $ns).GetAttribute('schema') | Should -Be 'maml'
+        $cmd = $x.SelectSingleNode('//command:command', $ns)
+        $cmd.SelectSingleNode('command:details/command:name', $ns).InnerText | Should -Be 'Get-Sample'
+        $cmd.SelectSingleNode('command:details/command:verb', $ns).InnerText | Should -Be 'Get'
+        $cmd.SelectSingleNode('command:details/command:noun', $ns).InnerText | Should -Be 'Sample'
+        $items = $cmd.SelectNodes('command:syntax/command:syntaxItem', $ns)
+        $items.Count | Should -Be 2
+        @($items[0].SelectNodes('command:parameter/maml:name', $ns).InnerText) | Should -Be @('Name')
+        @($items[1].SelectNodes('command:parameter/maml:name', $ns).InnerText) | Should -Be @('Id', 'Force')   # required first
+        $force = $cmd.SelectSingleNode('command:parameters/command:parameter[maml:name="Force"]', $ns)
+        $force.SelectSingleNode('command:parameterValue', $ns) | Should -BeNullOrEmpty
+        $id = $cmd.SelectSingleNode('command:parameters/command:parameter[maml:name="Id"]', $ns)
+        $id.SelectSingleNode('maml:description/maml:para', $ns).InnerText | Should -Be 'The id & more.'
+        $id.GetAttribute('required') | Should -Be 'true'
+        $id.GetAttribute('pipelineInput') | Should -Be 'True (ByPropertyName)'
+        $cmd.SelectNodes('command:examples/command:example', $ns).Count | Should -Be 2
+        $cmd.SelectSingleNode('command:examples/command:example/dev:code', $ns).InnerText | Should -Be "Get-Sample -Name a`nGet-Sample -Name b"
+    }
+
+    It 'refuses a page without a command title' {
+        { ConvertFrom-HelpMarkdown -Markdown "## SYNOPSIS`nNo title." } | Should -Throw '*title*'
+    }
+
+    It 'turns an about page into indented text with plain headings' {
+        $txt = ConvertTo-AboutHelpText -Markdown @'
+# about_Sample
+
+## SHORT DESCRIPTION
+Short **bold**.
+
+### Details
+```
+ code
+```
+'@
+        $lines = $txt -split '\r?\n'
+        $lines[0] | Should -Be 'about_Sample'
+        $lines | Should -Contain 'SHORT DESCRIPTION'
+        $lines | Should -Contain '    Short bold.'
+        $lines | Should -Contain '  Details'
+        $lines | Should -Contain '         code'
+        $txt | Should -Not -Match '```'
+    }
+}
+
+Describe 'Help of <Name>' -ForEach $Cmdlets {
+    BeforeAll {
+        $script:Help = Get-Help -Name $Name -Full
+        $script:Command = Get-Command -Name $Name
+    }
+
+    It 'comes from the en-US folder of the module base, in a file named after the cmdlet assembly' {
+        # Get-Help looks for the file named after the cmdlet's assembly in the culture folder of the module base
+        # (and of a nested module's folder): the module root works wherever the assembly itself is loaded from.
+        $assemblyFile = Split-Path -Leaf $Command.ImplementingType.Assembly.Location
+        Split-Path -Leaf $Command.HelpFile | Should -Be "$assemblyFile-Help.xml"
+        Test-Path -LiteralPath (Join-Path $Command.Module.ModuleBase 'en-US' "$assemblyFile-Help.xml") | Should -BeTrue
+    }
+
+    It 'has a synopsis (not the generated syntax line)' {
+        $Help.Synopsis | Should -Not -BeNullOrEmpty
+        $Help.Synopsis.Trim() | Should -Not -BeLike "$Name *"
+    }
+
+    It 'has a description' {
+        ($Help.description.Text -join ' ').Length | Should -BeGreaterThan 40
+    }
+
+    It 'has at least one example with code and remarks' {
+        $examples = @($Help.examples.example)
+        $examples.Count | Should -BeGreaterOrEqual 1
+        foreach ($e in $examples) {
+            $e.code | Should -Match ([regex]::Escape($Name))
+            ($e.remarks.Text -join ' ').Trim() | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'describes every parameter, and no parameter the cmdlet does not have' {
+        $actual = @($Command.Parameters.Keys | Where-Object { $_ -notin $Common } | Sort-Object)
+        $documented = @($Help.parameters.parameter | ForEach-Object { $_.name } | Where-Object { $_ -notin $Common } | Sort-Object)
+        $documented | Should -Be $actual
+        foreach ($p in $Help.parameters.parameter) {
+            ($p.description.Text -join ' ').Trim() | Should -Not -BeNullOrEmpty -Because "-$($p.name) of $Name needs a description"
+        }
+    }
+}
+
+Describe 'Get-Help as an admin types it' {
+    It 'Get-Help Backup-ClutterDatabase -Examples shows the examples' {
+        $text = Get-Help Backup-ClutterDatabase -Examples | Out-String -Width 200
+        $text | Should -Match 'Example 1: Back up to S3'
+        $text | Should -Match 'Backup-ClutterDatabase -ConnectionString \$env:DATABASE_URL -Destination s3://clutter-backups/db'
+        $text | Should -Match 'Example 2'
+    }
+
+    It 'Get-Help about_ClutterDR shows the about topic' {
+        $text = Get-Help about_ClutterDR | Out-String
+        $text | Should -Match 'SHORT DESCRIPTION'
+        $text | Should -Match 'Backup-ClutterDatabase'
+    }
+}
