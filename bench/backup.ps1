@@ -315,7 +315,7 @@ function Get-BenchModule([string[]]$Pwsh) {
 
 # ------------------------------------------------------------------------------------------------ child scripts
 $ChildBackup = @'
-param([string]$Module, [string]$ConnectionString, [string]$Destination, [string]$EndpointUrl, [string]$Compression, [int]$Level, [string]$ResultPath)
+param([string]$Module, [string]$ConnectionString, [string]$Destination, [string]$EndpointUrl, [string]$Compression, [int]$Level, [string]$ResultPath, [string]$Recipient)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $t0 = [Diagnostics.Stopwatch]::StartNew()
@@ -324,6 +324,7 @@ $import = $t0.Elapsed.TotalSeconds
 $p = @{ ConnectionString = $ConnectionString; Destination = $Destination; Compression = $Compression }
 if ($EndpointUrl) { $p.EndpointUrl = $EndpointUrl }
 if ($Level -gt 0) { $p.CompressionLevel = $Level }
+if ($Recipient) { $p.Recipient = $Recipient }
 $sw = [Diagnostics.Stopwatch]::StartNew()
 $info = Backup-ClutterDatabase @p
 $sw.Stop()
@@ -379,12 +380,12 @@ function Read-ToolLog([string]$Path) {
 }
 
 function Invoke-ChildBackup {
-    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [int]$Level = 0, [switch]$S3)
+    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [int]$Level = 0, [switch]$S3, [string]$Recipient = '')
     $result = Join-Path $WorkDir "result-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
     $toolLog = Join-Path $WorkDir "tools-$([guid]::NewGuid().ToString('N').Substring(0, 8)).log"
     $cmd = $script:PwshCmd + @('-NoProfile', '-NonInteractive', '-File', $script:ChildBackupPath,
         '-Module', $script:ModuleManifest, '-ConnectionString', (Get-PgUrl $Database), '-Destination', $Destination,
-        '-EndpointUrl', $(if ($S3) { $script:S3Endpoint } else { '' }), '-Compression', $Compression, '-Level', "$Level", '-ResultPath', $result)
+        '-EndpointUrl', $(if ($S3) { $script:S3Endpoint } else { '' }), '-Compression', $Compression, '-Level', "$Level", '-ResultPath', $result, '-Recipient', $Recipient)
     $t = Invoke-Timed -Command $cmd -Environment @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
     $r = Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
     $tool = Read-ToolLog $toolLog
@@ -444,6 +445,7 @@ Register-Step 'runbook.dump' '  pg_dump -Fc -f file' 'backup'
 Register-Step 'runbook.gzip' '  gzip -k file' 'backup' '-k keeps the .dump for the pg_restore step'
 Register-Step 'runbook.aws' '  aws s3 cp file.gz (awscli)' 'backup'
 Register-Step 'backup' 'Backup-ClutterDatabase -> S3 (Zstd)' 'backup' 'fresh pwsh; seconds = whole process, ratio uses the cmdlet call alone'
+Register-Step 'backup.enc' 'Backup-ClutterDatabase -> S3 (Zstd, -Recipient)' 'backup' 'the same, encrypted to an RSA-3072 OpenPGP key made by gpg'
 if ($Diagnose) {
     Register-Step 'diag.catpipe' 'diag: pg_dump -Z0 | cat > /dev/null' 'backup' 'the cost of reading pg_dump through a pipe at all'
     Register-Step 'diag.zstdpipe' 'diag: pg_dump -Z0 | zstd -3 > /dev/null' 'backup' 'native compression of the same stream'
@@ -552,6 +554,21 @@ try {
     $resp = Invoke-WebRequest -Method Put -Uri "$script:S3Endpoint/$Bucket" -SkipHttpErrorCheck -UseBasicParsing
     if ([int]$resp.StatusCode -ge 300 -and [int]$resp.StatusCode -ne 409) { throw "Creating bucket $Bucket failed: HTTP $($resp.StatusCode) $($resp.Content)" }
 
+    # An OpenPGP public key for the encrypted backup step, made by gpg in a private home.
+    $script:RecipientKey = $null
+    if (Get-Command gpg -CommandType Application -ErrorAction SilentlyContinue) {
+        $gpgHome = Join-Path $WorkDir 'gnupg'
+        $null = New-Item -ItemType Directory -Path $gpgHome -Force
+        & chmod 700 $gpgHome
+        $batch = Join-Path $gpgHome 'key.batch'
+        Set-Content -LiteralPath $batch -Value "%no-protection`nKey-Type: RSA`nKey-Length: 3072`nSubkey-Type: RSA`nSubkey-Length: 3072`nName-Real: Bench`nName-Email: bench@example.com`nExpire-Date: 0`n%commit"
+        & gpg --homedir $gpgHome --batch --quiet --gen-key $batch 2>&1 | Out-Null
+        $script:RecipientKey = Join-Path $WorkDir 'bench.pub.asc'
+        & gpg --homedir $gpgHome --batch --quiet --armor --output $script:RecipientKey --export bench@example.com 2>&1 | Out-Null
+        & gpgconf --homedir $gpgHome --kill gpg-agent 2>&1 | Out-Null
+        if (-not (Test-Path -LiteralPath $script:RecipientKey)) { Write-Warning 'gpg could not make a key: the encrypted backup step is skipped.'; $script:RecipientKey = $null }
+    } else { Write-Warning 'gpg is not installed: the encrypted backup step is skipped.' }
+
     # The pwsh baseline and version facts.
     $pgVersion = (& $PgDump --version) -join ' '
     $awsVersion = if ($script:Aws) { ((& $script:Aws --version 2>&1) -join ' ') -replace ' Python.*', '' } else { 'n/a' }
@@ -605,6 +622,13 @@ try {
                 -PwshPeakMB $b.Result.PwshPeakMB -Bytes $b.Result.SizeBytes
             $script:RawBytes[$sc] = [long]$b.Result.RawSizeBytes
             $backupLocation = $b.Result.Location
+
+            # The same, encrypted (issue: at most 15% more wall time, memory flat).
+            if ($script:RecipientKey) {
+                $e = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr-enc" -S3 -Recipient $script:RecipientKey
+                Add-Row $sc $run 'backup.enc' $e.Timed -CmdletSeconds $e.Result.CmdletSeconds -ToolPeakMB $(if ($e.Tool) { $e.Tool.PeakMB } else { [double]::NaN }) `
+                    -PwshPeakMB $e.Result.PwshPeakMB -Bytes $e.Result.SizeBytes
+            }
 
             if ($Diagnose) {
                 $pipe = (@($PgDump, '-Fc', '-Z0') + $conn + @($db) | ForEach-Object { ConvertTo-ShArg $_ }) -join ' '
@@ -743,6 +767,11 @@ try {
             $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≥ 4x faster than the runbook'; Value = ('{0}x faster ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $rb.Seconds), (Fmt ($rb.Seconds / $bk.Seconds))); Met = $v -ge 4 })
         } elseif ($bk) {
             $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≥ 4x faster than the runbook'; Value = 'unavailable (no awscli)'; Met = $null })
+        }
+        $enc = Get-Agg $sc 'backup.enc'
+        if ($bk -and $enc) {
+            $v = (Get-JudgedSeconds $enc) / (Get-JudgedSeconds $bk)
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Encrypted backup ≤ 1.15x unencrypted'; Value = ('{0}x ({1} s vs {2} s; peak RSS {3} MB vs {4} MB)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $enc)), (Fmt (Get-JudgedSeconds $bk)), (Fmt $enc.PeakMB 'N1'), (Fmt $bk.PeakMB 'N1')); Met = $v -le 1.15 })
         }
         if ($rs -and $pgr) {
             $v = (Get-JudgedSeconds $rs) / $pgr.Seconds
