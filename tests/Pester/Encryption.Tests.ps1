@@ -248,7 +248,9 @@ Describe 'Protect-ClutterFile and Unprotect-ClutterFile' {
             'pass' { Unprotect-ClutterFile -Path $enc -Destination $out -Passphrase $SecureBackupPass }
         }
         $f.FullName | Should -Be $out
+        $f.PSIsContainer | Should -BeFalse          # a file as Get-Item gives it (Mode, PSPath, ...)
         (Get-FileHash $out).Hash | Should -Be $PlainHash
+        if (-not $IsWindows) { (Get-Item $out).UnixMode | Should -Be '-rw-------' }
     }
 
     It 'Protect-ClutterFile output gpg decrypts byte-identical (<Name>)' -ForEach @(

@@ -87,6 +87,8 @@ public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
     private void OnPipeline(Action action) => OnPipeline(() => { action(); return true; });
 
     protected void EmitObject(object value) => OnPipeline(() => WriteObject(value));
+    /// <summary>Runs an action on the pipeline thread (for PowerShell APIs such as providers).</summary>
+    protected void RunOnPipeline(Action action) => OnPipeline(action);
     protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
     protected void EmitError(ClutterException e) => EmitError(ErrorRecords.From(e));
     protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));

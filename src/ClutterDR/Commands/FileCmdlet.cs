@@ -49,6 +49,12 @@ public abstract class FileCmdlet : AsyncCmdlet
         return result;
     }
 
+    /// <summary>Writes a file as Get-Item would (with Mode, PSPath, ...), so the default file view shows it.</summary>
+    protected void EmitFile(FileInfo file) => RunOnPipeline(() =>
+    {
+        foreach (var item in InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true)) WriteObject(item);
+    });
+
     /// <summary>Where one input's output goes: -Destination (a file, or a folder to write into) or the default name.</summary>
     protected string OutputPath(string input, string? defaultPath, string defaultName)
     {

@@ -43,7 +43,7 @@ public sealed class ProtectClutterFileCommand : FileCmdlet
                 if (!Confirm(output, $"Encrypt '{input}' ({_plan!.Method})")) return null;
                 return await new FileEncryption(this).ProtectAsync(input, output, _plan, Armor, Force, cancellationToken).ConfigureAwait(false);
             }, input).ConfigureAwait(false);
-            if (file is not null) EmitObject(file);
+            if (file is not null) EmitFile(file);
         }
     }
 }

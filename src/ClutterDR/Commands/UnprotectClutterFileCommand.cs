@@ -41,7 +41,7 @@ public sealed class UnprotectClutterFileCommand : FileCmdlet
                 if (!Confirm(output, $"Decrypt '{input}'")) return null;
                 return await new FileEncryption(this).UnprotectAsync(input, output, decryption, Force, cancellationToken).ConfigureAwait(false);
             }, input).ConfigureAwait(false);
-            if (file is not null) EmitObject(file);
+            if (file is not null) EmitFile(file);
         }
     }
 }

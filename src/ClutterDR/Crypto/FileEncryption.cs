@@ -98,7 +98,9 @@ public sealed class FileEncryption
         FileStream output;
         try
         {
-            output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = BufferSize };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // plain secrets stay private
+            output = new FileStream(temp, options);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
