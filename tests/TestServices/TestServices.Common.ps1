@@ -12,6 +12,8 @@ function Write-TsStatus {
 }
 
 function Get-TsDefaultStatePath {
+    # CLUTTERDR_TEST_STATE gives a run its own services (two checkouts testing at once must not share them).
+    if ($env:CLUTTERDR_TEST_STATE) { return $env:CLUTTERDR_TEST_STATE }
     Join-Path (Join-Path ([IO.Path]::GetTempPath()) 'clutterdr-test-services') 'state.json'
 }
 
