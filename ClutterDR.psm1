@@ -3,19 +3,15 @@
 # bin/ClutterDR.Loader.dll, the module's only assembly in PowerShell's default context. So another
 # module's AWSSDK.Core or Npgsql in the same session does not clash with ours, and dependencies newer
 # than the runtime's own (System.Diagnostics.DiagnosticSource 9.0 on PowerShell 7.4 / .NET 8) load.
-# Nothing here may touch an SDK type: import stays cheap, the SDKs load on first use.
+# Import time matters: no SDK type is touched here (they load on a cmdlet's first use), and few .NET
+# methods are called from script (PowerShell's first call of a method on a type costs milliseconds).
 
-$binDir = [System.IO.Path]::Combine($PSScriptRoot, 'bin')
-$loaderType = 'ClutterDR.Loader.LoadContext' -as [type]
-$isReload = $null -ne $loaderType
-if (-not $isReload) {
-    $loaderType = [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($binDir, 'ClutterDR.Loader.dll')).GetType('ClutterDR.Loader.LoadContext', $true)
-}
+# LoadFrom of a path already loaded returns that assembly: cheaper than asking whether the type exists.
+$null = [System.Reflection.Assembly]::LoadFrom("$PSScriptRoot/bin/ClutterDR.Loader.dll")
+$isReload = [ClutterDR.Loader.LoadContext]::IsCreated
 
-# The context is created once per process and reused by Import-Module -Force.
-$moduleAssembly = $loaderType::Initialize()
-$importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core -CommandType Cmdlet
-$innerModule = & $importModule -Assembly $moduleAssembly -PassThru:$isReload
+# The context is made once per process; Import-Module -Force reuses it.
+$innerModule = Microsoft.PowerShell.Core\Import-Module -Assembly ([ClutterDR.Loader.LoadContext]::Initialize()) -PassThru:$isReload
 
 if ($innerModule) {
     # On a re-import PowerShell takes the binary module from its cache and does not add its cmdlets to

@@ -46,6 +46,9 @@ public sealed class LoadContext : AssemblyLoadContext
     /// </summary>
     public static Assembly Initialize() => GetOrCreate().ModuleAssembly;
 
+    /// <summary>True once the context exists in this process: the module was imported before.</summary>
+    public static bool IsCreated => Volatile.Read(ref _instance) is not null;
+
     /// <summary>The process's one instance, created on first use.</summary>
     public static LoadContext GetOrCreate()
     {
