@@ -5,7 +5,9 @@
 .DESCRIPTION
     -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, psm1, format file; DLLs in bin/).
     -Task Test   Build; start the test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and
-                 Pester (tests/Pester, in a fresh pwsh); stop the services it started; print
+                 Pester (tests/Pester, in a fresh pwsh; among them the assembly isolation tests, the
+                 coexistence with AWSSDK 3.7 and the self-contained .NET 8 host in tests/Net8Host, which
+                 Net8Host.Tests.ps1 publishes); stop the services it started; print
                  "N passed, N failed" (xunit + Pester) as the last line; exit non-zero on any failure.
                  With CI=true a test service that cannot start is a failure; otherwise a warning (tests
                  that need it skip).
