@@ -110,6 +110,19 @@ Describe 'Import-Module ClutterDR' {
     }
 }
 
+Describe 'Module auto-loading' {
+    It 'a cmdlet called by name, with the module folder on PSModulePath and no Import-Module, loads the module' {
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($ModulesRoot, $Missing)
+            $env:PSModulePath = $ModulesRoot + [IO.Path]::PathSeparator + $env:PSModulePath
+            Get-ClutterBackup $Missing -ErrorAction SilentlyContinue -ErrorVariable failure
+            [pscustomobject]@{ ErrorId = $failure[0].FullyQualifiedErrorId; ModuleType = "$((Get-Module ClutterDR).ModuleType)" }
+        } -args (Split-Path -Parent $ModuleDir), (Join-Path (New-TestFolder) 'nothing-here')
+        $r.ErrorId | Should -BeLike 'LocationNotFound,*'
+        $r.ModuleType | Should -Be 'Script'
+    }
+}
+
 Describe 'Get-Help for cmdlets in the private context' {
     It 'reads ModuleBase/en-US/ClutterDR.dll-Help.xml, also after Import-Module -Force' {
         # A copy of the built module with a one-cmdlet MAML fixture, so the test does not depend on the real help.
