@@ -107,8 +107,9 @@ function Invoke-BuildTask {
             Copy-Item -Destination $ModuleBinDir
         $deps = Join-Path $publishDir 'ClutterDR.deps.json'
         if (Test-Path -LiteralPath $deps) { Copy-Item -LiteralPath $deps -Destination $ModuleBinDir }
-        $runtimes = Join-Path $publishDir 'runtimes'   # native assets of RID-specific packages, if any ever come
-        if (Test-Path -LiteralPath $runtimes) { Copy-Item -LiteralPath $runtimes -Destination $ModuleBinDir -Recurse }
+        # Subfolders publish makes: runtimes/ (native assets of RID-specific packages) and culture folders of
+        # satellite resource assemblies; the load context looks in both.
+        Get-ChildItem -LiteralPath $publishDir -Directory | Copy-Item -Destination $ModuleBinDir -Recurse
     } finally {
         if (Test-Path -LiteralPath $publishDir) { Remove-Item -LiteralPath $publishDir -Recurse -Force -ErrorAction SilentlyContinue }
     }

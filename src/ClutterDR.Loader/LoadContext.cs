@@ -74,7 +74,9 @@ public sealed class LoadContext : AssemblyLoadContext
 
         // Every assembly shipped in the module folder is private, whatever it is; the rest (the framework,
         // System.Management.Automation, which the module never ships) falls through to the default context.
-        var path = Path.Combine(_directory, assemblyName.Name + ".dll");
+        // Satellite (resource) assemblies sit in a culture folder, as publish lays them out.
+        var folder = string.IsNullOrEmpty(assemblyName.CultureName) ? _directory : Path.Combine(_directory, assemblyName.CultureName);
+        var path = Path.Combine(folder, assemblyName.Name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 

@@ -110,6 +110,36 @@ Describe 'Import-Module ClutterDR' {
     }
 }
 
+Describe 'Several runspaces in one process' {
+    It 'ForEach-Object -Parallel runspaces import the module (and -Force it) after the first one, with every cmdlet working' {
+        $folder = New-TestFolder
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Module, $Url, $Folder)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $Module
+            $null = Backup-ClutterDatabase -ConnectionString $Url -Destination $Folder
+            1..3 | ForEach-Object -ThrottleLimit 3 -Parallel {
+                $ErrorActionPreference = 'Stop'
+                Import-Module $using:Module
+                $listed = @(Get-ClutterBackup $using:Folder).Count
+                Import-Module $using:Module -Force
+                [pscustomobject]@{
+                    Cmdlets = @(Get-Command -Module ClutterDR -CommandType Cmdlet).Count
+                    Listed = $listed
+                    ListedAfterForce = @(Get-ClutterBackup $using:Folder).Count
+                }
+            }
+        } -args $env:CLUTTERDR_MODULE_PATH, (Get-TestPgUrl $Db), $folder
+        $LASTEXITCODE | Should -Be 0
+        @($r).Count | Should -Be 3
+        foreach ($one in $r) {
+            $one.Cmdlets | Should -Be @($Manifest.CmdletsToExport).Count
+            $one.Listed | Should -Be 1
+            $one.ListedAfterForce | Should -Be 1
+        }
+    }
+}
+
 Describe 'Module auto-loading' {
     It 'a cmdlet called by name, with the module folder on PSModulePath and no Import-Module, loads the module' {
         $r = & $Pwsh -NoProfile -NonInteractive -Command {
