@@ -72,8 +72,11 @@ public sealed class LoadContext : AssemblyLoadContext
         // The loader is shared with the default context: one LoadContext type, one instance.
         if (string.Equals(assemblyName.Name, _loaderName, StringComparison.OrdinalIgnoreCase)) return _loader;
 
+        // PowerShell's own types must be the host's: never a copy, even one left in the folder by mistake.
+        if (string.Equals(assemblyName.Name, "System.Management.Automation", StringComparison.OrdinalIgnoreCase)) return null;
+
         // Every assembly shipped in the module folder is private, whatever it is; the rest (the framework,
-        // System.Management.Automation, which the module never ships) falls through to the default context.
+        // System.Management.Automation) falls through to the default context.
         // Satellite (resource) assemblies sit in a culture folder, as publish lays them out.
         var folder = string.IsNullOrEmpty(assemblyName.CultureName) ? _directory : Path.Combine(_directory, assemblyName.CultureName);
         var path = Path.Combine(folder, assemblyName.Name + ".dll");
