@@ -3,12 +3,15 @@
     Builds and tests ClutterDR.
 
 .DESCRIPTION
-    -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, format file, DLLs).
+    -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, psm1, format file, LICENSE,
+                 help; DLLs in bin/, loaded into a private AssemblyLoadContext by bin/ClutterDR.Loader.dll).
     -Task Package  Build; Publish-PSResource out/ClutterDR to a temporary local repository (registered for the
                  call, unregistered after it, on failure too) and leave the package in out/ClutterDR.<version>.nupkg.
     -Task Test   Build and Package; install the .nupkg with Install-PSResource into out/installed; start the
                  test services (tests/TestServices); run xunit (tests/ClutterDR.Tests) and Pester (tests/Pester,
-                 in a fresh pwsh, against the installed module); stop the services it started; print
+                 in a fresh pwsh, against the installed module; among them the assembly isolation tests, the
+                 coexistence with AWSSDK 3.7 and the self-contained .NET 8 host in tests/Net8Host, which
+                 Net8Host.Tests.ps1 publishes); stop the services it started; print
                  "N passed, N failed" (xunit + Pester) as the last line; exit non-zero on any failure.
                  With CI=true a test service that cannot start is a failure; otherwise a warning (tests
                  that need it skip).
@@ -33,6 +36,8 @@ $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleOutDir = Join-Path $OutDir 'ClutterDR'
 $ModuleManifestOut = Join-Path $ModuleOutDir 'ClutterDR.psd1'
+$ModuleBinDir = Join-Path $ModuleOutDir 'bin'
+$LoaderProject = Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR.Loader') 'ClutterDR.Loader.csproj'
 $ModuleProject = Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR') 'ClutterDR.csproj'
 $TestProject = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'ClutterDR.Tests') 'ClutterDR.Tests.csproj'
 $TestServicesDir = Join-Path (Join-Path $RepoRoot 'tests') 'TestServices'
@@ -72,37 +77,50 @@ function Invoke-FreshPwsh {
 
 # ------------------------------------------------------------------------------------------------- Build
 function Invoke-BuildTask {
+    # Lays out the module:
+    #   out/ClutterDR/ClutterDR.psd1, ClutterDR.psm1 (RootModule), ClutterDR.Format.ps1xml, en-US/ (help, if built)
+    #   out/ClutterDR/bin/ClutterDR.Loader.dll   the only assembly loaded into PowerShell's default context
+    #   out/ClutterDR/bin/ClutterDR.dll + every dependency DLL publish produced: the private load context
+    #                                            loads whatever DLL is in bin/, so a new package needs no change here
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $manifest = Join-Path $RepoRoot 'ClutterDR.psd1'
-    if (-not (Test-Path -LiteralPath $manifest -PathType Leaf)) {
-        throw "Module manifest '$manifest' is missing: the build lays out out/ClutterDR from it. Add ClutterDR.psd1 at the repository root."
+    $rootModule = Join-Path $RepoRoot 'ClutterDR.psm1'
+    foreach ($f in @($manifest, $rootModule)) {
+        if (-not (Test-Path -LiteralPath $f -PathType Leaf)) {
+            throw "'$f' is missing: the build lays out out/ClutterDR from it. Restore it from git."
+        }
     }
     $publishDir = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-publish-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     try {
         Write-Step "dotnet publish ($Configuration)"
         Invoke-Dotnet @('publish', $ModuleProject, '-c', $Configuration, '-o', $publishDir, '--nologo')
+        Invoke-Dotnet @('publish', $LoaderProject, '-c', $Configuration, '-o', $publishDir, '--nologo')
 
         if (Test-Path -LiteralPath $ModuleOutDir) { Remove-Item -LiteralPath $ModuleOutDir -Recurse -Force }
-        $null = New-Item -ItemType Directory -Path $ModuleOutDir -Force
+        $null = New-Item -ItemType Directory -Path $ModuleBinDir -Force
 
-        Copy-Item -LiteralPath $manifest -Destination $ModuleOutDir
+        Copy-Item -LiteralPath $manifest, $rootModule -Destination $ModuleOutDir
         Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOutDir
         $format = Join-Path (Split-Path -Parent $ModuleProject) 'ClutterDR.Format.ps1xml'
         if (Test-Path -LiteralPath $format) { Copy-Item -LiteralPath $format -Destination $ModuleOutDir }
 
         # Every assembly the module needs, but never System.Management.Automation (the host brings its own;
-        # PowerShellStandard.Library's reference assembly must not ship).
+        # PowerShellStandard.Library's reference assembly must not ship, and a copy in bin/ would load
+        # privately and split PowerShell's types in two).
         Get-ChildItem -LiteralPath $publishDir -Filter '*.dll' -File |
             Where-Object Name -NE 'System.Management.Automation.dll' |
-            Copy-Item -Destination $ModuleOutDir
+            Copy-Item -Destination $ModuleBinDir
         $deps = Join-Path $publishDir 'ClutterDR.deps.json'
-        if (Test-Path -LiteralPath $deps) { Copy-Item -LiteralPath $deps -Destination $ModuleOutDir }
-        $runtimes = Join-Path $publishDir 'runtimes'   # native assets of RID-specific packages, if any ever come
-        if (Test-Path -LiteralPath $runtimes) { Copy-Item -LiteralPath $runtimes -Destination $ModuleOutDir -Recurse }
+        if (Test-Path -LiteralPath $deps) { Copy-Item -LiteralPath $deps -Destination $ModuleBinDir }
+        # Subfolders publish makes: runtimes/ (native assets of RID-specific packages) and culture folders of
+        # satellite resource assemblies; the load context looks in both.
+        Get-ChildItem -LiteralPath $publishDir -Directory | Copy-Item -Destination $ModuleBinDir -Recurse
     } finally {
         if (Test-Path -LiteralPath $publishDir) { Remove-Item -LiteralPath $publishDir -Recurse -Force -ErrorAction SilentlyContinue }
     }
-    if (-not (Get-ChildItem -LiteralPath $ModuleOutDir -Filter 'ClutterDR.dll' -File -Recurse)) { throw 'Build produced no ClutterDR.dll.' }
+    foreach ($dll in 'ClutterDR.dll', 'ClutterDR.Loader.dll') {
+        if (-not (Test-Path -LiteralPath (Join-Path $ModuleBinDir $dll))) { throw "Build produced no bin/$dll." }
+    }
 
     # Help: docs/<culture>/*.md (platyPS markdown) -> <module>/<culture>/ClutterDR.dll-Help.xml (MAML, named after
     # the cmdlet assembly, as Get-Help looks it up) and about_*.help.txt. Module root, so Get-Help finds it

@@ -1,0 +1,139 @@
+<#
+.SYNOPSIS
+    Measures what Import-Module ClutterDR adds to PowerShell's start-up.
+
+.DESCRIPTION
+    Times, in fresh processes, interleaved run by run (so that machine noise hits every variant alike):
+
+      bare pwsh           pwsh -NoProfile -NonInteractive -c exit
+      Import-Module       pwsh -NoProfile -NonInteractive -c 'Import-Module <module>/ClutterDR.psd1; exit'
+      diag: no isolation  the same, from a temp copy of the module whose manifest has RootModule =
+                          'bin/ClutterDR.dll' (the cmdlet assembly straight into the default context, no psm1,
+                          no private load context): what the isolation itself costs
+
+    Each run is timed by GNU time (/usr/bin/time) when present: wall seconds and CPU seconds (user + sys; pwsh
+    JIT-compiles on several threads, so CPU exceeds wall). CPU is the steadier number on a busy machine.
+    Reports medians and quartiles of each, and the Import-Module median over the bare median (target: at most
+    +30%). Also checks, in one more process, that import loads no SDK assembly
+    (Npgsql, AWSSDK.*, ZstdSharp): they load on a cmdlet's first use.
+
+    Writes bench/results/import-<date>.md and prints it.
+
+.PARAMETER Runs
+    Runs of each variant (default 40).
+
+.PARAMETER ModulePath
+    The module's manifest (default out/ClutterDR/ClutterDR.psd1; build it first with build.ps1 -Task Build).
+#>
+#Requires -Version 7.2
+[CmdletBinding()]
+param(
+    [int]$Runs = 40,
+    [string]$ModulePath = (Join-Path (Join-Path (Join-Path (Split-Path -Parent $PSScriptRoot) 'out') 'ClutterDR') 'ClutterDR.psd1')
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
+$moduleDir = Split-Path -Parent $ModulePath
+$pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+# The no-isolation diagnostic: a copy of the module whose manifest loads bin/ClutterDR.dll directly.
+$plainCopy = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-import-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$plainManifest = Join-Path (Join-Path $plainCopy 'ClutterDR') 'ClutterDR.psd1'
+$null = New-Item -ItemType Directory -Path $plainCopy
+Copy-Item -LiteralPath $moduleDir -Destination (Join-Path $plainCopy 'ClutterDR') -Recurse
+(Get-Content -LiteralPath $plainManifest -Raw) -replace "(?m)^(\s*RootModule\s*=\s*)'[^']*'", "`$1'bin/ClutterDR.dll'" |
+    Set-Content -LiteralPath $plainManifest -Encoding utf8NoBOM
+
+$variants = [ordered]@{
+    'bare pwsh'          = 'exit'
+    'Import-Module'      = "Import-Module '$ModulePath'; exit"
+    'diag: no isolation' = "Import-Module '$plainManifest'; exit"
+}
+
+$gnuTime = '/usr/bin/time'
+$useGnuTime = Test-Path -LiteralPath $gnuTime
+$timeFile = Join-Path $plainCopy 'time.txt'
+
+function Measure-Once([string]$Command) {
+    if ($useGnuTime) {
+        & $gnuTime -o $timeFile -f '%e %U %S' $pwsh -NoProfile -NonInteractive -Command $Command
+        if ($LASTEXITCODE -ne 0) { throw "pwsh -c `"$Command`" exited $LASTEXITCODE" }
+        $f = (Get-Content -LiteralPath $timeFile | Select-Object -Last 1).Split(' ')
+        return [pscustomobject]@{ Wall = 1000 * [double]$f[0]; Cpu = 1000 * ([double]$f[1] + [double]$f[2]) }
+    }
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    & $pwsh -NoProfile -NonInteractive -Command $Command
+    $sw.Stop()
+    if ($LASTEXITCODE -ne 0) { throw "pwsh -c `"$Command`" exited $LASTEXITCODE" }
+    [pscustomobject]@{ Wall = $sw.Elapsed.TotalMilliseconds; Cpu = [double]::NaN }
+}
+
+function Get-Quantile([double[]]$Sorted, [double]$Q) {
+    $pos = ($Sorted.Count - 1) * $Q
+    $lo = [Math]::Floor($pos); $hi = [Math]::Ceiling($pos)
+    $Sorted[$lo] + ($Sorted[$hi] - $Sorted[$lo]) * ($pos - $lo)
+}
+
+# The SDKs must not load at import.
+$loaded = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -match '^(Npgsql|AWSSDK|ZstdSharp)' -join ','"
+if ($LASTEXITCODE -ne 0) { throw "Import-Module '$ModulePath' failed." }
+
+# Warm-up: the first start of each variant pays for a cold disk cache.
+foreach ($v in $variants.Values) { $null = Measure-Once $v }
+
+$times = @{}
+foreach ($k in $variants.Keys) { $times[$k] = [Collections.Generic.List[object]]::new() }
+try {
+    for ($i = 1; $i -le $Runs; $i++) {
+        # Rotate the order each run so no variant always goes first.
+        $keys = @($variants.Keys)
+        $order = for ($j = 0; $j -lt $keys.Count; $j++) { $keys[($i + $j) % $keys.Count] }
+        foreach ($k in $order) { $times[$k].Add((Measure-Once $variants[$k])) }
+        if ($i % 10 -eq 0) { [Console]::Error.WriteLine("[bench] $i of $Runs runs") }
+    }
+} finally {
+    Remove-Item -LiteralPath $plainCopy -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+$stats = [ordered]@{}
+foreach ($k in $variants.Keys) {
+    $w = [double[]]($times[$k].Wall | Sort-Object)
+    $c = [double[]]($times[$k].Cpu | Sort-Object)
+    $stats[$k] = [pscustomobject]@{
+        Wall = Get-Quantile $w 0.5; WallQ1 = Get-Quantile $w 0.25; WallQ3 = Get-Quantile $w 0.75
+        Cpu = Get-Quantile $c 0.5; CpuQ1 = Get-Quantile $c 0.25; CpuQ3 = Get-Quantile $c 0.75
+    }
+}
+$bare = $stats['bare pwsh']
+$addedWall = ($stats['Import-Module'].Wall - $bare.Wall) / $bare.Wall
+$addedCpu = ($stats['Import-Module'].Cpu - $bare.Cpu) / $bare.Cpu
+$load = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { 'n/a' }
+
+$commit = (& git -C $PSScriptRoot rev-parse --short HEAD 2>$null) ?? 'unknown'
+$md = [Text.StringBuilder]::new()
+$null = $md.AppendLine("# Import-Module ClutterDR start-up cost, $(Get-Date -Format 'yyyy-MM-dd HH:mm')").AppendLine()
+$null = $md.AppendLine("Machine: $([Environment]::ProcessorCount) cores, $((Get-Content /etc/os-release -ErrorAction SilentlyContinue | Where-Object { $_ -like 'PRETTY_NAME=*' }) -replace 'PRETTY_NAME=|""'); load average at the end $load. PowerShell $($PSVersionTable.PSVersion) on $([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription) (the dotnet tool build: IL only, everything is JIT-compiled at start). Commit $commit. $Runs runs of each variant, interleaved, after one warm-up each; each run a whole ``pwsh -NoProfile -NonInteractive -c`` process. Wall and CPU (user + sys) ms from GNU time.").AppendLine()
+$null = $md.AppendLine('| Variant | Wall median ms | Wall Q1-Q3 ms | vs bare (wall) | CPU median ms | CPU Q1-Q3 ms | vs bare (CPU) |')
+$null = $md.AppendLine('|---|---:|---:|---:|---:|---:|---:|')
+foreach ($k in $stats.Keys) {
+    $s = $stats[$k]
+    $null = $md.AppendLine(('| {0} | {1:N0} | {2:N0}-{3:N0} | {4:+0.0;-0.0;0.0}% | {5:N0} | {6:N0}-{7:N0} | {8:+0.0;-0.0;0.0}% |' -f $k, $s.Wall, $s.WallQ1, $s.WallQ3,
+        (100 * ($s.Wall - $bare.Wall) / $bare.Wall), $s.Cpu, $s.CpuQ1, $s.CpuQ3, (100 * ($s.Cpu - $bare.Cpu) / $bare.Cpu)))
+}
+$null = $md.AppendLine()
+$null = $md.AppendLine(('Import-Module adds {0:N0} ms wall ({1:+0.0;-0.0}%) and {2:N0} ms CPU ({3:+0.0;-0.0}%) to a bare start; target at most +30%: {4}.' -f
+    ($stats['Import-Module'].Wall - $bare.Wall), (100 * $addedWall), ($stats['Import-Module'].Cpu - $bare.Cpu), (100 * $addedCpu),
+    $(if ($addedWall -le 0.30 -and $addedCpu -le 0.30) { 'met' } elseif ($addedWall -le 0.30 -or $addedCpu -le 0.30) { 'met on one measure only' } else { 'NOT met' })))
+$null = $md.AppendLine(('The isolation itself (psm1, loader, private context) costs {0:N0} ms wall and {1:N0} ms CPU over the same manifest loading bin/ClutterDR.dll directly.' -f
+    ($stats['Import-Module'].Wall - $stats['diag: no isolation'].Wall), ($stats['Import-Module'].Cpu - $stats['diag: no isolation'].Cpu)))
+$null = $md.AppendLine("SDK assemblies loaded by Import-Module alone: $(if ($loaded) { $loaded } else { 'none (Npgsql, AWSSDK.*, ZstdSharp load on first use)' }).")
+
+$resultsDir = Join-Path $PSScriptRoot 'results'
+if (-not (Test-Path -LiteralPath $resultsDir)) { $null = New-Item -ItemType Directory -Path $resultsDir }
+$file = Join-Path $resultsDir "import-$(Get-Date -Format 'yyyy-MM-dd').md"
+$md.ToString() | Set-Content -LiteralPath $file -Encoding utf8NoBOM
+$md.ToString()
+[Console]::Error.WriteLine("[bench] written to $file")

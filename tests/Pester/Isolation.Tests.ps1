@@ -1,0 +1,175 @@
+# The module's assemblies load into their own AssemblyLoadContext: ClutterDR.psm1 loads bin/ClutterDR.Loader.dll
+# into the default context, which loads bin/ClutterDR.dll and every other DLL in bin/ privately. Each case runs
+# in a fresh pwsh (an assembly load cannot be undone), which returns its findings as objects.
+BeforeAll {
+    . (Join-Path $PSScriptRoot '_TestHelpers.ps1')
+    $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    $script:ModuleDir = Split-Path -Parent $env:CLUTTERDR_MODULE_PATH
+    $script:Manifest = Import-PowerShellDataFile -LiteralPath $env:CLUTTERDR_MODULE_PATH
+    $script:Db = New-TestDatabase -Prefix 'iso' -Sql 'create table t as select g as id from generate_series(1, 321) g'
+
+    # Where each module-related assembly of the current process is loaded: "Name Version@Context".
+    $script:ContextReport = {
+        [AppDomain]::CurrentDomain.GetAssemblies() |
+            Where-Object { $_.GetName().Name -match '^(ClutterDR|Npgsql|AWSSDK|ZstdSharp|System\.Diagnostics\.DiagnosticSource|System\.IO\.Hashing)' } |
+            ForEach-Object {
+                $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_)
+                '{0} {1}@{2}' -f $_.GetName().Name, $_.GetName().Version, ($alc -eq [System.Runtime.Loader.AssemblyLoadContext]::Default ? 'Default' : $alc.Name)
+            } | Sort-Object
+    }.ToString()
+}
+
+Describe 'Module layout' {
+    It 'has no assembly outside bin/; the loader and the cmdlet assembly in bin/, and no System.Management.Automation' {
+        Get-ChildItem -LiteralPath $ModuleDir -Filter *.dll -File | Should -BeNullOrEmpty
+        $bin = Join-Path $ModuleDir 'bin'
+        Join-Path $bin 'ClutterDR.Loader.dll' | Should -Exist
+        Join-Path $bin 'ClutterDR.dll' | Should -Exist
+        Join-Path $bin 'System.Management.Automation.dll' | Should -Not -Exist
+        $Manifest.RootModule | Should -Be 'ClutterDR.psm1'
+    }
+}
+
+Describe 'Import-Module ClutterDR' {
+    It 'exports the manifest''s cmdlets from bin/ClutterDR.dll in the private context, and loads no SDK yet' {
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Module, $Report)
+            $m = Import-Module $Module -PassThru
+            $c = Get-Command Backup-ClutterDatabase
+            [pscustomobject]@{
+                Exported   = @((Get-Command -Module ClutterDR -CommandType Cmdlet).Name | Sort-Object)
+                Context    = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($c.ImplementingType.Assembly).Name
+                DllPath    = $c.ImplementingType.Assembly.Location
+                ModuleBase = $m.ModuleBase
+                Loaded     = @(& ([scriptblock]::Create($Report)))
+            }
+        } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport
+        $LASTEXITCODE | Should -Be 0
+        $r.Exported | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
+        $r.Context | Should -Be 'ClutterDR'
+        $r.DllPath | Should -Be (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll')
+        $r.ModuleBase | Should -Be $ModuleDir
+        $r.Loaded | Should -Contain 'ClutterDR.Loader 1.0.0.0@Default'
+        $r.Loaded | Should -Contain 'ClutterDR 1.0.0.0@ClutterDR'
+        # Lazy: the heavy SDKs load on the first cmdlet that needs them, not at import.
+        $r.Loaded | Where-Object { $_ -match '^(Npgsql|AWSSDK|ZstdSharp)' } | Should -BeNullOrEmpty
+    }
+
+    It 'loads Npgsql, AWSSDK.*, ZstdSharp and DiagnosticSource 9 from bin/ into the private context on use, none into the default one' {
+        $bucket = New-TestBucket
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Module, $Report, $Url, $Dest, $Endpoint)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $Module
+            $b = Backup-ClutterDatabase -ConnectionString $Url -Destination $Dest -EndpointUrl $Endpoint
+            [pscustomobject]@{ Rows = $b.Tables[0].Rows; Loaded = @(& ([scriptblock]::Create($Report))) }
+        } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport, (Get-TestPgUrl $Db), "s3://$bucket/iso", $S3Endpoint
+        $LASTEXITCODE | Should -Be 0
+        $r.Rows | Should -Be 321
+        foreach ($name in 'Npgsql', 'AWSSDK.Core', 'AWSSDK.S3', 'ZstdSharp') {
+            @($r.Loaded | Where-Object { $_ -like "$name *@ClutterDR" }).Count | Should -Be 1 -Because "$name must load privately ($($r.Loaded -join '; '))"
+            @($r.Loaded | Where-Object { $_ -like "$name *@Default" }).Count | Should -Be 0 -Because "$name must not load into the default context"
+        }
+        # Npgsql 10 wants 9.0: the module's own copy, whatever version the runtime has.
+        $r.Loaded | Should -Contain 'System.Diagnostics.DiagnosticSource 9.0.0.0@ClutterDR'
+    }
+
+    It 'Import-Module -Force twice, and Remove-Module then Import-Module, keep every cmdlet working in one context' {
+        $folder = New-TestFolder
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Module, $Url, $Folder)
+            $ErrorActionPreference = 'Stop'
+            $steps = [ordered]@{}
+            Import-Module $Module
+            $null = Backup-ClutterDatabase -ConnectionString $Url -Destination $Folder
+            Import-Module $Module -Force
+            $steps.Force1 = @((Get-Command -Module ClutterDR -CommandType Cmdlet).Name).Count
+            Import-Module $Module -Force
+            $steps.Force2 = @((Get-Command -Module ClutterDR -CommandType Cmdlet).Name).Count
+            $steps.ListAfterForce = @(Get-ClutterBackup $Folder).Count
+            $null = Backup-ClutterDatabase -ConnectionString $Url -Destination $Folder
+            Remove-Module ClutterDR
+            $steps.AfterRemove = @(Get-Command -Module ClutterDR -CommandType Cmdlet -ErrorAction SilentlyContinue).Count
+            Import-Module $Module
+            $steps.Reimported = @((Get-Command -Module ClutterDR -CommandType Cmdlet).Name).Count
+            $steps.ListAfterReimport = @(Get-ClutterBackup $Folder).Count
+            $steps.Contexts = @([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'ClutterDR').Count
+            $steps.CmdletAssemblies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'ClutterDR' }).Count
+            [pscustomobject]$steps
+        } -args $env:CLUTTERDR_MODULE_PATH, (Get-TestPgUrl $Db), $folder
+        $LASTEXITCODE | Should -Be 0
+        $n = @($Manifest.CmdletsToExport).Count
+        $r.Force1 | Should -Be $n
+        $r.Force2 | Should -Be $n
+        $r.ListAfterForce | Should -Be 1
+        $r.AfterRemove | Should -Be 0
+        $r.Reimported | Should -Be $n
+        $r.ListAfterReimport | Should -Be 2
+        $r.Contexts | Should -Be 1 -Because 'the private context is made once per process and reused'
+        $r.CmdletAssemblies | Should -Be 1
+    }
+}
+
+Describe 'Several runspaces in one process' {
+    It 'ForEach-Object -Parallel runspaces import the module (and -Force it) after the first one, with every cmdlet working' {
+        $folder = New-TestFolder
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Module, $Url, $Folder)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $Module
+            $null = Backup-ClutterDatabase -ConnectionString $Url -Destination $Folder
+            1..3 | ForEach-Object -ThrottleLimit 3 -Parallel {
+                $ErrorActionPreference = 'Stop'
+                Import-Module $using:Module
+                $listed = @(Get-ClutterBackup $using:Folder).Count
+                Import-Module $using:Module -Force
+                [pscustomobject]@{
+                    Cmdlets = @(Get-Command -Module ClutterDR -CommandType Cmdlet).Count
+                    Listed = $listed
+                    ListedAfterForce = @(Get-ClutterBackup $using:Folder).Count
+                }
+            }
+        } -args $env:CLUTTERDR_MODULE_PATH, (Get-TestPgUrl $Db), $folder
+        $LASTEXITCODE | Should -Be 0
+        @($r).Count | Should -Be 3
+        foreach ($one in $r) {
+            $one.Cmdlets | Should -Be @($Manifest.CmdletsToExport).Count
+            $one.Listed | Should -Be 1
+            $one.ListedAfterForce | Should -Be 1
+        }
+    }
+}
+
+Describe 'Module auto-loading' {
+    It 'a cmdlet called by name, with the module folder on PSModulePath and no Import-Module, loads the module' {
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($ModulesRoot, $Missing)
+            $env:PSModulePath = $ModulesRoot + [IO.Path]::PathSeparator + $env:PSModulePath
+            Get-ClutterBackup $Missing -ErrorAction SilentlyContinue -ErrorVariable failure
+            [pscustomobject]@{ ErrorId = $failure[0].FullyQualifiedErrorId; ModuleType = "$((Get-Module ClutterDR).ModuleType)" }
+        } -args (Split-Path -Parent $ModuleDir), (Join-Path (New-TestFolder) 'nothing-here')
+        $r.ErrorId | Should -BeLike 'LocationNotFound,*'
+        $r.ModuleType | Should -Be 'Script'
+    }
+}
+
+Describe 'Get-Help for cmdlets in the private context' {
+    It 'reads ModuleBase/en-US/ClutterDR.dll-Help.xml, also after Import-Module -Force' {
+        # A copy of the built module with a one-cmdlet MAML fixture, so the test does not depend on the real help.
+        $copy = Join-Path (New-TestFolder) 'ClutterDR'
+        Copy-Item -LiteralPath $ModuleDir -Destination $copy -Recurse
+        $helpDir = Join-Path $copy 'en-US'
+        $null = New-Item -ItemType Directory -Path $helpDir -Force
+        Copy-Item -LiteralPath (Join-Path (Join-Path (Join-Path (Split-Path -Parent $PSScriptRoot) 'Fixtures') 'help') 'ClutterDR.dll-Help.xml') -Destination $helpDir -Force
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Module)
+            Import-Module $Module
+            $first = (Get-Help Get-ClutterBackup).Synopsis
+            Import-Module $Module -Force
+            [pscustomobject]@{ First = $first; AfterForce = (Get-Help Get-ClutterBackup).Synopsis; File = (Get-Command Get-ClutterBackup).HelpFile }
+        } -args (Join-Path $copy 'ClutterDR.psd1')
+        $r.First | Should -Be 'FIXTURE: lists the backups at a location.'
+        $r.AfterForce | Should -Be 'FIXTURE: lists the backups at a location.'
+        $r.File | Should -Be (Join-Path $helpDir 'ClutterDR.dll-Help.xml')
+    }
+}
