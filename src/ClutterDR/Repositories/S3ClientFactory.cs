@@ -13,7 +13,8 @@ namespace ClutterDR.Repositories;
 /// </summary>
 public static class S3ClientFactory
 {
-    public static IAmazonS3 Create(S3Options options)
+    /// <param name="maxConnections">Connections per server the client may open (parallel transfers need as many as they run).</param>
+    public static IAmazonS3 Create(S3Options options, int? maxConnections = null)
     {
         var endpoint = options.EndpointUrl;
         if (string.IsNullOrEmpty(endpoint))
@@ -27,6 +28,7 @@ public static class S3ClientFactory
             MaxErrorRetry = 4,
             Timeout = TimeSpan.FromMinutes(5),
         };
+        if (maxConnections is int max) config.MaxConnectionsPerServer = Math.Max(2, max);
         var region = options.Region
             ?? Environment.GetEnvironmentVariable("AWS_REGION")
             ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
