@@ -44,7 +44,13 @@ public class SyncPlanTests
             new SyncPlanOptions());
         Assert.Equal(SyncActionKind.Update, Actions(plan)["newer"]);
         Assert.Equal(SyncActionKind.Skip, Actions(plan)["older"]);
-        Assert.Equal(SyncActionKind.Skip, Actions(plan)["samesecond"]);
+        // Changed in the second after the upload: LastModified cannot tell, the kept time can.
+        var same = plan.Single(i => i.Key == "samesecond");
+        Assert.True(same.NeedsDetails);
+        var kept = same.Destination! with { ModifiedUtc = T0.AddMilliseconds(700), ModifiedIsWriteTime = false, DetailsLoaded = true };
+        Assert.Equal(SyncActionKind.Skip, SyncPlanner.Resolve(same, same.Source! with { DetailsLoaded = true }, kept, SyncCompareMode.Default).Action);
+        var older = same.Destination! with { ModifiedUtc = T0.AddMilliseconds(200), ModifiedIsWriteTime = false, DetailsLoaded = true };
+        Assert.Equal(SyncActionKind.Update, SyncPlanner.Resolve(same, same.Source! with { DetailsLoaded = true }, older, SyncCompareMode.Default).Action);
     }
 
     [Fact]

@@ -35,8 +35,10 @@ public enum SyncDecision { Same, Differs, NeedsDetails }
 /// </summary>
 public static class SyncPlanner
 {
-    /// <summary>S3's LastModified has whole seconds; file systems round too (FAT: 2 s is not covered).</summary>
-    public static readonly TimeSpan TimeTolerance = TimeSpan.FromSeconds(1);
+    /// <summary>Kept times (file times, "mtime" metadata) are exact to the tick; allow for file systems that round below a millisecond.</summary>
+    public static readonly TimeSpan SameTime = TimeSpan.FromMilliseconds(1);
+    /// <summary>S3's LastModified has whole seconds.</summary>
+    public static readonly TimeSpan WriteTimePrecision = TimeSpan.FromSeconds(1);
 
     public static List<SyncPlanItem> Plan(IEnumerable<SyncEntry> source, IEnumerable<SyncEntry> destination, SyncPlanOptions options)
     {
@@ -107,11 +109,16 @@ public static class SyncPlanner
         // Default: both ETags plain MD5 (both sides S3; folder entries carry no MD5 in this mode).
         if (source.Md5 is not null && destination.Md5 is not null)
             return string.Equals(source.Md5, destination.Md5, StringComparison.OrdinalIgnoreCase) ? SyncDecision.Same : SyncDecision.Differs;
-        var delta = (source.ModifiedUtc - destination.ModifiedUtc).Duration();
-        if (delta <= TimeTolerance) return SyncDecision.Same;
+        if ((source.ModifiedUtc - destination.ModifiedUtc).Duration() <= SameTime) return SyncDecision.Same;
         if (destination.ModifiedIsWriteTime)
+        {
             // The object was written after the source last changed (aws s3 sync's rule): no HEAD needed.
-            return destination.ModifiedUtc + TimeTolerance >= source.ModifiedUtc ? SyncDecision.Same : SyncDecision.Differs;
+            if (destination.ModifiedUtc >= source.ModifiedUtc) return SyncDecision.Same;
+            // LastModified has whole seconds: a change in the second after it was written needs the
+            // kept time from the object's metadata to tell.
+            if (source.ModifiedUtc < destination.ModifiedUtc + WriteTimePrecision && !destination.DetailsLoaded) return SyncDecision.NeedsDetails;
+            return SyncDecision.Differs;
+        }
         if (source.ModifiedIsWriteTime && !source.DetailsLoaded)
             // An S3 source keeps its original time in metadata, which a listing does not show.
             return SyncDecision.NeedsDetails;
