@@ -18,7 +18,7 @@ public class SyncServiceTests
         public bool Approve { get; init; } = true;
         public ConcurrentBag<SyncItem> Items { get; } = new();
         public ConcurrentBag<ClutterException> Errors { get; } = new();
-        public bool Confirm(SyncActionKind action, string target) => Approve;
+        public IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) => changes.Select(_ => Approve).ToList();
         public void Item(SyncItem item) => Items.Add(item);
         public void Failed(ClutterException error) => Errors.Add(error);
     }
@@ -233,6 +233,33 @@ public class SyncServiceTests
         Assert.True(service.ServerCopyRefused);
         Assert.Single(sink.Warnings);
         Assert.Equal("v3"u8.ToArray(), await ReadObject(client, b2, "k3"));
+    }
+
+    [Fact]
+    public async Task RangeListingFindsExactlyWhatAPagedListingFinds()
+    {
+        var bucket = await TestServers.NewBucketAsync();
+        using var client = S3ClientFactory.Create(TestServers.S3Options, 32);
+        var keys = Enumerable.Range(0, 1400).Select(i => $"p/{i % 37:D2}/f{i:D4}.bin")
+            .Concat(new[] { "p/a.txt", "p/a/b", "p/a-b", "p/日本/x", "p/😀.txt", "p/\uE000x", "p/zz/last" }).ToList();
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (k, ct) =>
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = k, ContentBody = "x", UseChunkEncoding = false }, ct));
+        var side = new S3SyncSide(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options, client, ownsClient: false) { ListParallelism = 4 };
+        var paged = (await side.ListAsync(false, null, CancellationToken.None)).Select(e => e.Key).ToList();
+        Assert.Equal(keys.Count, paged.Count);
+        // Hints as a folder would give them: most keys, some missing, some extra.
+        var hints = paged.Where((k, i) => i % 10 != 0).Concat(new[] { "0-not-there", "m/not/there", "\U0001F600-not" }).ToList();
+        var ranged = (await side.ListAsync(false, hints, CancellationToken.None)).Select(e => e.Key).ToList();
+        Assert.Equal(paged.OrderBy(k => k, StringComparer.Ordinal), ranged.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(ranged.Count, ranged.Distinct().Count());
+    }
+
+    [Fact]
+    public void Utf8OrderIsS3sKeyOrder()
+    {
+        var keys = new[] { "a/b", "a.txt", "a-b", "\uE000", "😀", "Z", "a", "日本", "ab" };
+        var byBytes = keys.OrderBy(k => Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(k)), StringComparer.Ordinal).ToArray();
+        Assert.Equal(byBytes, keys.OrderBy(k => k, Utf8Order.Instance).ToArray());
     }
 
     [Fact]

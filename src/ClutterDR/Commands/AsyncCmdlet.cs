@@ -92,6 +92,8 @@ public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
     protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
     protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
     protected bool Confirm(string target, string action) => OnPipeline(() => ShouldProcess(target, action));
+    /// <summary>Runs work on the pipeline thread in one hop (e.g. ShouldProcess for thousands of items).</summary>
+    protected T OnPipelineThread<T>(Func<T> action) => OnPipeline(action);
 
     void IProgressSink.Progress(ProgressUpdate update) => OnPipeline(() => WriteProgress(ProgressRecords.From(update)));
     void IProgressSink.Verbose(string message) => EmitVerbose(message);

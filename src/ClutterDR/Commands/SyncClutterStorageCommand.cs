@@ -100,7 +100,14 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
         private readonly SyncClutterStorageCommand _cmdlet;
         public Callbacks(SyncClutterStorageCommand cmdlet) => _cmdlet = cmdlet;
 
-        public bool Confirm(SyncActionKind action, string target) => _cmdlet.Confirm(target, action.ToString());
+        public IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) =>
+            _cmdlet.OnPipelineThread(() =>
+            {
+                var answers = new bool[changes.Count];
+                for (var i = 0; i < changes.Count; i++)
+                    answers[i] = _cmdlet.ShouldProcess(changes[i].Target, changes[i].Action.ToString());
+                return answers;
+            });
 
         public void Item(SyncItem item)
         {

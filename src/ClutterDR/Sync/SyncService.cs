@@ -29,8 +29,8 @@ public sealed record SyncRequest
 /// <summary>How the engine asks and tells whoever runs it, one call per item (any thread).</summary>
 public interface ISyncCallbacks
 {
-    /// <summary>ShouldProcess for one planned change; false declines it.</summary>
-    bool Confirm(SyncActionKind action, string target);
+    /// <summary>ShouldProcess for each planned change, in order; false declines it. One call for all, so a host can answer them in one go.</summary>
+    IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes);
     void Item(SyncItem item);
     void Failed(ClutterException error);
 }
@@ -58,20 +58,31 @@ public sealed class SyncService
         var sameS3 = request.Source.IsS3 && request.Destination.IsS3 && request.SourceS3 == request.DestinationS3;
         var connections = Math.Max(request.ThrottleLimit, 1) * (request.Upload.PartsInFlight + 1) + 4;
         IAmazonS3? shared = sameS3 ? S3ClientFactory.Create(request.SourceS3, connections) : null;
-        using var source = CreateSide(request.Source, request.SourceS3, shared, connections);
-        using var destination = CreateSide(request.Destination, request.DestinationS3, shared, connections);
+        using var source = CreateSide(request.Source, request.SourceS3, shared, connections, request.ThrottleLimit);
+        using var destination = CreateSide(request.Destination, request.DestinationS3, shared, connections, request.ThrottleLimit);
         try
         {
-            var listSource = source.ListAsync(true, cancellationToken);
-            var listDestination = destination.ListAsync(false, cancellationToken);
-            await Task.WhenAll(listSource, listDestination).ConfigureAwait(false);
-            var srcList = listSource.Result;
-            var dstList = listDestination.Result;
+            List<SyncEntry> srcList, dstList;
+            if (source.IsFolder && destination is S3SyncSide s3Destination)
+            {
+                // The folder lists in milliseconds; its keys tell how to split the bucket listing.
+                srcList = await source.ListAsync(true, cancellationToken).ConfigureAwait(false);
+                dstList = await s3Destination.ListAsync(false, srcList.Select(e => e.Key).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var listSource = source.ListAsync(true, cancellationToken);
+                var listDestination = destination.ListAsync(false, cancellationToken);
+                await Task.WhenAll(listSource, listDestination).ConfigureAwait(false);
+                srcList = listSource.Result;
+                dstList = listDestination.Result;
+            }
             _sink.Verbose($"Listed {srcList.Count:N0} source and {dstList.Count:N0} destination entries in {watch.Elapsed.TotalSeconds:N1} s.");
 
             var planOptions = request.Plan with { DestinationIsFolder = destination.IsFolder };
             var plan = SyncPlanner.Plan(srcList, dstList, planOptions);
             plan = await LoadDetailsAsync(plan, source, destination, request, cancellationToken).ConfigureAwait(false);
+            _sink.Verbose($"Plan after {watch.Elapsed.TotalSeconds:N2} s: {plan.Count(i => i.Action == SyncActionKind.Copy):N0} to copy, {plan.Count(i => i.Action == SyncActionKind.Update):N0} to update, {plan.Count(i => i.Action == SyncActionKind.Delete):N0} to delete, {plan.Count(i => i.Action == SyncActionKind.Skip):N0} unchanged.");
 
             return await ExecuteAsync(plan, source, destination, request, callbacks, watch, cancellationToken).ConfigureAwait(false);
         }
@@ -98,9 +109,9 @@ public sealed class SyncService
             a == b || a.Length == 0 || b.Length == 0 || a.StartsWith(b + sep, StringComparison.Ordinal) || b.StartsWith(a + sep, StringComparison.Ordinal);
     }
 
-    private static SyncSide CreateSide(BackupLocation location, S3Options options, IAmazonS3? shared, int connections) =>
+    private static SyncSide CreateSide(BackupLocation location, S3Options options, IAmazonS3? shared, int connections, int listParallelism) =>
         location.IsS3
-            ? new S3SyncSide(location, options, shared ?? S3ClientFactory.Create(options, connections), ownsClient: shared is null)
+            ? new S3SyncSide(location, options, shared ?? S3ClientFactory.Create(options, connections), ownsClient: shared is null) { ListParallelism = listParallelism }
             : new FolderSyncSide(location);
 
     /// <summary>Fetches metadata or hashes for the keys the listings could not decide, then decides them.</summary>
@@ -112,25 +123,31 @@ public sealed class SyncService
         var needMd5 = mode == SyncCompareMode.Checksum;
         var progress = new ByteProgress(_sink, $"Comparing {source.Location} with {destination.Location}", pending.Count);
         var done = 0;
-        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cancellationToken }, async (p, ct) =>
+        try
         {
-            var item = p.item;
-            try
+            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cancellationToken }, async (p, ct) =>
             {
-                var s = await WithRetryAsync(() => source.LoadDetailsAsync(item.Source!, needMd5, ct), request.MaxAttempts, ct).ConfigureAwait(false);
-                var d = await WithRetryAsync(() => destination.LoadDetailsAsync(item.Destination!, needMd5, ct), request.MaxAttempts, ct).ConfigureAwait(false);
-                plan[p.index] = SyncPlanner.Resolve(item, s, d, mode);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Could not compare: copy it (safe), and say why at -Verbose.
-                _sink.Verbose($"Could not compare '{item.Key}' ({e.Message}); it will be copied again.");
-                plan[p.index] = item with { Action = SyncActionKind.Update, NeedsDetails = false };
-            }
-            var n = Interlocked.Increment(ref done);
-            progress.Report(n, $"{n:N0} of {pending.Count:N0} keys compared");
-        }).ConfigureAwait(false);
-        progress.Complete();
+                var item = p.item;
+                try
+                {
+                    var s = await WithRetryAsync(() => source.LoadDetailsAsync(item.Source!, needMd5, ct), request.MaxAttempts, ct).ConfigureAwait(false);
+                    var d = await WithRetryAsync(() => destination.LoadDetailsAsync(item.Destination!, needMd5, ct), request.MaxAttempts, ct).ConfigureAwait(false);
+                    plan[p.index] = SyncPlanner.Resolve(item, s, d, mode);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Could not compare: copy it (safe), and say why at -Verbose.
+                    _sink.Verbose($"Could not compare '{item.Key}' ({e.Message}); it will be copied again.");
+                    plan[p.index] = item with { Action = SyncActionKind.Update, NeedsDetails = false };
+                }
+                var n = Interlocked.Increment(ref done);
+                progress.Report(n, $"{n:N0} of {pending.Count:N0} keys compared");
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            progress.Complete();
+        }
         return plan;
     }
 
@@ -140,9 +157,9 @@ public sealed class SyncService
         int copied = 0, updated = 0, deleted = 0, skipped = 0, failed = 0;
         long bytes = 0;
         var work = new List<SyncPlanItem>();
+        var changes = new List<SyncPlanItem>();
         foreach (var item in plan)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             if (item.Action == SyncActionKind.Skip)
             {
                 skipped++;
@@ -157,16 +174,26 @@ public sealed class SyncService
                 callbacks.Failed(e);
                 callbacks.Item(ItemOf(item, destination, SyncItemStatus.Failed, e.Message));
             }
-            else if (callbacks.Confirm(item.Action, destination.Describe(item.Key)))
+            else
             {
-                work.Add(item);
+                changes.Add(item);
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var approved = changes.Count == 0 ? Array.Empty<bool>() : callbacks.Confirm(changes.Select(i => (i.Action, destination.Describe(i.Key))).ToList());
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (approved[i])
+            {
+                work.Add(changes[i]);
             }
             else
             {
                 skipped++;
-                callbacks.Item(ItemOf(item, destination, SyncItemStatus.NotRun));
+                callbacks.Item(ItemOf(changes[i], destination, SyncItemStatus.NotRun));
             }
         }
+        _sink.Verbose($"Confirmed {work.Count:N0} actions after {watch.Elapsed.TotalSeconds:N2} s.");
         if (work.Count == 0)
             return Summary();
 
@@ -229,6 +256,7 @@ public sealed class SyncService
             progress.Complete();
         }
         if (fatal is not null) throw fatal;
+        _sink.Verbose($"Transfers done after {watch.Elapsed.TotalSeconds:N2} s.");
         return Summary();
 
         SyncSummary Summary() => new()

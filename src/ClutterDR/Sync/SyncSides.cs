@@ -112,6 +112,30 @@ internal sealed class FolderSyncSide : SyncSide
     }
 }
 
+/// <summary>S3's key order: the keys' UTF-8 bytes compared one by one (UTF-16 ordinal order differs above U+D7FF).</summary>
+internal sealed class Utf8Order : IComparer<string>
+{
+    public static readonly Utf8Order Instance = new();
+
+    public int Compare(string? x, string? y)
+    {
+        if (x is null || y is null) return x is null ? (y is null ? 0 : -1) : 1;
+        var n = Math.Min(x.Length, y.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var a = x[i];
+            var b = y[i];
+            if (a == b) continue;
+            // Surrogates (U+D800-DFFF) encode code points above U+FFFF, which sort after U+E000-FFFF in UTF-8.
+            var sa = char.IsSurrogate(a);
+            var sb = char.IsSurrogate(b);
+            if (sa != sb && a >= 0xD800 && b >= 0xD800) return sa ? 1 : -1;
+            return a.CompareTo(b);
+        }
+        return x.Length.CompareTo(y.Length);
+    }
+}
+
 internal sealed class S3SyncSide : SyncSide
 {
     private readonly bool _ownsClient;
@@ -128,16 +152,53 @@ internal sealed class S3SyncSide : SyncSide
     public string BasePrefix { get; }
     public string KeyOf(string key) => BasePrefix + key;
 
-    public override async Task<List<SyncEntry>> ListAsync(bool isSource, CancellationToken cancellationToken)
+    /// <summary>Listings running at once when the key ranges to list are known (see ListAsync).</summary>
+    public int ListParallelism { get; init; } = 8;
+
+    public override Task<List<SyncEntry>> ListAsync(bool isSource, CancellationToken cancellationToken) =>
+        ListAsync(isSource, null, cancellationToken);
+
+    /// <summary>
+    /// The whole listing. A paged listing is one request after another; when the keys to expect are
+    /// known (the other side's listing), the key space is cut at their quantiles and the ranges are
+    /// listed side by side (StartAfter), each stopping at its upper bound. Keys the hints did not
+    /// foresee still land in some range, so the result is the same set of keys either way.
+    /// </summary>
+    public async Task<List<SyncEntry>> ListAsync(bool isSource, IReadOnlyCollection<string>? keyHints, CancellationToken cancellationToken)
     {
-        var list = new List<SyncEntry>();
-        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = BasePrefix, MaxKeys = 1000 };
+        var parts = keyHints is null ? 1 : Math.Min(ListParallelism, keyHints.Count / 500);
+        if (parts < 2)
+            return await ListRangeAsync(null, null, 1000, isSource, cancellationToken).ConfigureAwait(false);
+        var sorted = keyHints!.ToArray();
+        Array.Sort(sorted, Utf8Order.Instance);
+        var bounds = new string?[parts + 1];
+        for (var i = 1; i < parts; i++) bounds[i] = sorted[(long)sorted.Length * i / parts];
+        var expected = sorted.Length / parts;
+        var results = new List<SyncEntry>[parts];
+        await Parallel.ForEachAsync(Enumerable.Range(0, parts),
+            new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = await ListRangeAsync(bounds[i], bounds[i + 1], expected, isSource, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        var all = new List<SyncEntry>(results.Sum(r => r.Count));
+        foreach (var r in results) all.AddRange(r);
+        return all;
+    }
+
+    /// <summary>Keys k with after &lt; k &lt;= upTo (relative keys; null: unbounded), in pages.</summary>
+    private async Task<List<SyncEntry>> ListRangeAsync(string? after, string? upTo, int expected, bool isSource, CancellationToken cancellationToken)
+    {
+        var entries = new List<SyncEntry>();
+        var request = new ListObjectsV2Request
+        {
+            BucketName = Bucket, Prefix = BasePrefix, StartAfter = after is null ? null : BasePrefix + after,
+            // A bounded range asks for about what it expects, so it does not read far into the next range.
+            MaxKeys = upTo is null ? 1000 : Math.Clamp(expected + expected / 8 + 16, 16, 1000),
+        };
         while (true)
         {
             ListObjectsV2Response response;
             try
             {
-                response = await Client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+                response = await SyncService.WithRetryAsync(() => Client.ListObjectsV2Async(request, cancellationToken), 4, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -146,11 +207,14 @@ internal sealed class S3SyncSide : SyncSide
             foreach (var o in response.S3Objects ?? new List<S3Object>())
             {
                 if (!o.Key.StartsWith(BasePrefix, StringComparison.Ordinal) || o.Key.Length == BasePrefix.Length) continue;
-                list.Add(new SyncEntry(o.Key.Substring(BasePrefix.Length), o.Size ?? 0,
-                    o.LastModified?.ToUniversalTime() ?? DateTime.MinValue, ModifiedIsWriteTime: true, Md5: SyncEntry.Md5FromETag(o.ETag)));
+                var key = o.Key.Substring(BasePrefix.Length);
+                if (upTo is not null && Utf8Order.Instance.Compare(key, upTo) > 0) return entries;
+                entries.Add(new SyncEntry(key, o.Size ?? 0, o.LastModified?.ToUniversalTime() ?? DateTime.MinValue,
+                    ModifiedIsWriteTime: true, Md5: SyncEntry.Md5FromETag(o.ETag)));
             }
-            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken)) return list;
+            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken)) return entries;
             request.ContinuationToken = response.NextContinuationToken;
+            request.MaxKeys = 1000;
         }
     }
 
