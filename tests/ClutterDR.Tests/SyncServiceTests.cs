@@ -263,6 +263,27 @@ public class SyncServiceTests
     }
 
     [Fact]
+    public async Task ARejectedStorageClassStopsTheSyncWithOneClearError()
+    {
+        var src = NewFolder();
+        MakeTree(src); // small files (PutObject) and a 20 MiB one (multipart)
+        var bucket = await TestServers.NewBucketAsync();
+        var c = new Collector();
+        var e = await Assert.ThrowsAsync<ClutterException>(() => Run(Request(src, $"s3://{bucket}") with { StorageClass = "NO_SUCH_CLASS" }, c));
+        Assert.Equal("StorageClassRejected", e.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
+        Assert.Contains("-StorageClass", e.Message);
+        Assert.Empty(c.Errors); // one terminating error, not one per file
+        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        Assert.Empty((await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects ?? new List<S3Object>());
+        // STANDARD_IA is accepted and kept.
+        var ok = await Run(Request(src, $"s3://{bucket}") with { StorageClass = "STANDARD_IA" });
+        Assert.Equal(0, ok.Failed);
+        var head = await client.GetObjectMetadataAsync(bucket, "big/video.mp4");
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
+    }
+
+    [Fact]
     public async Task MissingSourceAndDestinationAreClearErrors()
     {
         var missing = Path.Combine(Path.GetTempPath(), "clutterdr-missing-" + Guid.NewGuid().ToString("N")[..8]);
