@@ -24,8 +24,12 @@
     CLUTTERDR_TEST_* point at running ones, else started here and stopped at the end. Buckets and the tree are
     removed at the end (-KeepWork keeps the tree). Writes bench/results/sync-<date>.md and prints it.
 
+    With -Runs N every tool runs N times (first + no-change each time, a new bucket each time), the order of the
+    tools rotating from run to run so that no tool always meets the same machine noise; the table shows the
+    median seconds and the highest peak RSS.
+
 .EXAMPLE
-    dotnet pwsh ./bench/sync.ps1
+    dotnet pwsh ./bench/sync.ps1 -Runs 3
 .EXAMPLE
     dotnet pwsh ./bench/sync.ps1 -Files 500 -LargeFiles 2 -SkipBuild     # a quick look
 #>
@@ -40,7 +44,8 @@ param(
     [string]$WorkDir,
     [switch]$KeepWork,
     [ValidateRange(0, 3600)] [int]$QuietTimeout = 120,
-    [ValidateRange(1, 256)] [int]$ThrottleLimit = 8
+    [ValidateRange(1, 256)] [int]$ThrottleLimit = 8,
+    [ValidateRange(1, 20)] [int]$Runs = 1
 )
 
 $ErrorActionPreference = 'Stop'
@@ -242,27 +247,46 @@ try {
                 '--s3-force-path-style=true', '--s3-env-auth=false', '--config', '/dev/null', '-q') -Unset @('AWS_CA_BUNDLE')
         }
     }
-    foreach ($name in $tools.Keys) {
-        $bucket = "bench-$name-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $resp = Invoke-WebRequest -Method Put -Uri "$endpoint/$bucket" -SkipHttpErrorCheck -UseBasicParsing
-        if ([int]$resp.StatusCode -ge 300) { throw "Creating bucket $bucket failed: HTTP $($resp.StatusCode)" }
-        $buckets.Add($bucket)
-        foreach ($step in 'first', 'nochange') {
-            Write-Status "$name, $step run"
-            $r = & $tools[$name] $bucket
-            $cmdlet = if ($r.PSObject.Properties['CmdletSeconds']) { $r.CmdletSeconds } else { [double]::NaN }
-            $rows.Add([pscustomobject]@{ Tool = $name; Step = $step; Seconds = $r.Seconds; CmdletSeconds = $cmdlet; PeakMB = $r.PeakMB; CpuSec = $r.CpuSec })
-            Write-Status ('  {0:N2} s (cmdlet {1:N2} s), peak {2:N0} MB, CPU {3:N1} s' -f $r.Seconds, $cmdlet, $r.PeakMB, $r.CpuSec)
+    $names = @($tools.Keys)
+    for ($run = 1; $run -le $Runs; $run++) {
+        $order = @(for ($i = 0; $i -lt $names.Count; $i++) { $names[($i + $run - 1) % $names.Count] })
+        foreach ($name in $order) {
+            $bucket = "bench-$name-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            $resp = Invoke-WebRequest -Method Put -Uri "$endpoint/$bucket" -SkipHttpErrorCheck -UseBasicParsing
+            if ([int]$resp.StatusCode -ge 300) { throw "Creating bucket $bucket failed: HTTP $($resp.StatusCode)" }
+            $buckets.Add($bucket)
+            foreach ($step in 'first', 'nochange') {
+                Write-Status "run $run/$Runs, $name, $step run"
+                $r = & $tools[$name] $bucket
+                $cmdlet = if ($r.PSObject.Properties['CmdletSeconds']) { $r.CmdletSeconds } else { [double]::NaN }
+                $rows.Add([pscustomobject]@{ Run = $run; Tool = $name; Step = $step; Seconds = $r.Seconds; CmdletSeconds = $cmdlet; PeakMB = $r.PeakMB; CpuSec = $r.CpuSec })
+                Write-Status ('  {0:N2} s (cmdlet {1:N2} s), peak {2:N0} MB, CPU {3:N1} s' -f $r.Seconds, $cmdlet, $r.PeakMB, $r.CpuSec)
+            }
+            # Every tool uploaded everything.
+            $keys = 0; $token = $null
+            do {
+                $uri = "$endpoint/${bucket}?list-type=2" + $(if ($token) { "&continuation-token=$([uri]::EscapeDataString($token))" } else { '' })
+                [xml]$xml = (Invoke-WebRequest -Uri $uri -UseBasicParsing).Content
+                $keys += @($xml.ListBucketResult.SelectNodes('*[local-name()="Contents"]')).Count
+                $token = if ($xml.ListBucketResult.IsTruncated -eq 'true') { $xml.ListBucketResult.NextContinuationToken } else { $null }
+            } while ($token)
+            if ($keys -ne $fileCount) { throw "$name left $keys objects in $bucket, expected $fileCount." }
         }
-        # Every tool uploaded everything.
-        $keys = 0; $token = $null
-        do {
-            $uri = "$endpoint/${bucket}?list-type=2" + $(if ($token) { "&continuation-token=$([uri]::EscapeDataString($token))" } else { '' })
-            [xml]$xml = (Invoke-WebRequest -Uri $uri -UseBasicParsing).Content
-            $keys += @($xml.ListBucketResult.SelectNodes('*[local-name()="Contents"]')).Count
-            $token = if ($xml.ListBucketResult.IsTruncated -eq 'true') { $xml.ListBucketResult.NextContinuationToken } else { $null }
-        } while ($token)
-        if ($keys -ne $fileCount) { throw "$name left $keys objects in $bucket, expected $fileCount." }
+    }
+    function Get-Median([double[]]$Values) {
+        $v = @($Values | Where-Object { -not [double]::IsNaN($_) } | Sort-Object)
+        if ($v.Count -eq 0) { return [double]::NaN }
+        if ($v.Count % 2) { return $v[[int][math]::Floor($v.Count / 2)] }
+        ($v[$v.Count / 2 - 1] + $v[$v.Count / 2]) / 2
+    }
+    $allRuns = $rows
+    $rows = [Collections.Generic.List[object]]::new()
+    foreach ($g in $allRuns | Group-Object Tool, Step) {
+        $rows.Add([pscustomobject]@{
+                Tool = $g.Group[0].Tool; Step = $g.Group[0].Step
+                Seconds = Get-Median @($g.Group.Seconds); CmdletSeconds = Get-Median @($g.Group.CmdletSeconds)
+                PeakMB = ($g.Group | Measure-Object PeakMB -Maximum).Maximum; CpuSec = Get-Median @($g.Group.CpuSec)
+            })
     }
 
     # ------------------------------------------------------------------------------------------- report
@@ -277,8 +301,8 @@ try {
     & $L ('Machine: {0} cores, {1} GiB RAM. PowerShell {2}; {3}; {4}; S3 server: s3rver 5.0.0 (tests/TestServices) at {5}. Commit {6}{7}.' -f
         $cores, $memGiB, $PSVersionTable.PSVersion, $awsVersion, $rcloneVersion, $endpoint, $commit, $(if ($dirty) { ' (src/ has uncommitted changes)' } else { '' }))
     & $L ''
-    & $L ('Tree: {0:N0} files, {1:N0} MB ({2:N0} of 1-256 KiB, {3} x {4} MiB). Folder -> S3 into an empty bucket per tool, then the same command again (no change). Sync-ClutterStorage -ThrottleLimit {5}; aws and rclone with their defaults.' -f
-        $fileCount, ($totalBytes / 1e6), $Files, $LargeFiles, $LargeSizeMiB, $ThrottleLimit)
+    & $L ('Tree: {0:N0} files, {1:N0} MB ({2:N0} of 1-256 KiB, {3} x {4} MiB). Folder -> S3 into an empty bucket per tool, then the same command again (no change). Sync-ClutterStorage -ThrottleLimit {5}; aws and rclone with their defaults. {6} run(s) per tool, the order rotating{7}.' -f
+        $fileCount, ($totalBytes / 1e6), $Files, $LargeFiles, $LargeSizeMiB, $ThrottleLimit, $Runs, $(if ($Runs -gt 1) { ': median seconds and CPU, highest peak RSS' } else { '' }))
     & $L ''
     & $L 'Seconds, peak RSS (largest process) and CPU (user+sys of the tree) from GNU time around each command. "Cmdlet s": the Sync-ClutterStorage call alone, without pwsh start-up and Import-Module. Ratios against the faster of aws and rclone in this run: "ratio" uses the cmdlet call, "process ratio" the whole pwsh process.'
     & $L ''
@@ -307,6 +331,17 @@ try {
     & $L '|---|---|---|'
     foreach ($v in $verdicts) { & $L $v }
     if ($script:NoisySteps) { & $L ''; & $L "Note: $($script:NoisySteps) step(s) ran while other processes kept the machine busy (2-core machine shared with other work): compare ratios, not absolute times." }
+    & $L ''
+    & $L '<details><summary>Every run</summary>'
+    & $L ''
+    & $L '| Run | Step | Tool | Seconds | Cmdlet s | Peak RSS MB | CPU s |'
+    & $L '|---:|---|---|---:|---:|---:|---:|'
+    foreach ($r in $allRuns) {
+        & $L ('| {0} | {1} | {2} | {3:N2} | {4} | {5:N0} | {6:N1} |' -f $r.Run, $r.Step, $r.Tool, $r.Seconds,
+            $(if ([double]::IsNaN($r.CmdletSeconds)) { '' } else { $r.CmdletSeconds.ToString('N2', $inv) }), $r.PeakMB, $r.CpuSec)
+    }
+    & $L ''
+    & $L '</details>'
     & $L ''
     & $L ('Total bench time {0:N0} s.' -f ((Get-Date) - $started).TotalSeconds)
     $report = $lines -join "`n"
