@@ -13,6 +13,7 @@
         'Backup-ClutterDatabase'
         'Get-ClutterBackup'
         'Restore-ClutterDatabase'
+        'Sync-ClutterStorage'
         'Test-ClutterBackupAge'
         'Test-ClutterBackup'
         'Protect-ClutterFile'

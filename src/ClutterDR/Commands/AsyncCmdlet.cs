@@ -87,13 +87,13 @@ public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
     private void OnPipeline(Action action) => OnPipeline(() => { action(); return true; });
 
     protected void EmitObject(object value) => OnPipeline(() => WriteObject(value));
-    /// <summary>Runs an action on the pipeline thread (for PowerShell APIs such as providers).</summary>
-    protected void RunOnPipeline(Action action) => OnPipeline(action);
     protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
     protected void EmitError(ClutterException e) => EmitError(ErrorRecords.From(e));
     protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
     protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
     protected bool Confirm(string target, string action) => OnPipeline(() => ShouldProcess(target, action));
+    /// <summary>Runs work on the pipeline thread in one hop (e.g. ShouldProcess for thousands of items).</summary>
+    protected T OnPipelineThread<T>(Func<T> action) => OnPipeline(action);
 
     void IProgressSink.Progress(ProgressUpdate update) => OnPipeline(() => WriteProgress(ProgressRecords.From(update)));
     void IProgressSink.Verbose(string message) => EmitVerbose(message);

@@ -36,19 +36,5 @@ public abstract class ClutterS3Cmdlet : AsyncCmdlet
         return new S3Options(OrNull(EndpointUrl), OrNull(Region), OrNull(ProfileName), OrNull(c?.UserName), c?.Password);
     }
 
-    protected BackupLocation ResolveLocation(string text)
-    {
-        if (BackupLocation.LooksLikeS3(text) || text.Contains("://", StringComparison.Ordinal)) return BackupLocation.Parse(text);
-        string path;
-        try
-        {
-            path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
-        }
-        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
-        {
-            throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
-                $"'{text}' is not a file system path or an s3:// location: {e.Message}", text, e);
-        }
-        return BackupLocation.Parse(path);
-    }
+    protected BackupLocation ResolveLocation(string text) => LocationResolver.Resolve(this, text);
 }

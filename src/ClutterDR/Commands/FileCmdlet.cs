@@ -50,9 +50,10 @@ public abstract class FileCmdlet : AsyncCmdlet
     }
 
     /// <summary>Writes a file as Get-Item would (with Mode, PSPath, ...), so the default file view shows it.</summary>
-    protected void EmitFile(FileInfo file) => RunOnPipeline(() =>
+    protected void EmitFile(FileInfo file) => OnPipelineThread(() =>
     {
         foreach (var item in InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true)) WriteObject(item);
+        return true;
     });
 
     /// <summary>Where one input's output goes: -Destination (a file, or a folder to write into) or the default name.</summary>

@@ -13,8 +13,9 @@ namespace ClutterDR.Repositories;
 /// </summary>
 public static class S3ClientFactory
 {
-    /// <summary>requestTimeout: for interactive lookups (tab completion): that timeout and no retries.</summary>
-    public static IAmazonS3 Create(S3Options options, TimeSpan? requestTimeout = null)
+    /// <param name="requestTimeout">For interactive lookups (tab completion): that timeout and no retries.</param>
+    /// <param name="maxConnections">Connections per server the client may open (parallel transfers need as many as they run).</param>
+    public static IAmazonS3 Create(S3Options options, TimeSpan? requestTimeout = null, int? maxConnections = null)
     {
         var endpoint = options.EndpointUrl;
         if (string.IsNullOrEmpty(endpoint))
@@ -29,6 +30,7 @@ public static class S3ClientFactory
             Timeout = requestTimeout ?? TimeSpan.FromMinutes(5),
         };
         if (requestTimeout is not null) config.MaxErrorRetry = 0;
+        if (maxConnections is int max) config.MaxConnectionsPerServer = Math.Max(2, max);
         var region = options.Region
             ?? Environment.GetEnvironmentVariable("AWS_REGION")
             ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");

@@ -21,7 +21,7 @@ internal static class S3Errors
                 return new ClutterException("S3AccessDenied", FailureKind.PermissionDenied,
                     $"S3 refused access to '{location}' ({s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}). Check the access key (-S3Credential, -ProfileName or AWS_* variables) and its permissions on the bucket.",
                     location, e);
-            case AmazonS3Exception s3 when s3.ErrorCode is "InvalidStorageClass" || (s3.Message?.Contains("storage class", StringComparison.OrdinalIgnoreCase) ?? false):
+            case AmazonS3Exception s3 when IsStorageClassRefusal(s3):
                 return new ClutterException("StorageClassRejected", FailureKind.InvalidArgument,
                     $"The S3 endpoint rejected the storage class for '{location}': {s3.Message} Leave out -StorageClass for endpoints that do not support it (Supabase Storage, many S3-compatible servers).",
                     location, e);
@@ -40,5 +40,42 @@ internal static class S3Errors
             default:
                 return e;
         }
+    }
+
+    private static bool IsStorageClassRefusal(AmazonS3Exception s3)
+    {
+        if (s3.ErrorCode is "InvalidStorageClass") return true;
+        var m = s3.Message ?? "";
+        return m.Contains("storage class", StringComparison.OrdinalIgnoreCase) || m.Contains("storage-class", StringComparison.OrdinalIgnoreCase)
+               || m.Contains("storageclass", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Whether a failure is worth retrying: 5xx, throttling (429, SlowDown), request timeouts and
+    /// dropped connections. A ClutterException is judged by the SDK failure inside it.
+    /// </summary>
+    public static bool IsTransient(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            switch (x)
+            {
+                case OperationCanceledException:
+                    return false;
+                case AmazonServiceException s when s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "RequestTimeTooSkewed" or "InternalError" or "ServiceUnavailable":
+                    return true;
+                case AmazonServiceException s when (int)s.StatusCode >= 500 || (int)s.StatusCode == 429:
+                    return true;
+                case AmazonServiceException s when (int)s.StatusCode is >= 400 and < 500:
+                    return false;
+                case HttpRequestException or System.Net.Sockets.SocketException:
+                    return true;
+                case HttpIOException:
+                    return true; // the response ended early: connection reset or closed
+                case IOException when x.InnerException is System.Net.Sockets.SocketException:
+                    return true;
+            }
+        }
+        return false;
     }
 }

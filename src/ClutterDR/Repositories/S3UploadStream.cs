@@ -24,6 +24,8 @@ internal sealed class S3UploadStream : Stream, IObjectWriter
     private readonly List<Task<PartETag>> _parts = new();
     private readonly Stack<byte[]> _free = new();
     private readonly CancellationTokenSource _cts = new();
+    private readonly IReadOnlyDictionary<string, string>? _metadata;
+    private readonly string _contentType;
 
     private byte[]? _current;
     private int _currentLength;
@@ -32,9 +34,12 @@ internal sealed class S3UploadStream : Stream, IObjectWriter
     private long _length;
     private bool _finished;
 
-    public S3UploadStream(IAmazonS3 client, string bucket, string key, string? storageClass, S3UploadOptions options, string describe)
+    /// <param name="metadata">User metadata (x-amz-meta-*) of the object, e.g. a kept modification time.</param>
+    public S3UploadStream(IAmazonS3 client, string bucket, string key, string? storageClass, S3UploadOptions options, string describe,
+        IReadOnlyDictionary<string, string>? metadata = null, string contentType = "application/octet-stream")
     {
         _client = client; _bucket = bucket; _key = key; _storageClass = storageClass; _describe = describe;
+        _metadata = metadata; _contentType = contentType;
         _initialPartSize = InitialPartSizeFor(options);
         _slots = new SemaphoreSlim(Math.Max(1, options.PartsInFlight));
     }
@@ -125,7 +130,8 @@ internal sealed class S3UploadStream : Stream, IObjectWriter
                 $"The backup to '{_describe}' exceeds S3's 10,000 parts. Pass a larger expected size so that parts start bigger.", _describe);
         if (_uploadId is null)
         {
-            var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = "application/octet-stream" };
+            var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
+            AddMetadata(init.Metadata, _metadata);
             if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
             try
             {
@@ -185,6 +191,12 @@ internal sealed class S3UploadStream : Stream, IObjectWriter
         }
     }
 
+    internal static void AddMetadata(MetadataCollection target, IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null) return;
+        foreach (var (k, v) in metadata) target.Add(k, v);
+    }
+
     private void ThrowIfAnyPartFailed()
     {
         foreach (var p in _parts)
@@ -203,9 +215,10 @@ internal sealed class S3UploadStream : Stream, IObjectWriter
                     BucketName = _bucket,
                     Key = _key,
                     InputStream = new MemoryStream(_current ?? Array.Empty<byte>(), 0, _currentLength, writable: false),
-                    ContentType = "application/octet-stream",
+                    ContentType = _contentType,
                     UseChunkEncoding = false,
                 };
+                AddMetadata(put.Metadata, _metadata);
                 if (!string.IsNullOrEmpty(_storageClass)) put.StorageClass = S3StorageClass.FindValue(_storageClass);
                 try
                 {

@@ -1,0 +1,119 @@
+using System.Management.Automation;
+using ClutterDR.Repositories;
+using ClutterDR.Sync;
+
+namespace ClutterDR.Commands;
+
+/// <summary>
+/// Sync-ClutterStorage: makes a destination (S3 prefix or folder) hold what a source holds, copying
+/// only what changed, several transfers at once; the source is only read.
+/// </summary>
+[Cmdlet(VerbsData.Sync, "ClutterStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SyncSummary), typeof(SyncItem))]
+public sealed class SyncClutterStorageCommand : AsyncCmdlet
+{
+    /// <summary>s3://bucket/prefix or a folder path.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Source { get; set; } = "";
+
+    /// <summary>s3://bucket/prefix or a folder path (created when missing).</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter, AllowNull, AllowEmptyString] public string? SourceEndpointUrl { get; set; }
+    [Parameter, Credential] public PSCredential? SourceCredential { get; set; }
+    [Parameter, AllowNull, AllowEmptyString] public string? SourceRegion { get; set; }
+    [Parameter, AllowNull, AllowEmptyString] public string? SourceProfileName { get; set; }
+
+    [Parameter, AllowNull, AllowEmptyString] public string? DestinationEndpointUrl { get; set; }
+    [Parameter, Credential] public PSCredential? DestinationCredential { get; set; }
+    [Parameter, AllowNull, AllowEmptyString] public string? DestinationRegion { get; set; }
+    [Parameter, AllowNull, AllowEmptyString] public string? DestinationProfileName { get; set; }
+
+    /// <summary>Compare content (MD5) instead of modification times.</summary>
+    [Parameter] public SwitchParameter Checksum { get; set; }
+
+    /// <summary>Compare sizes only.</summary>
+    [Parameter] public SwitchParameter SizeOnly { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int ThrottleLimit { get; set; } = 8;
+
+    /// <summary>S3 storage class of objects written to an S3 destination, e.g. STANDARD_IA.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorageClass { get; set; }
+
+    /// <summary>Wildcards over the relative key: only matching keys take part.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Include { get; set; } = Array.Empty<string>();
+
+    /// <summary>Wildcards over the relative key: matching keys are neither copied nor deleted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Exclude { get; set; } = Array.Empty<string>();
+
+    /// <summary>Delete destination keys that the source does not have.</summary>
+    [Parameter] public SwitchParameter Delete { get; set; }
+
+    /// <summary>Also write one SyncItem per action.</summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (Checksum && SizeOnly)
+            throw new ClutterException("ConflictingCompareModes", FailureKind.InvalidArgument,
+                "-Checksum and -SizeOnly exclude each other. Give one of them, or neither for size plus modification time.", "SizeOnly");
+        var request = new SyncRequest
+        {
+            Source = LocationResolver.Resolve(this, Source),
+            Destination = LocationResolver.Resolve(this, Destination),
+            SourceS3 = Options(SourceEndpointUrl, SourceRegion, SourceProfileName, SourceCredential),
+            DestinationS3 = Options(DestinationEndpointUrl, DestinationRegion, DestinationProfileName, DestinationCredential),
+            Plan = new SyncPlanOptions
+            {
+                Mode = Checksum ? SyncCompareMode.Checksum : SizeOnly ? SyncCompareMode.SizeOnly : SyncCompareMode.Default,
+                Include = Include,
+                Exclude = Exclude,
+                Delete = Delete,
+            },
+            ThrottleLimit = ThrottleLimit,
+            StorageClass = StorageClass,
+        };
+        var summary = await new SyncService(this).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
+        EmitObject(summary);
+    }
+
+    private static S3Options Options(string? endpoint, string? region, string? profile, PSCredential? credential)
+    {
+        var c = credential?.GetNetworkCredential();
+        static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+        return new S3Options(OrNull(endpoint), OrNull(region), OrNull(profile), OrNull(c?.UserName), c?.Password);
+    }
+
+    private sealed class Callbacks : ISyncCallbacks
+    {
+        private readonly SyncClutterStorageCommand _cmdlet;
+        public Callbacks(SyncClutterStorageCommand cmdlet) => _cmdlet = cmdlet;
+
+        public IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) =>
+            _cmdlet.OnPipelineThread(() =>
+            {
+                var answers = new bool[changes.Count];
+                for (var i = 0; i < changes.Count; i++)
+                    answers[i] = _cmdlet.ShouldProcess(changes[i].Target, changes[i].Action.ToString());
+                return answers;
+            });
+
+        public void Item(SyncItem item)
+        {
+            if (_cmdlet.PassThru) _cmdlet.EmitObject(item);
+        }
+
+        public void Failed(ClutterException error) => _cmdlet.EmitError(error);
+    }
+}
