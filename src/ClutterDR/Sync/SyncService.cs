@@ -333,11 +333,24 @@ public sealed class SyncService
         var modified = File.GetLastWriteTimeUtc(path);
         var contentType = ContentTypes.Of(item.Key);
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        if (file.Length < request.MultipartThreshold)
+        await PutAsync(to, key, item, file, file.Length, contentType, modified, request, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One object into S3: a single PutObject under the multipart threshold, else a multipart upload.</summary>
+    private static async Task PutAsync(S3SyncSide to, string key, SyncPlanItem item, Stream input, long length, string contentType, DateTime modified, SyncRequest request, CancellationToken ct)
+    {
+        if (length < request.MultipartThreshold)
         {
+            if (!input.CanSeek)
+            {
+                // PutObject needs a length it can trust: a small object from another bucket is read first.
+                var buffer = new byte[length];
+                await input.ReadExactlyAsync(buffer, ct).ConfigureAwait(false);
+                input = new MemoryStream(buffer, writable: false);
+            }
             var put = new PutObjectRequest
             {
-                BucketName = to.Bucket, Key = key, InputStream = file, AutoCloseStream = false, ContentType = contentType, UseChunkEncoding = false,
+                BucketName = to.Bucket, Key = key, InputStream = input, AutoCloseStream = false, ContentType = contentType, UseChunkEncoding = false,
             };
             put.Metadata.Add(SyncEntry.MtimeMetadata, SyncEntry.FormatMtime(modified));
             if (!string.IsNullOrEmpty(request.StorageClass)) put.StorageClass = S3StorageClass.FindValue(request.StorageClass);
@@ -351,9 +364,9 @@ public sealed class SyncService
             }
             return;
         }
-        await using var upload = new S3UploadStream(to.Client, to.Bucket, key, request.StorageClass, request.Upload with { ExpectedSize = file.Length },
+        await using var upload = new S3UploadStream(to.Client, to.Bucket, key, request.StorageClass, request.Upload with { ExpectedSize = length },
             to.Describe(item.Key), MetadataFor(modified), contentType);
-        await file.CopyToAsync(upload, 1 << 20, ct).ConfigureAwait(false);
+        await input.CopyToAsync(upload, 1 << 20, ct).ConfigureAwait(false);
         await upload.CompleteAsync(ct).ConfigureAwait(false);
     }
 
@@ -458,30 +471,7 @@ public sealed class SyncService
             var modified = SyncEntry.ParseMtime(response.Metadata[SyncEntry.MtimeMetadata]) ?? response.LastModified?.ToUniversalTime() ?? item.Source!.ModifiedUtc;
             var contentType = string.IsNullOrEmpty(response.Headers.ContentType) ? ContentTypes.Of(item.Key) : response.Headers.ContentType;
             var key = to.KeyOf(item.Key);
-            if (response.ContentLength < request.MultipartThreshold)
-            {
-                var buffer = new byte[response.ContentLength];
-                await response.ResponseStream.ReadExactlyAsync(buffer, ct).ConfigureAwait(false);
-                var put = new PutObjectRequest
-                {
-                    BucketName = to.Bucket, Key = key, InputStream = new MemoryStream(buffer, writable: false), ContentType = contentType, UseChunkEncoding = false,
-                };
-                put.Metadata.Add(SyncEntry.MtimeMetadata, SyncEntry.FormatMtime(modified));
-                if (!string.IsNullOrEmpty(request.StorageClass)) put.StorageClass = S3StorageClass.FindValue(request.StorageClass);
-                try
-                {
-                    await to.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    throw S3Errors.Map(e, to.Describe(item.Key), true);
-                }
-                return;
-            }
-            await using var upload = new S3UploadStream(to.Client, to.Bucket, key, request.StorageClass, request.Upload with { ExpectedSize = response.ContentLength },
-                to.Describe(item.Key), MetadataFor(modified), contentType);
-            await response.ResponseStream.CopyToAsync(upload, 1 << 20, ct).ConfigureAwait(false);
-            await upload.CompleteAsync(ct).ConfigureAwait(false);
+            await PutAsync(to, key, item, response.ResponseStream, response.ContentLength, contentType, modified, request, ct).ConfigureAwait(false);
         }
     }
 
