@@ -4,7 +4,7 @@
 
 .DESCRIPTION
     For tests that need a package the module itself does not reference (an old AWSSDK.Core for the
-    coexistence test). Like _Install-Pester.ps1: a throwaway project with <PackageDownload> items, restored
+    coexistence test; Pester for _Install-Pester.ps1): a throwaway project with <PackageDownload> items, restored
     once through the NuGet feed configured on the machine; later calls find the cache and return at once.
     Usage: $folders = & ./tests/Pester/_Get-NuGetPackage.ps1 -Package 'AWSSDK.Core/3.7.501.1'
 #>

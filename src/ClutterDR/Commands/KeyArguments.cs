@@ -9,16 +9,8 @@ internal static class KeyArguments
     public static KeySource Resolve(PSCmdlet cmdlet, string value)
     {
         if (KeySource.IsArmoredText(value)) return KeySource.FromText(value);
-        string path;
-        try
-        {
-            path = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(value);
-        }
-        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
-        {
-            throw new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
-                $"'{value}' is neither a key file path nor armored key text (-----BEGIN PGP ...): {e.Message}", value, e);
-        }
+        var path = ProviderPaths.Resolve(cmdlet, value, e => new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
+            $"'{value}' is neither a key file path nor armored key text (-----BEGIN PGP ...): {e.Message}", value, e));
         return KeySource.FromFile(path);
     }
 

@@ -9,16 +9,8 @@ internal static class LocationResolver
     public static BackupLocation Resolve(PSCmdlet cmdlet, string text)
     {
         if (BackupLocation.LooksLikeS3(text) || text.Contains("://", StringComparison.Ordinal)) return BackupLocation.Parse(text);
-        string path;
-        try
-        {
-            path = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
-        }
-        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
-        {
-            throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
-                $"'{text}' is not a file system path or an s3:// location: {e.Message}", text, e);
-        }
+        var path = ProviderPaths.Resolve(cmdlet, text, e => new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+            $"'{text}' is not a file system path or an s3:// location: {e.Message}", text, e));
         return BackupLocation.Parse(path);
     }
 }
