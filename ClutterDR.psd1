@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'ClutterDR.psm1'   # loads bin/ClutterDR.dll into a private AssemblyLoadContext
+    RootModule           = 'bin/ClutterDR.dll'   # the cmdlets; the engine and its dependencies load privately from bin/lib
     ModuleVersion        = '0.1.0'
     GUID                 = '3f1d7c52-8a4e-4d2b-9a61-5c0e2b7d9f14'
     Author               = 'ClutterDR contributors'

@@ -3,8 +3,9 @@
     Builds and tests ClutterDR.
 
 .DESCRIPTION
-    -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, psm1, format file, LICENSE,
-                 help; DLLs in bin/, loaded into a private AssemblyLoadContext by bin/ClutterDR.Loader.dll).
+    -Task Build  dotnet publish the module and lay it out in out/ClutterDR (manifest, format file, LICENSE, help;
+                 the cmdlets in bin/ClutterDR.dll, the engine and its dependencies in bin/lib/, loaded into a
+                 private AssemblyLoadContext).
     -Task Package  Build; Publish-PSResource out/ClutterDR to a temporary local repository (registered for the
                  call, unregistered after it, on failure too) and leave the package in out/ClutterDR.<version>.nupkg.
     -Task Test   Build and Package; install the .nupkg with Install-PSResource into out/installed; start the
@@ -37,7 +38,6 @@ $OutDir = Join-Path $RepoRoot 'out'
 $ModuleOutDir = Join-Path $OutDir 'ClutterDR'
 $ModuleManifestOut = Join-Path $ModuleOutDir 'ClutterDR.psd1'
 $ModuleBinDir = Join-Path $ModuleOutDir 'bin'
-$LoaderProject = Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR.Loader') 'ClutterDR.Loader.csproj'
 $ModuleProject = Join-Path (Join-Path (Join-Path $RepoRoot 'src') 'ClutterDR') 'ClutterDR.csproj'
 $TestProject = Join-Path (Join-Path (Join-Path $RepoRoot 'tests') 'ClutterDR.Tests') 'ClutterDR.Tests.csproj'
 $TestServicesDir = Join-Path (Join-Path $RepoRoot 'tests') 'TestServices'
@@ -78,14 +78,13 @@ function Invoke-FreshPwsh {
 # ------------------------------------------------------------------------------------------------- Build
 function Invoke-BuildTask {
     # Lays out the module:
-    #   out/ClutterDR/ClutterDR.psd1, ClutterDR.psm1 (RootModule), ClutterDR.Format.ps1xml, en-US/ (help, if built)
-    #   out/ClutterDR/bin/ClutterDR.Loader.dll   the only assembly loaded into PowerShell's default context
-    #   out/ClutterDR/bin/ClutterDR.dll + every dependency DLL publish produced: the private load context
-    #                                            loads whatever DLL is in bin/, so a new package needs no change here
+    #   out/ClutterDR/ClutterDR.psd1, ClutterDR.Format.ps1xml, LICENSE, en-US/ (help)
+    #   out/ClutterDR/bin/ClutterDR.dll      the cmdlets (RootModule): the only assembly in PowerShell's default context
+    #   out/ClutterDR/bin/lib/               ClutterDR.Engine.dll + every dependency DLL publish produced: the private
+    #                                        load context loads whatever DLL is in lib/, so a new package needs no change here
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $manifest = Join-Path $RepoRoot 'ClutterDR.psd1'
-    $rootModule = Join-Path $RepoRoot 'ClutterDR.psm1'
-    foreach ($f in @($manifest, $rootModule)) {
+    foreach ($f in @($manifest)) {
         if (-not (Test-Path -LiteralPath $f -PathType Leaf)) {
             throw "'$f' is missing: the build lays out out/ClutterDR from it. Restore it from git."
         }
@@ -94,31 +93,31 @@ function Invoke-BuildTask {
     try {
         Write-Step "dotnet publish ($Configuration)"
         Invoke-Dotnet @('publish', $ModuleProject, '-c', $Configuration, '-o', $publishDir, '--nologo')
-        Invoke-Dotnet @('publish', $LoaderProject, '-c', $Configuration, '-o', $publishDir, '--nologo')
 
         if (Test-Path -LiteralPath $ModuleOutDir) { Remove-Item -LiteralPath $ModuleOutDir -Recurse -Force }
-        $null = New-Item -ItemType Directory -Path $ModuleBinDir -Force
+        $libDir = Join-Path $ModuleBinDir 'lib'
+        $null = New-Item -ItemType Directory -Path $libDir -Force
 
-        Copy-Item -LiteralPath $manifest, $rootModule -Destination $ModuleOutDir
+        Copy-Item -LiteralPath $manifest -Destination $ModuleOutDir
         Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOutDir
         $format = Join-Path (Split-Path -Parent $ModuleProject) 'ClutterDR.Format.ps1xml'
         if (Test-Path -LiteralPath $format) { Copy-Item -LiteralPath $format -Destination $ModuleOutDir }
 
-        # Every assembly the module needs, but never System.Management.Automation (the host brings its own;
-        # PowerShellStandard.Library's reference assembly must not ship, and a copy in bin/ would load
-        # privately and split PowerShell's types in two).
+        # The cmdlet assembly in bin/; every other assembly the module needs in bin/lib/, where only the private
+        # context looks (PowerShell's and LoadFrom's probing look beside ClutterDR.dll, so nothing there can
+        # load into the default context by accident). Never System.Management.Automation: the host brings its
+        # own; PowerShellStandard.Library's reference assembly must not ship.
+        Copy-Item -LiteralPath (Join-Path $publishDir 'ClutterDR.dll') -Destination $ModuleBinDir
         Get-ChildItem -LiteralPath $publishDir -Filter '*.dll' -File |
-            Where-Object Name -NE 'System.Management.Automation.dll' |
-            Copy-Item -Destination $ModuleBinDir
-        $deps = Join-Path $publishDir 'ClutterDR.deps.json'
-        if (Test-Path -LiteralPath $deps) { Copy-Item -LiteralPath $deps -Destination $ModuleBinDir }
+            Where-Object Name -NotIn 'System.Management.Automation.dll', 'ClutterDR.dll' |
+            Copy-Item -Destination $libDir
         # Subfolders publish makes: runtimes/ (native assets of RID-specific packages) and culture folders of
         # satellite resource assemblies; the load context looks in both.
-        Get-ChildItem -LiteralPath $publishDir -Directory | Copy-Item -Destination $ModuleBinDir -Recurse
+        Get-ChildItem -LiteralPath $publishDir -Directory | Copy-Item -Destination $libDir -Recurse
     } finally {
         if (Test-Path -LiteralPath $publishDir) { Remove-Item -LiteralPath $publishDir -Recurse -Force -ErrorAction SilentlyContinue }
     }
-    foreach ($dll in 'ClutterDR.dll', 'ClutterDR.Loader.dll') {
+    foreach ($dll in 'ClutterDR.dll', 'lib/ClutterDR.Engine.dll') {
         if (-not (Test-Path -LiteralPath (Join-Path $ModuleBinDir $dll))) { throw "Build produced no bin/$dll." }
     }
 

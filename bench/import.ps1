@@ -5,11 +5,12 @@
 .DESCRIPTION
     Times, in fresh processes, interleaved run by run (so that machine noise hits every variant alike):
 
-      bare pwsh           pwsh -NoProfile -NonInteractive -c exit
-      Import-Module       pwsh -NoProfile -NonInteractive -c 'Import-Module <module>/ClutterDR.psd1; exit'
-      diag: no isolation  the same, from a temp copy of the module whose manifest has RootModule =
-                          'bin/ClutterDR.dll' (the cmdlet assembly straight into the default context, no psm1,
-                          no private load context): what the isolation itself costs
+      bare pwsh            pwsh -NoProfile -NonInteractive -c exit
+      Import-Module        pwsh -NoProfile -NonInteractive -c 'Import-Module <module>/ClutterDR.psd1; exit'
+      diag: no format file the same, from a temp copy of the module whose manifest has no FormatsToProcess:
+                           what loading the views costs
+      diag: empty module   a manifest-only module (no RootModule): what PowerShell's module machinery costs
+                           before any ClutterDR code or file is touched
 
     Each run is timed by GNU time (/usr/bin/time) when present: wall seconds and CPU seconds (user + sys; pwsh
     JIT-compiles on several threads, so CPU exceeds wall). CPU is the steadier number on a busy machine.
@@ -39,23 +40,27 @@ $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 $moduleDir = Split-Path -Parent $ModulePath
 $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 
-# The no-isolation diagnostic: a copy of the module whose manifest loads bin/ClutterDR.dll directly.
-$plainCopy = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-import-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-$plainManifest = Join-Path (Join-Path $plainCopy 'ClutterDR') 'ClutterDR.psd1'
-$null = New-Item -ItemType Directory -Path $plainCopy
-Copy-Item -LiteralPath $moduleDir -Destination (Join-Path $plainCopy 'ClutterDR') -Recurse
-(Get-Content -LiteralPath $plainManifest -Raw) -replace "(?m)^(\s*RootModule\s*=\s*)'[^']*'", "`$1'bin/ClutterDR.dll'" |
-    Set-Content -LiteralPath $plainManifest -Encoding utf8NoBOM
+# Diagnostics: a copy of the module without its format file, and an empty manifest-only module.
+$diagDir = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-import-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$noFormatManifest = Join-Path (Join-Path $diagDir 'ClutterDR') 'ClutterDR.psd1'
+$null = New-Item -ItemType Directory -Path $diagDir
+Copy-Item -LiteralPath $moduleDir -Destination (Join-Path $diagDir 'ClutterDR') -Recurse
+(Get-Content -LiteralPath $noFormatManifest -Raw) -replace "(?m)^\s*FormatsToProcess\s*=.*$", '' |
+    Set-Content -LiteralPath $noFormatManifest -Encoding utf8NoBOM
+$emptyManifest = Join-Path (Join-Path $diagDir 'Empty') 'Empty.psd1'
+$null = New-Item -ItemType Directory -Path (Split-Path -Parent $emptyManifest)
+"@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())' }" | Set-Content -LiteralPath $emptyManifest -Encoding utf8NoBOM
 
 $variants = [ordered]@{
     'bare pwsh'          = 'exit'
     'Import-Module'      = "Import-Module '$ModulePath'; exit"
-    'diag: no isolation' = "Import-Module '$plainManifest'; exit"
+    'diag: no format file' = "Import-Module '$noFormatManifest'; exit"
+    'diag: empty module'   = "Import-Module '$emptyManifest'; exit"
 }
 
 $gnuTime = '/usr/bin/time'
 $useGnuTime = Test-Path -LiteralPath $gnuTime
-$timeFile = Join-Path $plainCopy 'time.txt'
+$timeFile = Join-Path $diagDir 'time.txt'
 
 function Measure-Once([string]$Command) {
     if ($useGnuTime) {
@@ -78,7 +83,7 @@ function Get-Quantile([double[]]$Sorted, [double]$Q) {
 }
 
 # The SDKs must not load at import.
-$loaded = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -match '^(Npgsql|AWSSDK|ZstdSharp)' -join ','"
+$loaded = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -match '^(ClutterDR\.Engine|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' -join ','"
 if ($LASTEXITCODE -ne 0) { throw "Import-Module '$ModulePath' failed." }
 
 # Warm-up: the first start of each variant pays for a cold disk cache.
@@ -95,7 +100,7 @@ try {
         if ($i % 10 -eq 0) { [Console]::Error.WriteLine("[bench] $i of $Runs runs") }
     }
 } finally {
-    Remove-Item -LiteralPath $plainCopy -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $diagDir -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 $stats = [ordered]@{}
@@ -127,9 +132,10 @@ $null = $md.AppendLine()
 $null = $md.AppendLine(('Import-Module adds {0:N0} ms wall ({1:+0.0;-0.0}%) and {2:N0} ms CPU ({3:+0.0;-0.0}%) to a bare start; target at most +30%: {4}.' -f
     ($stats['Import-Module'].Wall - $bare.Wall), (100 * $addedWall), ($stats['Import-Module'].Cpu - $bare.Cpu), (100 * $addedCpu),
     $(if ($addedWall -le 0.30 -and $addedCpu -le 0.30) { 'met' } elseif ($addedWall -le 0.30 -or $addedCpu -le 0.30) { 'met on one measure only' } else { 'NOT met' })))
-$null = $md.AppendLine(('The isolation itself (psm1, loader, private context) costs {0:N0} ms wall and {1:N0} ms CPU over the same manifest loading bin/ClutterDR.dll directly.' -f
-    ($stats['Import-Module'].Wall - $stats['diag: no isolation'].Wall), ($stats['Import-Module'].Cpu - $stats['diag: no isolation'].Cpu)))
-$null = $md.AppendLine("SDK assemblies loaded by Import-Module alone: $(if ($loaded) { $loaded } else { 'none (Npgsql, AWSSDK.*, ZstdSharp load on first use)' }).")
+$null = $md.AppendLine(('The format file costs {0:N0} ms wall and {1:N0} ms CPU; an empty manifest-only module already adds {2:+0.0;-0.0}% wall and {3:+0.0;-0.0}% CPU (PowerShell''s own module machinery).' -f
+    ($stats['Import-Module'].Wall - $stats['diag: no format file'].Wall), ($stats['Import-Module'].Cpu - $stats['diag: no format file'].Cpu),
+    (100 * ($stats['diag: empty module'].Wall - $bare.Wall) / $bare.Wall), (100 * ($stats['diag: empty module'].Cpu - $bare.Cpu) / $bare.Cpu)))
+$null = $md.AppendLine("SDK assemblies loaded by Import-Module alone: $(if ($loaded) { $loaded } else { 'none (ClutterDR.Engine, Npgsql, AWSSDK.*, ZstdSharp, BouncyCastle load on first use)' }).")
 
 $resultsDir = Join-Path $PSScriptRoot 'results'
 if (-not (Test-Path -LiteralPath $resultsDir)) { $null = New-Item -ItemType Directory -Path $resultsDir }

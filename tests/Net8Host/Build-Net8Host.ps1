@@ -3,8 +3,8 @@
     Publishes tests/Net8Host (self-contained .NET 8) against a built module and returns the program's path.
 
 .DESCRIPTION
-    The host compiles against <ModuleDir>/bin/ClutterDR.dll and ClutterDR.Loader.dll (build.ps1 -Task Build
-    lays them out) and ships none of the module: at run time it loads them from the module folder it is
+    The host compiles against <ModuleDir>/bin/ClutterDR.dll and bin/lib/ClutterDR.Engine.dll (build.ps1 -Task
+    Build lays them out) and ships none of the module: at run time it loads them from the module folder it is
     given. The .NET 8 runtime and apphost packs come from NuGet on the first publish (then from the cache).
 #>
 #Requires -Version 7.2
@@ -17,8 +17,8 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $bin = Join-Path (Resolve-Path -LiteralPath $ModuleDir).ProviderPath 'bin'
-if (-not (Test-Path -LiteralPath (Join-Path $bin 'ClutterDR.Loader.dll'))) {
-    throw "No bin/ClutterDR.Loader.dll in '$ModuleDir': run 'dotnet pwsh ./build.ps1 -Task Build' first."
+if (-not (Test-Path -LiteralPath (Join-Path (Join-Path $bin 'lib') 'ClutterDR.Engine.dll'))) {
+    throw "No bin/lib/ClutterDR.Engine.dll in '$ModuleDir': run 'dotnet pwsh ./build.ps1 -Task Build' first."
 }
 $project = Join-Path $PSScriptRoot 'Net8Host.csproj'
 $out = & dotnet publish $project -c $Configuration -o $OutDir --nologo "-p:ModuleBin=$bin$([IO.Path]::DirectorySeparatorChar)" 2>&1

@@ -8,11 +8,13 @@ namespace ClutterDR.Net8Host;
 
 /// <summary>
 /// Usage: Net8Host isolated|plain &lt;module folder (out/ClutterDR)&gt;
-///   isolated  ClutterDR.dll and its dependencies load through bin/ClutterDR.Loader.dll into the private
-///             context (as ClutterDR.psm1 does), then a backup to S3, a listing and a restore run against
-///             the test servers; row counts of source and target are compared. Exit 0 when all checks pass.
+///   isolated  bin/ClutterDR.dll loads into the default context (as Import-Module loads the root module) and
+///             its module initializer's EngineLoadContext.Register() runs; the engine (bin/lib/ClutterDR.Engine.dll)
+///             and its dependencies then load into the private context. A backup to S3, a listing and a
+///             restore run against the test servers; row counts of source and target are compared. Exit 0
+///             when all checks pass.
 ///   plain     the negative control: the same assemblies load into the default context, as a flat binary
-///             module would. On .NET 8 that fails (Npgsql 10 needs System.Diagnostics.DiagnosticSource 9.0,
+///             module with every DLL beside it would. On .NET 8 that fails (Npgsql 10 needs System.Diagnostics.DiagnosticSource 9.0,
 ///             the runtime has 8.0): exit 3 when it fails that way, 0 if the round trip works anyway.
 /// Test servers: CLUTTERDR_TEST_PG_HOST/PORT/USER/PASSWORD, CLUTTERDR_PG_BIN, CLUTTERDR_TEST_S3_ENDPOINT,
 /// CLUTTERDR_TEST_S3_ACCESS_KEY/SECRET_KEY (tests/TestServices sets them).
@@ -21,6 +23,7 @@ namespace ClutterDR.Net8Host;
 public static class Program
 {
     internal static string BinDir = "";
+    internal static string LibDir = "";
     private static int _failures;
 
     public static int Main(string[] args)
@@ -31,6 +34,7 @@ public static class Program
             return 2;
         }
         BinDir = Path.Combine(Path.GetFullPath(args[1]), "bin");
+        LibDir = Path.Combine(BinDir, "lib");
         if (!File.Exists(Path.Combine(BinDir, "ClutterDR.dll")))
         {
             Console.Error.WriteLine($"No ClutterDR.dll in '{BinDir}': run build.ps1 -Task Build first.");
@@ -49,6 +53,7 @@ public static class Program
             AssemblyLoadContext.Default.Resolving += ResolveIsolated;
             try
             {
+                RegisterEngine();
                 RoundTrip.RunAsync().GetAwaiter().GetResult();
             }
             catch (Exception e)
@@ -87,25 +92,25 @@ public static class Program
         if (e is AggregateException a) foreach (var i in a.InnerExceptions.SelectMany(Chain)) yield return i;
     }
 
-    // The host is compiled against the module's assemblies but ships none: the default context asks here.
-    private static Assembly? ResolveIsolated(AssemblyLoadContext defaultContext, AssemblyName name)
-    {
-        // The loader lives in the default context (as PowerShell's Add-Type/LoadFrom puts it there)...
-        if (name.Name == "ClutterDR.Loader") return defaultContext.LoadFromAssemblyPath(Path.Combine(BinDir, "ClutterDR.Loader.dll"));
-        // ...and hands over ClutterDR.dll from its private context, as Import-Module -Assembly receives it.
-        if (name.Name == "ClutterDR") return InitializeLoader();
-        return null;
-    }
+    // The host is compiled against the module's assemblies but ships none: the default context asks here
+    // for the cmdlet assembly, which loads from bin/ into the default context, as Import-Module loads it.
+    private static Assembly? ResolveIsolated(AssemblyLoadContext defaultContext, AssemblyName name) =>
+        name.Name == "ClutterDR" ? defaultContext.LoadFromAssemblyPath(Path.Combine(BinDir, "ClutterDR.dll")) : null;
 
-    // Apart from the handler: JIT-compiling the handler must not itself need ClutterDR.Loader.
+    // What the module's initializer (IModuleAssemblyInitializer.OnImport) does at Import-Module. Apart from
+    // Main: JIT-compiling Main must not itself need ClutterDR.dll before the handler above is in place.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Assembly InitializeLoader() => ClutterDR.Loader.LoadContext.Initialize();
+    private static void RegisterEngine() => ClutterDR.Loading.EngineLoadContext.Register();
 
     // Negative control: what PowerShell does for a flat binary module, everything in the default context.
     private static Assembly? ResolvePlain(AssemblyLoadContext defaultContext, AssemblyName name)
     {
-        var path = Path.Combine(BinDir, name.Name + ".dll");
-        return File.Exists(path) ? defaultContext.LoadFromAssemblyPath(path) : null;
+        foreach (var dir in new[] { BinDir, LibDir })
+        {
+            var path = Path.Combine(dir, name.Name + ".dll");
+            if (File.Exists(path)) return defaultContext.LoadFromAssemblyPath(path);
+        }
+        return null;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -114,13 +119,12 @@ public static class Program
         var loaded = AppDomain.CurrentDomain.GetAssemblies()
             .Select(a => (Name: a.GetName(), Context: AssemblyLoadContext.GetLoadContext(a)))
             .ToList();
-        foreach (var (n, c) in loaded.Where(x => Path.Exists(Path.Combine(BinDir, x.Name.Name + ".dll"))).OrderBy(x => x.Name.Name))
+        foreach (var (n, c) in loaded.Where(x => Path.Exists(Path.Combine(BinDir, x.Name.Name + ".dll")) || Path.Exists(Path.Combine(LibDir, x.Name.Name + ".dll"))).OrderBy(x => x.Name.Name))
             Console.WriteLine($"loaded: {n.Name} {n.Version} in {(c == AssemblyLoadContext.Default ? "Default" : c?.Name)}");
 
         bool In(string asm, string ctx) => loaded.Any(x => x.Name.Name == asm && (x.Context == AssemblyLoadContext.Default ? "Default" : x.Context?.Name) == ctx);
-        Check(In("ClutterDR", "ClutterDR") && !In("ClutterDR", "Default"), "ClutterDR.dll is in the private context only");
-        Check(In("ClutterDR.Loader", "Default") && !In("ClutterDR.Loader", "ClutterDR"), "ClutterDR.Loader.dll is in the default context only");
-        foreach (var dep in new[] { "Npgsql", "AWSSDK.Core", "AWSSDK.S3", "ZstdSharp" })
+        Check(In("ClutterDR", "Default") && !In("ClutterDR", "ClutterDR"), "ClutterDR.dll (the cmdlets) is in the default context only");
+        foreach (var dep in new[] { "ClutterDR.Engine", "Npgsql", "AWSSDK.Core", "AWSSDK.S3", "ZstdSharp" })
             Check(In(dep, "ClutterDR") && !In(dep, "Default"), $"{dep} is in the private context only");
         var privateDiag = loaded.FirstOrDefault(x => x.Name.Name == "System.Diagnostics.DiagnosticSource" && x.Context?.Name == "ClutterDR");
         Check(privateDiag.Name?.Version?.Major >= 9, $"the private context has System.Diagnostics.DiagnosticSource {privateDiag.Name?.Version} from the module folder");

@@ -1,7 +1,7 @@
 # A runbook that also imports AWS.Tools.S3 has another AWSSDK.Core in the process. Here AWSSDK.Core and
 # AWSSDK.S3 3.7 (from NuGet) load first with Add-Type and talk to the S3 test server; then ClutterDR (AWSSDK 4
 # in its private context) backs up to S3, lists and restores; then the 3.7 client works on. The negative
-# control imports bin/ClutterDR.dll straight into the default context, as a module without isolation would.
+# control loads the engine straight into the default context first, as a flat module without isolation would.
 BeforeAll {
     . (Join-Path $PSScriptRoot '_TestHelpers.ps1')
     $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
@@ -11,10 +11,12 @@ BeforeAll {
     $script:Db = New-TestDatabase -Prefix 'coex' -Sql 'create table t as select g as id from generate_series(1, 777) g'
 
     $script:Scenario = {
-        param($OldSdk, $Module, $Endpoint, $AccessKey, $SecretKey, $Url, $TargetUrl)
+        param($OldSdk, $Module, $Endpoint, $AccessKey, $SecretKey, $Url, $TargetUrl, $EngineInDefaultContext)
         $ErrorActionPreference = 'Stop'
         $r = [ordered]@{}
         Add-Type -Path $OldSdk
+        # Negative control only: the engine in the default context binds to the AWSSDK already there.
+        if ($EngineInDefaultContext) { $null = [System.Reflection.Assembly]::LoadFrom($EngineInDefaultContext) }
         $config = [Amazon.S3.AmazonS3Config]::new()
         $config.ServiceURL = $Endpoint
         $config.ForcePathStyle = $true
@@ -68,11 +70,11 @@ Describe 'ClutterDR beside another AWSSDK.Core in one process' {
         $r.Cores | Should -Be @('3.3.0.0@Default', '4.0.0.0@ClutterDR')
     }
 
-    It 'negative control: bin/ClutterDR.dll imported into the default context cannot load its AWSSDK then' {
+    It 'negative control: with the engine in the default context, ClutterDR cannot load its AWSSDK then' {
         $target = "coex_n_$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        $plain = Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll'
-        $r = & $Pwsh -NoProfile -NonInteractive -Command $Scenario -args $OldSdk, $plain, $S3Endpoint,
-            $env:CLUTTERDR_TEST_S3_ACCESS_KEY, $env:CLUTTERDR_TEST_S3_SECRET_KEY, (Get-TestPgUrl $Db), (Get-TestPgUrl $target)
+        $engine = Join-Path (Join-Path (Join-Path $ModuleDir 'bin') 'lib') 'ClutterDR.Engine.dll'
+        $r = & $Pwsh -NoProfile -NonInteractive -Command $Scenario -args $OldSdk, $env:CLUTTERDR_MODULE_PATH, $S3Endpoint,
+            $env:CLUTTERDR_TEST_S3_ACCESS_KEY, $env:CLUTTERDR_TEST_S3_SECRET_KEY, (Get-TestPgUrl $Db), (Get-TestPgUrl $target), $engine
         $r.Error | Should -Match "AWSSDK\.(S3|Core), Version=4\.0\.0\.0"
         $r.OldListsKeys | Should -Be 0
     }

@@ -1,5 +1,6 @@
-# The module's assemblies load into their own AssemblyLoadContext: ClutterDR.psm1 loads bin/ClutterDR.Loader.dll
-# into the default context, which loads bin/ClutterDR.dll and every other DLL in bin/ privately. Each case runs
+# The module's assemblies load into their own AssemblyLoadContext: the root module bin/ClutterDR.dll (the cmdlets)
+# loads into the default context; its initializer routes ClutterDR.Engine, and with it every DLL in bin/lib/, into
+# the private context. Each case runs
 # in a fresh pwsh (an assembly load cannot be undone), which returns its findings as objects.
 BeforeAll {
     . (Join-Path $PSScriptRoot '_TestHelpers.ps1')
@@ -20,18 +21,22 @@ BeforeAll {
 }
 
 Describe 'Module layout' {
-    It 'has no assembly outside bin/; the loader and the cmdlet assembly in bin/, and no System.Management.Automation' {
+    It 'has the cmdlet assembly alone in bin/, the engine and every dependency in bin/lib/, and no System.Management.Automation' {
         Get-ChildItem -LiteralPath $ModuleDir -Filter *.dll -File | Should -BeNullOrEmpty
         $bin = Join-Path $ModuleDir 'bin'
-        Join-Path $bin 'ClutterDR.Loader.dll' | Should -Exist
-        Join-Path $bin 'ClutterDR.dll' | Should -Exist
-        Join-Path $bin 'System.Management.Automation.dll' | Should -Not -Exist
-        $Manifest.RootModule | Should -Be 'ClutterDR.psm1'
+        $lib = Join-Path $bin 'lib'
+        @(Get-ChildItem -LiteralPath $bin -Filter *.dll -File).Name | Should -Be @('ClutterDR.dll')
+        foreach ($dll in 'ClutterDR.Engine', 'Npgsql', 'AWSSDK.Core', 'AWSSDK.S3', 'ZstdSharp', 'BouncyCastle.Cryptography', 'System.Diagnostics.DiagnosticSource') {
+            Join-Path $lib "$dll.dll" | Should -Exist
+        }
+        Get-ChildItem -LiteralPath $ModuleDir -Filter System.Management.Automation.dll -File -Recurse | Should -BeNullOrEmpty
+        Get-ChildItem -LiteralPath $ModuleDir -Filter *.psm1 -File -Recurse | Should -BeNullOrEmpty -Because 'a script root module would cost import time'
+        $Manifest.RootModule | Should -Be 'bin/ClutterDR.dll'
     }
 }
 
 Describe 'Import-Module ClutterDR' {
-    It 'exports the manifest''s cmdlets from bin/ClutterDR.dll in the private context, and loads no SDK yet' {
+    It 'exports the manifest''s cmdlets from bin/ClutterDR.dll in the default context, and loads neither the engine nor any SDK yet' {
         $r = & $Pwsh -NoProfile -NonInteractive -Command {
             param($Module, $Report)
             $m = Import-Module $Module -PassThru
@@ -46,16 +51,14 @@ Describe 'Import-Module ClutterDR' {
         } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport
         $LASTEXITCODE | Should -Be 0
         $r.Exported | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
-        $r.Context | Should -Be 'ClutterDR'
+        $r.Context | Should -Be 'Default'
         $r.DllPath | Should -Be (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll')
         $r.ModuleBase | Should -Be $ModuleDir
-        $r.Loaded | Should -Contain 'ClutterDR.Loader 1.0.0.0@Default'
-        $r.Loaded | Should -Contain 'ClutterDR 1.0.0.0@ClutterDR'
-        # Lazy: the heavy SDKs load on the first cmdlet that needs them, not at import.
-        $r.Loaded | Where-Object { $_ -match '^(Npgsql|AWSSDK|ZstdSharp)' } | Should -BeNullOrEmpty
+        $r.Loaded | Where-Object { $_ -match '^(ClutterDR|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' } | Should -Be 'ClutterDR 1.0.0.0@Default'
+        # Lazy: the engine and the heavy SDKs load on the first cmdlet that needs them, not at import.
     }
 
-    It 'loads Npgsql, AWSSDK.*, ZstdSharp and DiagnosticSource 9 from bin/ into the private context on use, none into the default one' {
+    It 'loads ClutterDR.Engine, Npgsql, AWSSDK.*, ZstdSharp and DiagnosticSource 9 from bin/lib/ into the private context on use, none into the default one' {
         $bucket = New-TestBucket
         $r = & $Pwsh -NoProfile -NonInteractive -Command {
             param($Module, $Report, $Url, $Dest, $Endpoint)
@@ -66,7 +69,7 @@ Describe 'Import-Module ClutterDR' {
         } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport, (Get-TestPgUrl $Db), "s3://$bucket/iso", $S3Endpoint
         $LASTEXITCODE | Should -Be 0
         $r.Rows | Should -Be 321
-        foreach ($name in 'Npgsql', 'AWSSDK.Core', 'AWSSDK.S3', 'ZstdSharp') {
+        foreach ($name in 'ClutterDR.Engine', 'Npgsql', 'AWSSDK.Core', 'AWSSDK.S3', 'ZstdSharp') {
             @($r.Loaded | Where-Object { $_ -like "$name *@ClutterDR" }).Count | Should -Be 1 -Because "$name must load privately ($($r.Loaded -join '; '))"
             @($r.Loaded | Where-Object { $_ -like "$name *@Default" }).Count | Should -Be 0 -Because "$name must not load into the default context"
         }
@@ -149,7 +152,7 @@ Describe 'Module auto-loading' {
             [pscustomobject]@{ ErrorId = $failure[0].FullyQualifiedErrorId; ModuleType = "$((Get-Module ClutterDR).ModuleType)" }
         } -args (Split-Path -Parent $ModuleDir), (Join-Path (New-TestFolder) 'nothing-here')
         $r.ErrorId | Should -BeLike 'LocationNotFound,*'
-        $r.ModuleType | Should -Be 'Script'
+        $r.ModuleType | Should -Be 'Binary'
     }
 }
 

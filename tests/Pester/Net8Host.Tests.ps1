@@ -1,7 +1,8 @@
 # PowerShell 7.4 runs on .NET 8, which is not installed here. tests/Net8Host is a self-contained .NET 8
-# program (its own runtime from NuGet's runtime pack) that loads the built module's engine through
-# bin/ClutterDR.Loader.dll into the private context, as ClutterDR.psm1 does, and runs a backup to S3, a
-# listing and a restore against the test servers. The negative control loads the same assemblies into the
+# program (its own runtime from NuGet's runtime pack) that loads the built module's bin/ClutterDR.dll into
+# the default context and its engine (bin/lib) into the private context through the module's own
+# EngineLoadContext, as Import-Module does, and runs a backup to S3, a listing and a restore against the
+# test servers. The negative control loads the same assemblies into the
 # default context, as a flat binary module would, and must fail on System.Diagnostics.DiagnosticSource 9.0.
 BeforeAll {
     . (Join-Path $PSScriptRoot '_TestHelpers.ps1')
@@ -18,6 +19,8 @@ Describe 'The module on .NET 8 (self-contained test host)' {
         $text | Should -Match 'ok: runs on \.NET 8'
         $text | Should -Match 'ok: the restored database has 4321 orders and 87 customers'
         $text | Should -Match 'ok: Npgsql is in the private context only'
+        $text | Should -Match 'ok: ClutterDR\.Engine is in the private context only'
+        $text | Should -Match 'ok: ClutterDR\.dll \(the cmdlets\) is in the default context only'
         $text | Should -Match 'loaded: System\.Diagnostics\.DiagnosticSource 9\.0\.0\.0 in ClutterDR'
         $text | Should -Not -Match 'FAIL:'
     }

@@ -10,9 +10,10 @@ namespace ClutterDR.Commands;
 /// thread). StopProcessing (Ctrl+C) cancels the token that reaches every Npgsql, S3 and child-process
 /// call. Engine errors become ErrorRecords with their stable ErrorId, category and target.
 /// </summary>
-public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
+public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
+    private IProgressSink? _sink;
     private BlockingCollection<Action>? _queue;
     private int _pipelineThreadId;
 
@@ -95,9 +96,20 @@ public abstract class AsyncCmdlet : PSCmdlet, IProgressSink, IDisposable
     /// <summary>Runs work on the pipeline thread in one hop (e.g. ShouldProcess for thousands of items).</summary>
     protected T OnPipelineThread<T>(Func<T> action) => OnPipeline(action);
 
-    void IProgressSink.Progress(ProgressUpdate update) => OnPipeline(() => WriteProgress(ProgressRecords.From(update)));
-    void IProgressSink.Verbose(string message) => EmitVerbose(message);
-    void IProgressSink.Warning(string message) => EmitWarning(message);
+    /// <summary>
+    /// The engine's progress, verbose and warning reports, written on the pipeline thread. An object of its
+    /// own, not an interface of the cmdlet: a public type of this assembly must not name an engine type in
+    /// its base types or interfaces, or PowerShell's scan of the assembly at import would load the engine
+    /// before the module initializer has routed it into the private load context.
+    /// </summary>
+    protected IProgressSink Sink => _sink ??= new CmdletSink(this);
+
+    private sealed class CmdletSink(AsyncCmdlet cmdlet) : IProgressSink
+    {
+        public void Progress(ProgressUpdate update) => cmdlet.OnPipeline(() => cmdlet.WriteProgress(ProgressRecords.From(update)));
+        public void Verbose(string message) => cmdlet.EmitVerbose(message);
+        public void Warning(string message) => cmdlet.EmitWarning(message);
+    }
 
     /// <summary>Failures that make the whole call pointless (no pg_dump, bad syntax): they stop the pipeline.</summary>
     protected static readonly HashSet<string> TerminatingErrorIds = new(StringComparer.Ordinal)

@@ -26,8 +26,12 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    // Format and Compression are strings, not the engine's enums: a value-type property of a public cmdlet
+    // would make PowerShell's scan at import load the engine (see AsyncCmdlet.Sink).
+    /// <summary>Custom (pg_dump -Fc, the default) or Plain (SQL).</summary>
     [Parameter]
-    public DumpFormat Format { get; set; } = DumpFormat.Custom;
+    [ValidateSet(nameof(DumpFormat.Custom), nameof(DumpFormat.Plain))]
+    public string Format { get; set; } = nameof(DumpFormat.Custom);
 
     /// <summary>Tables to dump (pg_dump -t patterns: name, schema.name, wildcards, "Quoted Name").</summary>
     [Parameter]
@@ -39,8 +43,10 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     [ValidateNotNullOrEmpty]
     public string[] ExcludeTable { get; set; } = Array.Empty<string>();
 
+    /// <summary>Zstd (the default), Gzip or None.</summary>
     [Parameter]
-    public CompressionKind Compression { get; set; } = CompressionKind.Zstd;
+    [ValidateSet(nameof(CompressionKind.Zstd), nameof(CompressionKind.Gzip), nameof(CompressionKind.None))]
+    public string Compression { get; set; } = nameof(CompressionKind.Zstd);
 
     [Parameter]
     [ValidateRange(1, 19)]
@@ -74,8 +80,8 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 Connection = PgConnectionSettings.Parse(ConnectionString, DatabaseCredential.From(Credential)),
                 Destination = ResolveLocation(Destination),
                 S3 = BuildS3Options(),
-                Format = Format,
-                Compression = Compression,
+                Format = Enum.Parse<DumpFormat>(Format, ignoreCase: true),
+                Compression = Enum.Parse<CompressionKind>(Compression, ignoreCase: true),
                 CompressionLevel = CompressionLevel,
                 Tables = Table,
                 ExcludeTables = ExcludeTable,
@@ -83,7 +89,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 ExpectedSize = ExpectedSize,
                 Encryption = KeyArguments.Encryption(this, Recipient, Passphrase),
             };
-            return await new BackupService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);
+            return await new BackupService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, Destination).ConfigureAwait(false);
         if (info is not null) EmitObject(info);
     }

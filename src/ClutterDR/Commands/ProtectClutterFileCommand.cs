@@ -41,7 +41,7 @@ public sealed class ProtectClutterFileCommand : FileCmdlet
             {
                 var output = OutputPath(input, FileEncryption.ProtectedName(input, Armor), System.IO.Path.GetFileName(FileEncryption.ProtectedName(input, Armor)));
                 if (!Confirm(output, $"Encrypt '{input}' ({_plan!.Method})")) return null;
-                return await new FileEncryption(this).ProtectAsync(input, output, _plan, Armor, Force, cancellationToken).ConfigureAwait(false);
+                return await new FileEncryption(Sink).ProtectAsync(input, output, _plan, Armor, Force, cancellationToken).ConfigureAwait(false);
             }, input).ConfigureAwait(false);
             if (file is not null) EmitFile(file);
         }

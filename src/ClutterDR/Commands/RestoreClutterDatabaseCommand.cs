@@ -70,7 +70,7 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
                 Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
                 Confirm = Confirm,
             };
-            return await new RestoreService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);
+            return await new RestoreService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, Location).ConfigureAwait(false);
         if (result is null) return;
         EmitObject(result);

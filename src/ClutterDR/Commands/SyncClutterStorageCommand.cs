@@ -84,7 +84,7 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
             ThrottleLimit = ThrottleLimit,
             StorageClass = StorageClass,
         };
-        var summary = await new SyncService(this).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
+        var summary = await new SyncService(Sink).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
         EmitObject(summary);
     }
 

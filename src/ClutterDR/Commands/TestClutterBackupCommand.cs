@@ -46,7 +46,7 @@ public sealed class TestClutterBackupCommand : ClutterS3Cmdlet
                 Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
                 Deep = Deep,
             };
-            var (result, failures) = await new VerificationService(this).RunAsync(request, cancellationToken).ConfigureAwait(false);
+            var (result, failures) = await new VerificationService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
             return Tuple.Create(result, failures);
         }, Location).ConfigureAwait(false);
         if (outcome is null) return;

@@ -39,7 +39,7 @@ public sealed class UnprotectClutterFileCommand : FileCmdlet
                 var plainName = FileEncryption.UnprotectedName(input);
                 var output = OutputPath(input, plainName, System.IO.Path.GetFileName(plainName ?? input + ".out"));
                 if (!Confirm(output, $"Decrypt '{input}'")) return null;
-                return await new FileEncryption(this).UnprotectAsync(input, output, decryption, Force, cancellationToken).ConfigureAwait(false);
+                return await new FileEncryption(Sink).UnprotectAsync(input, output, decryption, Force, cancellationToken).ConfigureAwait(false);
             }, input).ConfigureAwait(false);
             if (file is not null) EmitFile(file);
         }
