@@ -6,16 +6,17 @@ BeforeDiscovery {
     # The output types of every exported cmdlet ([OutputType]) and the module's own types they hold in their
     # properties (BackupInfo.Tables -> TableRowCount ...): a new cmdlet's types are found here without a list.
     $cmdlets = @(Get-Command -Module ClutterDR -CommandType Cmdlet)
-    $assembly = $cmdlets[0].ImplementingType.Assembly
+    # The module's own assemblies: the cmdlets' (ClutterDR) and the engine's (ClutterDR.Engine), where the output types are.
+    $isOurs = { param($t) $t.Assembly.GetName().Name -in 'ClutterDR', 'ClutterDR.Engine' }
     $found = [Collections.Generic.HashSet[type]]::new()
     $queue = [Collections.Generic.Queue[type]]::new()
-    foreach ($t in $cmdlets.OutputType.Type) { if ($t -and $t.Assembly -eq $assembly) { $queue.Enqueue($t) } }
+    foreach ($t in $cmdlets.OutputType.Type) { if ($t -and (& $isOurs $t)) { $queue.Enqueue($t) } }
     while ($queue.Count) {
         $t = $queue.Dequeue()
         if (-not $found.Add($t)) { continue }
         foreach ($p in $t.GetProperties()) {
             $pt = if ($p.PropertyType.IsArray) { $p.PropertyType.GetElementType() } else { $p.PropertyType }
-            if ($pt.Assembly -eq $assembly -and $pt.IsClass -and $pt.IsPublic) { $queue.Enqueue($pt) }
+            if ((& $isOurs $pt) -and $pt.IsClass -and $pt.IsPublic) { $queue.Enqueue($pt) }
         }
     }
     $script:OutputTypes = @($found | Sort-Object FullName | ForEach-Object { @{ TypeName = $_.FullName } })

@@ -35,10 +35,47 @@ Describe 'Module layout' {
     }
 }
 
+Describe 'PowerShell''s scan of the root module' {
+    It 'lists every public type of bin/ClutterDR.dll without loading the engine' {
+        # Import-Module reads every exported type before it runs the module initializer that routes the engine
+        # into the private context; a public type that needs the engine to load (an engine base type or
+        # interface, an engine enum or struct as a field) would load it too early, into nowhere.
+        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Dll)
+            $failure = $null
+            try { $types = [System.Reflection.Assembly]::LoadFrom($Dll).GetExportedTypes() } catch { $failure = $_.Exception.InnerException.Message }
+            [pscustomobject]@{
+                Failure = $failure
+                Types = @($types).Count
+                EngineLoaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'ClutterDR.Engine' }).Count
+            }
+        } -args (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll')
+        $r.Failure | Should -BeNullOrEmpty -Because 'a public type of ClutterDR.dll must not need ClutterDR.Engine to load (see AsyncCmdlet.Sink)'
+        $r.Types | Should -BeGreaterThan @($Manifest.CmdletsToExport).Count
+        $r.EngineLoaded | Should -Be 0
+    }
+}
+
 Describe 'Import-Module ClutterDR' {
     It 'exports the manifest''s cmdlets from bin/ClutterDR.dll in the default context, and loads neither the engine nor any SDK yet' {
         $r = & $Pwsh -NoProfile -NonInteractive -Command {
             param($Module, $Report)
+            # Who loads the engine, if anything does (the stack of the load, for the failure message).
+            # In C#: the load may happen on any thread, where a script block handler has no runspace.
+            Add-Type -TypeDefinition @'
+public static class EngineLoadSpy
+{
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<string> Stacks = new System.Collections.Concurrent.ConcurrentQueue<string>();
+    public static void Start()
+    {
+        System.AppDomain.CurrentDomain.AssemblyLoad += (s, e) =>
+        {
+            if (e.LoadedAssembly.GetName().Name == "ClutterDR.Engine") Stacks.Enqueue(System.Environment.StackTrace);
+        };
+    }
+}
+'@
+            [EngineLoadSpy]::Start()
             $m = Import-Module $Module -PassThru
             $c = Get-Command Backup-ClutterDatabase
             [pscustomobject]@{
@@ -47,6 +84,7 @@ Describe 'Import-Module ClutterDR' {
                 DllPath    = $c.ImplementingType.Assembly.Location
                 ModuleBase = $m.ModuleBase
                 Loaded     = @(& ([scriptblock]::Create($Report)))
+                EngineBy   = @([EngineLoadSpy]::Stacks) -join "`n----`n"
             }
         } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport
         $LASTEXITCODE | Should -Be 0
@@ -54,7 +92,7 @@ Describe 'Import-Module ClutterDR' {
         $r.Context | Should -Be 'Default'
         $r.DllPath | Should -Be (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll')
         $r.ModuleBase | Should -Be $ModuleDir
-        $r.Loaded | Where-Object { $_ -match '^(ClutterDR|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' } | Should -Be 'ClutterDR 1.0.0.0@Default'
+        $r.Loaded | Where-Object { $_ -match '^(ClutterDR|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' } | Should -Be 'ClutterDR 1.0.0.0@Default' -Because "the engine was loaded by:`n$($r.EngineBy)"
         # Lazy: the engine and the heavy SDKs load on the first cmdlet that needs them, not at import.
     }
 
