@@ -12,6 +12,9 @@
       diag: empty module   a manifest-only module (no RootModule): what PowerShell's module machinery costs
                            before any ClutterDR code or file is touched
 
+    Each variant has its own pwsh cache folder (XDG_CACHE_HOME), where pwsh keeps the startup profile it replays
+    on the next start, so each is measured as a machine that runs it every time would see it.
+
     Each run is timed by GNU time (/usr/bin/time) when present: wall seconds and CPU seconds (user + sys; pwsh
     JIT-compiles on several threads, so CPU exceeds wall). CPU is the steadier number on a busy machine.
     Reports medians and quartiles of each, and the Import-Module median over the bare median (target: at most
@@ -62,7 +65,15 @@ $gnuTime = '/usr/bin/time'
 $useGnuTime = Test-Path -LiteralPath $gnuTime
 $timeFile = Join-Path $diagDir 'time.txt'
 
+# Each variant keeps its own pwsh cache folder: pwsh records a startup profile there
+# (StartupProfileData-NonInteractive) and on the next start eagerly loads and JIT-compiles what it lists, so a
+# shared folder would let one variant's runs speed up or slow down another's. The warm-up run writes it.
+$cacheDirs = @{}
 function Measure-Once([string]$Command) {
+    if (-not $IsWindows) {
+        if (-not $cacheDirs.ContainsKey($Command)) { $cacheDirs[$Command] = Join-Path $diagDir "cache-$($cacheDirs.Count)" }
+        $env:XDG_CACHE_HOME = $cacheDirs[$Command]
+    }
     if ($useGnuTime) {
         & $gnuTime -o $timeFile -f '%e %U %S' $pwsh -NoProfile -NonInteractive -Command $Command
         if ($LASTEXITCODE -ne 0) { throw "pwsh -c `"$Command`" exited $LASTEXITCODE" }
@@ -82,7 +93,9 @@ function Get-Quantile([double[]]$Sorted, [double]$Q) {
     $Sorted[$lo] + ($Sorted[$hi] - $Sorted[$lo]) * ($pos - $lo)
 }
 
-# The SDKs must not load at import.
+# The SDKs must not load at import (with a fresh pwsh cache folder: see Measure-Once).
+$savedCache = $env:XDG_CACHE_HOME
+if (-not $IsWindows) { $env:XDG_CACHE_HOME = Join-Path $diagDir 'cache-sdk-check' }
 $loaded = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; [AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -match '^(ClutterDR\.Engine|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' -join ','"
 if ($LASTEXITCODE -ne 0) { throw "Import-Module '$ModulePath' failed." }
 
@@ -100,6 +113,7 @@ try {
         if ($i % 10 -eq 0) { [Console]::Error.WriteLine("[bench] $i of $Runs runs") }
     }
 } finally {
+    $env:XDG_CACHE_HOME = $savedCache
     Remove-Item -LiteralPath $diagDir -Recurse -Force -ErrorAction SilentlyContinue
 }
 

@@ -9,6 +9,21 @@ BeforeAll {
     $script:Manifest = Import-PowerShellDataFile -LiteralPath $env:CLUTTERDR_MODULE_PATH
     $script:Db = New-TestDatabase -Prefix 'iso' -Sql 'create table t as select g as id from generate_series(1, 321) g'
 
+    # Runs pwsh with a cache folder of its own. pwsh keeps a startup profile (~/.cache/powershell/
+    # StartupProfileData-NonInteractive) of the assemblies its last runs used and loads them eagerly on the next
+    # start (multicore JIT): after a run that backed up, the next pwsh may load ClutterDR.Engine on its own
+    # (into the private context, through the module's handler). Tests of what Import-Module itself loads must
+    # not see that.
+    $script:InFreshPwshCache = {
+        param([scriptblock]$Call)
+        $saved = $env:XDG_CACHE_HOME
+        $env:XDG_CACHE_HOME = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-pwsh-cache-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        try { & $Call } finally {
+            Remove-Item -LiteralPath $env:XDG_CACHE_HOME -Recurse -Force -ErrorAction SilentlyContinue
+            $env:XDG_CACHE_HOME = $saved
+        }
+    }
+
     # Where each module-related assembly of the current process is loaded: "Name Version@Context".
     $script:ContextReport = {
         [AppDomain]::CurrentDomain.GetAssemblies() |
@@ -40,7 +55,7 @@ Describe 'PowerShell''s scan of the root module' {
         # Import-Module reads every exported type before it runs the module initializer that routes the engine
         # into the private context; a public type that needs the engine to load (an engine base type or
         # interface, an engine enum or struct as a field) would load it too early, into nowhere.
-        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+        $r = & $InFreshPwshCache { & $Pwsh -NoProfile -NonInteractive -Command {
             param($Dll)
             $failure = $null
             try { $types = [System.Reflection.Assembly]::LoadFrom($Dll).GetExportedTypes() } catch { $failure = $_.Exception.InnerException.Message }
@@ -49,7 +64,7 @@ Describe 'PowerShell''s scan of the root module' {
                 Types = @($types).Count
                 EngineLoaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'ClutterDR.Engine' }).Count
             }
-        } -args (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll')
+        } -args (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll') }
         $r.Failure | Should -BeNullOrEmpty -Because 'a public type of ClutterDR.dll must not need ClutterDR.Engine to load (see AsyncCmdlet.Sink)'
         $r.Types | Should -BeGreaterThan @($Manifest.CmdletsToExport).Count
         $r.EngineLoaded | Should -Be 0
@@ -58,7 +73,7 @@ Describe 'PowerShell''s scan of the root module' {
 
 Describe 'Import-Module ClutterDR' {
     It 'exports the manifest''s cmdlets from bin/ClutterDR.dll in the default context, and loads neither the engine nor any SDK yet' {
-        $r = & $Pwsh -NoProfile -NonInteractive -Command {
+        $r = & $InFreshPwshCache { & $Pwsh -NoProfile -NonInteractive -Command {
             param($Module, $Report)
             # Who loads the engine, if anything does (the stack of the load, for the failure message).
             # In C#: the load may happen on any thread, where a script block handler has no runspace.
@@ -86,7 +101,7 @@ public static class EngineLoadSpy
                 Loaded     = @(& ([scriptblock]::Create($Report)))
                 EngineBy   = @([EngineLoadSpy]::Stacks) -join "`n----`n"
             }
-        } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport
+        } -args $env:CLUTTERDR_MODULE_PATH, $ContextReport }
         $LASTEXITCODE | Should -Be 0
         $r.Exported | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
         $r.Context | Should -Be 'Default'
