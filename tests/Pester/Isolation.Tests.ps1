@@ -71,6 +71,29 @@ Describe 'PowerShell''s scan of the root module' {
     }
 }
 
+Describe 'An early request for the engine' {
+    It 'fails before the module initializer ran, and does not stop the engine loading privately after it' {
+        # pwsh's startup profile replay (multicore JIT) can compile ClutterDR.dll methods, and so ask for the
+        # engine, right after PowerShell loads the root module and before its initializer routes the engine.
+        $r = & $InFreshPwshCache { & $Pwsh -NoProfile -NonInteractive -Command {
+            param($Dll, $Module, $Missing)
+            $null = [System.Reflection.Assembly]::LoadFrom($Dll)
+            $early = try { $null = [System.Reflection.Assembly]::Load('ClutterDR.Engine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null'); 'loaded' } catch { $_.Exception.InnerException.GetType().Name }
+            Import-Module $Module
+            Get-ClutterBackup $Missing -ErrorAction SilentlyContinue -ErrorVariable failure
+            [pscustomobject]@{
+                Early   = $early
+                ErrorId = "$($failure[0].FullyQualifiedErrorId)"
+                Engine  = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'ClutterDR.Engine' } |
+                        ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name })
+            }
+        } -args (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll'), $env:CLUTTERDR_MODULE_PATH, (Join-Path (New-TestFolder) 'nothing-here') }
+        $r.Early | Should -Be 'FileNotFoundException'
+        $r.ErrorId | Should -BeLike 'LocationNotFound,*' -Because 'the cmdlet ran on the engine'
+        $r.Engine | Should -Be @('ClutterDR')
+    }
+}
+
 Describe 'Import-Module ClutterDR' {
     It 'exports the manifest''s cmdlets from bin/ClutterDR.dll in the default context, and loads neither the engine nor any SDK yet' {
         $r = & $InFreshPwshCache { & $Pwsh -NoProfile -NonInteractive -Command {
