@@ -370,22 +370,29 @@ public sealed class SyncService
         await upload.CompleteAsync(ct).ConfigureAwait(false);
     }
 
-    private static async Task DownloadAsync(S3SyncSide from, FolderSyncSide to, SyncPlanItem item, CancellationToken ct)
+    /// <summary>GETs the item's source object; S3 failures become ClutterExceptions naming the object.</summary>
+    private static async Task<GetObjectResponse> GetSourceObjectAsync(S3SyncSide from, SyncPlanItem item, CancellationToken ct)
     {
-        var path = to.PathOf(item.Key);
-        GetObjectResponse response;
         try
         {
-            response = await from.Client.GetObjectAsync(new GetObjectRequest { BucketName = from.Bucket, Key = from.KeyOf(item.Key) }, ct).ConfigureAwait(false);
+            return await from.Client.GetObjectAsync(new GetObjectRequest { BucketName = from.Bucket, Key = from.KeyOf(item.Key) }, ct).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             throw S3Errors.Map(e, from.Describe(item.Key), false);
         }
-        using (response)
+    }
+
+    /// <summary>The source's modification time: our mtime metadata, else the object's LastModified, else the listing's.</summary>
+    private static DateTime ModifiedOf(GetObjectResponse response, SyncPlanItem item) =>
+        SyncEntry.ParseMtime(response.Metadata[SyncEntry.MtimeMetadata]) ?? response.LastModified?.ToUniversalTime() ?? item.Source!.ModifiedUtc;
+
+    private static async Task DownloadAsync(S3SyncSide from, FolderSyncSide to, SyncPlanItem item, CancellationToken ct)
+    {
+        var path = to.PathOf(item.Key);
+        using (var response = await GetSourceObjectAsync(from, item, ct).ConfigureAwait(false))
         {
-            await WriteFileAtomicallyAsync(path, response.ResponseStream, response.ContentLength, SyncEntry.ParseMtime(response.Metadata[SyncEntry.MtimeMetadata])
-                ?? response.LastModified?.ToUniversalTime() ?? item.Source!.ModifiedUtc, ct).ConfigureAwait(false);
+            await WriteFileAtomicallyAsync(path, response.ResponseStream, response.ContentLength, ModifiedOf(response, item), ct).ConfigureAwait(false);
         }
     }
 
@@ -457,18 +464,9 @@ public sealed class SyncService
 
     private static async Task StreamObjectAsync(S3SyncSide from, S3SyncSide to, SyncPlanItem item, SyncRequest request, CancellationToken ct)
     {
-        GetObjectResponse response;
-        try
+        using (var response = await GetSourceObjectAsync(from, item, ct).ConfigureAwait(false))
         {
-            response = await from.Client.GetObjectAsync(new GetObjectRequest { BucketName = from.Bucket, Key = from.KeyOf(item.Key) }, ct).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            throw S3Errors.Map(e, from.Describe(item.Key), false);
-        }
-        using (response)
-        {
-            var modified = SyncEntry.ParseMtime(response.Metadata[SyncEntry.MtimeMetadata]) ?? response.LastModified?.ToUniversalTime() ?? item.Source!.ModifiedUtc;
+            var modified = ModifiedOf(response, item);
             var contentType = string.IsNullOrEmpty(response.Headers.ContentType) ? ContentTypes.Of(item.Key) : response.Headers.ContentType;
             var key = to.KeyOf(item.Key);
             await PutAsync(to, key, item, response.ResponseStream, response.ContentLength, contentType, modified, request, ct).ConfigureAwait(false);
