@@ -30,6 +30,17 @@ Describe 'Backup-ClutterDatabase rejects bad input' {
         $f.AllText | Should -Not -Match 'Sup3rSecret'
     }
 
+    It 'an unknown -Format or -Compression: names the values it takes, and writes nothing' {
+        foreach ($bad in @{ Format = 'Directory' }, @{ Compression = 'lz4' }) {
+            $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc -EndpointUrl $S3Endpoint @bad }
+            $f.Error.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
+            $f.Error.CategoryInfo.Category | Should -Be 'InvalidData'
+        }
+        (Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc -Format Directory }).Error.Exception.Message | Should -Match 'Custom,Plain'
+        (Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc -Compression lz4 }).Error.Exception.Message | Should -Match 'Zstd,Gzip,None'
+        Assert-NothingNew
+    }
+
     It 'an unreachable server: ServerUnreachable' {
         $f = Get-Failure { Backup-ClutterDatabase -ConnectionString 'postgresql://postgres:pw@127.0.0.1:1/db?connect_timeout=3' -Destination $Loc -EndpointUrl $S3Endpoint }
         $f.Error.FullyQualifiedErrorId | Should -BeLike 'ServerUnreachable*'
