@@ -1,6 +1,7 @@
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Security;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Crypto;
 
@@ -63,7 +64,7 @@ public sealed class EncryptionPlan
         }
     }
 
-    private sealed class EncryptingStream : Stream
+    private sealed class EncryptingStream : WriteOnlyStream
     {
         private Stream? _literal;
         private Stream? _encrypted;
@@ -74,15 +75,7 @@ public sealed class EncryptionPlan
         }
 
         private Stream Literal => _literal ?? throw new ObjectDisposedException(nameof(EncryptingStream));
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
         public override bool CanWrite => _literal is not null;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => Literal.Write(buffer, offset, count);
         public override void Write(ReadOnlySpan<byte> buffer) => Literal.Write(buffer);
         public override void WriteByte(byte value) => Literal.WriteByte(value);

@@ -5,6 +5,7 @@ using System.Text;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Security;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Crypto;
 
@@ -15,7 +16,7 @@ namespace ClutterDR.Crypto;
 /// body chunks. BouncyCastle still writes the key packets (public key and passphrase session key
 /// packets); <see cref="TryOpen"/> learns their session key and proves it before using it.
 /// </summary>
-internal sealed class SeipdWriter : Stream
+internal sealed class SeipdWriter : WriteOnlyStream
 {
     private const int ChunkPower = 16;
     private const int Chunk = 1 << ChunkPower;
@@ -168,15 +169,7 @@ internal sealed class SeipdWriter : Stream
         return false;
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_finished;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)

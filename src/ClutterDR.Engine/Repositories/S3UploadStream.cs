@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Repositories;
 
@@ -8,7 +9,7 @@ namespace ClutterDR.Repositories;
 /// several parts in flight. A stream smaller than one part becomes a single PutObject. On any failure
 /// or cancellation the multipart upload is aborted, so no orphan parts stay behind.
 /// </summary>
-internal sealed class S3UploadStream : Stream, IObjectWriter
+internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
 {
     internal const int MaxParts = 10_000;
     internal const long MaxPartSize = 1L << 30; // our own cap (S3 allows 5 GiB): a byte[] buffer must stay under 2 GiB
@@ -69,40 +70,56 @@ internal sealed class S3UploadStream : Stream, IObjectWriter
         return Math.Min(size, MaxPartSize);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => true;
     public override long Length => _length;
     public override long Position { get => _length; set => throw new NotSupportedException(); }
-    public override void Flush() { }
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override void Write(ReadOnlySpan<byte> buffer) => WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ThrowIfFinished();
+        while (!buffer.IsEmpty)
+        {
+            buffer = buffer[Append(buffer)..];
+            if (PartFull) StartPartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        if (_finished) throw new ObjectDisposedException(nameof(S3UploadStream));
-        while (data.Length > 0)
+        ThrowIfFinished();
+        while (!data.IsEmpty)
         {
-            if (_current is null)
-            {
-                _current = RentBuffer(PartSizeFor(_partNumber + 1, _initialPartSize));
-                _currentLength = 0;
-            }
-            var n = Math.Min(data.Length, _current.Length - _currentLength);
-            data.Span.Slice(0, n).CopyTo(_current.AsSpan(_currentLength));
-            _currentLength += n;
-            _length += n;
-            data = data.Slice(n);
-            if (_currentLength == _current.Length)
-                await StartPartAsync(cancellationToken).ConfigureAwait(false);
+            data = data[Append(data.Span)..];
+            if (PartFull) await StartPartAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Copies as much of the data as the current part buffer holds (renting one if none); returns how much.</summary>
+    private int Append(ReadOnlySpan<byte> data)
+    {
+        if (_current is null)
+        {
+            _current = RentBuffer(PartSizeFor(_partNumber + 1, _initialPartSize));
+            _currentLength = 0;
+        }
+        var n = Math.Min(data.Length, _current.Length - _currentLength);
+        data[..n].CopyTo(_current.AsSpan(_currentLength));
+        _currentLength += n;
+        _length += n;
+        return n;
+    }
+
+    private void ThrowIfFinished()
+    {
+        if (_finished) throw new ObjectDisposedException(nameof(S3UploadStream));
+    }
+
+    private bool PartFull => _current is not null && _currentLength == _current.Length;
 
     private byte[] RentBuffer(long size)
     {
