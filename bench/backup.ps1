@@ -103,31 +103,13 @@ $Bucket = 'clutterdr-bench'
 if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-$RunId" }
 $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 
-function Write-Status([string]$Message) { [Console]::Error.WriteLine("[bench] $(Get-Date -Format 'HH:mm:ss') $Message") }
-
-function ConvertTo-ShArg([string]$Text) { "'" + ($Text -replace "'", "'\''") + "'" }
-
-# The running PowerShell as a command line: pwsh itself, or `dotnet <PSHOME>/pwsh.dll` for the dotnet tool
-# (`dotnet pwsh` goes through the SDK and a shim: extra processes that GNU time would count).
-function Get-PwshCommand {
-    $exe = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'pwsh') { return , @($exe) }
-    $dll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path -LiteralPath $dll -PathType Leaf) { return , @($exe, $dll) }
-    throw "Cannot tell how to start PowerShell (process '$exe', PSHOME '$PSHOME')."
-}
+. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds
 
 # ------------------------------------------------------------------------------------------------ machine noise
 # The machine may be shared (2 cores here): CPU used during a step by processes that are not the step's own tree,
 # not the PostgreSQL / S3 servers the step talks to and not this script is reported as "other CPU s"; before each
 # step the script waits (up to -QuietTimeout seconds) until the whole machine is near idle.
-$script:ClkTck = 100.0
 $script:ServicePids = @()     # postmaster and s3rver
-function Get-MachineBusySeconds {
-    $f = (Get-Content -LiteralPath /proc/stat -TotalCount 1) -split '\s+'
-    # cpu user nice system idle iowait irq softirq steal
-    ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7] + [long]$f[8]) / $script:ClkTck
-}
 # CPU seconds of these processes, their live children, and their children already reaped.
 function Get-TreeCpuSeconds([int[]]$Pids) {
     $ticks = 0L

@@ -63,22 +63,8 @@ if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-
 $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 $inv = [Globalization.CultureInfo]::InvariantCulture
 
-function Write-Status([string]$Message) { [Console]::Error.WriteLine("[bench] $(Get-Date -Format 'HH:mm:ss') $Message") }
-function ConvertTo-ShArg([string]$Text) { "'" + ($Text -replace "'", "'\''") + "'" }
+. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds
 
-# The running PowerShell as a command line (for the dotnet tool: `dotnet <PSHOME>/pwsh.dll`, no SDK shim in between).
-function Get-PwshCommand {
-    $exe = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'pwsh') { return , @($exe) }
-    $dll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path -LiteralPath $dll -PathType Leaf) { return , @($exe, $dll) }
-    throw "Cannot tell how to start PowerShell (process '$exe', PSHOME '$PSHOME')."
-}
-
-function Get-MachineBusySeconds {
-    $f = (Get-Content -LiteralPath /proc/stat -TotalCount 1) -split '\s+'
-    ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7] + [long]$f[8]) / 100.0
-}
 function Wait-Quiet {
     if ($QuietTimeout -le 0) { return }
     $deadline = [DateTime]::UtcNow.AddSeconds($QuietTimeout)
