@@ -34,10 +34,10 @@ public class ListingScaleTests
         }
         File.WriteAllBytes(Path.Combine(folder, newest!.ManifestFileName), ValidManifest(newest));
         var damaged = 0;
-        var result = await BackupAgeService.CheckAsync(new BackupAgeQuery
+        var result = (await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
             Location = BackupLocation.ForFolder(dir), MaxAge = TimeSpan.FromHours(3), OnDamaged = _ => damaged++,
-        }, CancellationToken.None);
+        }, CancellationToken.None)).Single().Result;
         Assert.Equal(0, damaged);
         Assert.True(result.Healthy);
         Assert.EndsWith(newest.FileName, result.Latest);
@@ -71,10 +71,10 @@ public class ListingScaleTests
             BucketName = bucket, Key = "db/" + newest.ManifestKey, InputStream = new MemoryStream(ValidManifest(newest)), UseChunkEncoding = false,
         });
         var damaged = 0;
-        var result = await BackupAgeService.CheckAsync(new BackupAgeQuery
+        var result = (await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
             Location = BackupLocation.Parse($"s3://{bucket}/db"), S3 = TestServers.S3Options, MaxAge = TimeSpan.FromDays(30), OnDamaged = _ => damaged++,
-        }, CancellationToken.None);
+        }, CancellationToken.None)).Single().Result;
         Assert.Equal(0, damaged);
         Assert.Equal($"s3://{bucket}/db/{newest.Key}", result.Latest);
         Assert.True(result.Healthy);

@@ -7,36 +7,61 @@ public sealed record BackupAgeQuery
 {
     public required BackupLocation Location { get; init; }
     public S3Options S3 { get; init; } = new();
-    public string? Database { get; init; }
+    /// <summary>Only these databases; null or empty: every database found under the location.</summary>
+    public IReadOnlyList<string>? Databases { get; init; }
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
+    /// <summary>Told of each backup whose manifest cannot be read; the check goes on with the next older one.</summary>
     public Action<ClutterException>? OnDamaged { get; init; }
 }
 
-/// <summary>The guide's 48-hour alarm: is the newest complete backup younger than MaxAge? Reads one manifest.</summary>
+/// <summary>One database's age check, and the error it raises when stale or missing (null when healthy).</summary>
+public sealed record BackupAgeCheck(BackupAgeResult Result, ClutterException? Problem);
+
+/// <summary>
+/// The guide's 48-hour alarm, for every database under a location (or the ones named): is its newest
+/// complete backup younger than MaxAge? Reads one manifest per database (more only when one is damaged).
+/// </summary>
 public static class BackupAgeService
 {
-    public static async Task<BackupAgeResult> CheckAsync(BackupAgeQuery query, CancellationToken cancellationToken)
+    public static async Task<List<BackupAgeCheck>> CheckAsync(BackupAgeQuery query, CancellationToken cancellationToken)
     {
-        var latest = (await BackupCatalog.FindAsync(new BackupQuery
+        var listing = await BackupCatalog.ListAsync(new BackupQuery
         {
             Location = query.Location,
             S3 = query.S3,
-            Database = query.Database,
+            Databases = query.Databases,
             Newest = 1,
-            OnDamaged = query.OnDamaged,
-        }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (latest is null)
-            return new BackupAgeResult { Location = query.Location.ToString(), Database = query.Database, MaxAge = query.MaxAge, Healthy = false };
-        var age = latest.Age;
-        return new BackupAgeResult
+            OnProblem = e => { if (e.ErrorId != "BackupNotFound") query.OnDamaged?.Invoke(e); },
+        }, cancellationToken).ConfigureAwait(false);
+        var location = query.Location.ToString();
+        var checks = new List<BackupAgeCheck>();
+        foreach (var latest in listing.Backups.OrderBy(b => b.Database, StringComparer.Ordinal))
         {
-            Location = query.Location.ToString(),
-            Database = latest.Database,
-            Latest = latest.Location,
-            LatestCreatedUtc = latest.CreatedUtc,
-            Age = age,
-            MaxAge = query.MaxAge,
-            Healthy = age <= query.MaxAge,
-        };
+            var age = latest.Age;
+            var result = new BackupAgeResult
+            {
+                Location = location,
+                Database = latest.Database,
+                Latest = latest.Location,
+                LatestCreatedUtc = latest.CreatedUtc,
+                Age = age,
+                MaxAge = query.MaxAge,
+                Healthy = age <= query.MaxAge,
+            };
+            var problem = result.Healthy ? null : new ClutterException("BackupTooOld", FailureKind.LimitsExceeded,
+                $"The newest backup of '{latest.Database}' at '{location}' is {Format.Duration(age)} old, more than -MaxAge {Format.Duration(query.MaxAge)}: {latest.Location}. Check that database's backup job.",
+                latest.Location);
+            checks.Add(new BackupAgeCheck(result, problem));
+        }
+        // A database named but without a backup, or a location without any: MISSING.
+        var missing = listing.MissingDatabases.Count > 0 ? listing.MissingDatabases.Cast<string?>()
+            : listing.Backups.Count == 0 && query.Databases is not { Count: > 0 } ? new string?[] { null } : Array.Empty<string?>();
+        foreach (var database in missing)
+        {
+            checks.Add(new BackupAgeCheck(
+                new BackupAgeResult { Location = location, Database = database, MaxAge = query.MaxAge, Healthy = false },
+                BackupCatalog.NotFound(location, database, listing.DatabaseFolders)));
+        }
+        return checks;
     }
 }

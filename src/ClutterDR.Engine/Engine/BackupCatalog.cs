@@ -7,47 +7,102 @@ public sealed record BackupQuery
 {
     public required BackupLocation Location { get; init; }
     public S3Options S3 { get; init; } = new();
-    public string? Database { get; init; }
+    /// <summary>Only backups of these databases; null or empty: every database found under the location.</summary>
+    public IReadOnlyList<string>? Databases { get; init; }
+    /// <summary>At most this many backups of each database, newest first.</summary>
     public int? Newest { get; init; }
     public DateTime? SinceUtc { get; init; }
-    /// <summary>Told of each backup whose manifest cannot be read; the listing goes on without it.</summary>
-    public Action<ClutterException>? OnDamaged { get; init; }
+    /// <summary>
+    /// Told of each non-fatal problem and the listing goes on: a backup whose manifest cannot be read
+    /// (ManifestInvalid), a named database without any backup (BackupNotFound).
+    /// </summary>
+    public Action<ClutterException>? OnProblem { get; init; }
 }
 
+/// <summary>What a listing found: the backups, and the database folders that were there.</summary>
+public sealed record BackupListing(List<BackupInfo> Backups, IReadOnlyList<string> DatabaseFolders, IReadOnlyList<string> MissingDatabases);
+
 /// <summary>
-/// Finds complete backups (those with a manifest) under a location, newest first. The newest is
-/// found from object names alone; only the manifests of the backups returned are read.
+/// Finds complete backups (those with a manifest) under a location, newest first. A location holds one
+/// folder per database: -Newest/-Latest count per database, never across them. The newest are found from
+/// object names alone; only the manifests of the backups returned are read.
 /// </summary>
 public static class BackupCatalog
 {
     private const int ManifestReadsInFlight = 8;
 
-    public static async Task<List<BackupInfo>> FindAsync(BackupQuery query, CancellationToken cancellationToken)
+    public static async Task<List<BackupInfo>> FindAsync(BackupQuery query, CancellationToken cancellationToken) =>
+        (await ListAsync(query, cancellationToken).ConfigureAwait(false)).Backups;
+
+    public static async Task<BackupListing> ListAsync(BackupQuery query, CancellationToken cancellationToken)
     {
         using var repository = RepositoryFactory.Open(query.Location, query.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
-        var names = await ListManifestNamesAsync(repository, query.Database, cancellationToken).ConfigureAwait(false);
-        IEnumerable<(BackupName Name, string ManifestKey)> selected = names;
-        if (query.SinceUtc is DateTime since) selected = selected.Where(n => n.Name.CreatedUtc >= since.AddSeconds(-1));
-        var list = selected.ToList();
-        var results = new List<BackupInfo>();
-        var index = 0;
-        while (index < list.Count && (query.Newest is not int n || results.Count < n))
+        var names = await ListManifestNamesAsync(repository, null, cancellationToken).ConfigureAwait(false);
+        var folders = names.Select(n => n.Name.DatabaseFolder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var wanted = query.Databases is { Count: > 0 } dbs ? dbs.Distinct(StringComparer.Ordinal).ToList() : null;
+
+        // One queue of candidates per database folder, newest first.
+        var groups = names
+            .Where(n => wanted is null || wanted.Any(d => BackupName.SafeFolderName(d) == n.Name.DatabaseFolder))
+            .Where(n => query.SinceUtc is not DateTime since || n.Name.CreatedUtc >= since.AddSeconds(-1))
+            .GroupBy(n => n.Name.DatabaseFolder, StringComparer.Ordinal)
+            .Select(g => new Group(new Queue<(BackupName, string)>(g)))
+            .ToList();
+
+        using var gate = new SemaphoreSlim(ManifestReadsInFlight);
+        while (true)
         {
-            var want = query.Newest is int k ? Math.Max(1, k - results.Count) : ManifestReadsInFlight;
-            var batch = list.Skip(index).Take(Math.Min(want, ManifestReadsInFlight)).ToList();
-            index += batch.Count;
-            var infos = await Task.WhenAll(batch.Select(b => TryReadAsync(repository, b.Name, b.ManifestKey, query, cancellationToken))).ConfigureAwait(false);
-            foreach (var info in infos)
+            // Each round reads, for every database still short of -Newest, as many manifests as it lacks
+            // (all of them without -Newest); a damaged one is reported and the next older one read next round.
+            var round = new List<(Group Group, BackupName Name, string Key)>();
+            foreach (var g in groups)
             {
+                var need = query.Newest is int n ? n - g.Found.Count : int.MaxValue;
+                while (need-- > 0 && g.Candidates.TryDequeue(out var c)) round.Add((g, c.Item1, c.Item2));
+            }
+            if (round.Count == 0) break;
+            var infos = await Task.WhenAll(round.Select(async r =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try { return await TryReadAsync(repository, r.Name, r.Key, query, cancellationToken).ConfigureAwait(false); }
+                finally { gate.Release(); }
+            })).ConfigureAwait(false);
+            for (var i = 0; i < round.Count; i++)
+            {
+                var info = infos[i];
                 if (info is null) continue;
-                if (query.Database is not null && !string.Equals(info.Database, query.Database, StringComparison.Ordinal)) continue;
+                if (wanted is not null && !wanted.Contains(info.Database, StringComparer.Ordinal)) continue;
                 if (query.SinceUtc is DateTime s && info.CreatedUtc < s) continue;
-                results.Add(info);
-                if (query.Newest is int m && results.Count >= m) break;
+                round[i].Group.Found.Add(info);
             }
         }
-        return results;
+
+        var backups = groups.SelectMany(g => g.Found)
+            .OrderByDescending(b => b.CreatedUtc).ThenBy(b => b.Database, StringComparer.Ordinal).ThenByDescending(b => b.Location, StringComparer.Ordinal)
+            .ToList();
+        var missing = wanted?.Where(d => !backups.Any(b => string.Equals(b.Database, d, StringComparison.Ordinal))).ToList() ?? new List<string>();
+        foreach (var d in missing)
+            query.OnProblem?.Invoke(NotFound(repository.Location.ToString(), d, folders, query.SinceUtc));
+        return new BackupListing(backups, folders, missing);
+    }
+
+    private sealed record Group(Queue<(BackupName, string)> Candidates)
+    {
+        public List<BackupInfo> Found { get; } = new();
+    }
+
+    /// <summary>BackupNotFound for a location, or for one database under it, naming the databases that are there.</summary>
+    public static ClutterException NotFound(string location, string? database, IReadOnlyList<string> folders, DateTime? sinceUtc = null)
+    {
+        var what = database is null ? "No complete backup" : $"No complete backup of database '{database}'";
+        var since = sinceUtc is DateTime s ? $" since {s:u}" : "";
+        var there = folders.Count == 0
+            ? " The location holds no ClutterDR backup at all: check the location, or whether the backup job runs."
+            : database is null
+                ? " Check whether the backup job runs."
+                : $" It holds backups of: {string.Join(", ", folders.Take(20))}{(folders.Count > 20 ? ", ..." : "")}. Check the name given to -Database, or whether that database's backup job runs.";
+        return new ClutterException("BackupNotFound", FailureKind.ObjectNotFound, $"{what} was found at '{location}'{since}.{there}", database ?? location);
     }
 
     /// <summary>Manifest keys under the repository, newest first. Accepts the repository root or one database's folder.</summary>
@@ -76,9 +131,9 @@ public static class BackupCatalog
         {
             return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
         }
-        catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.OnDamaged is not null)
+        catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.OnProblem is not null)
         {
-            query.OnDamaged(e);
+            query.OnProblem(e);
             return null;
         }
     }

@@ -208,6 +208,8 @@ public sealed class BackupService
         var counts = new List<TableRowCount>(tables.Count);
         foreach (var t in tables)
             counts.Add(new TableRowCount(t.Schema, t.Name, await PgCatalog.CountRowsAsync(db, t, cancellationToken).ConfigureAwait(false)));
+        var definitions = await TableDefinitions.ReadAsync(db, tables, cancellationToken).ConfigureAwait(false);
+        foreach (var c in counts) c.Definition = definitions.GetValueOrDefault((c.Schema, c.Name));
         return counts;
     }
 

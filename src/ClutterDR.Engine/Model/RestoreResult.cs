@@ -7,9 +7,17 @@ public sealed class TableVerification
     public string Name { get; init; } = "";
     public long ExpectedRows { get; init; }
     public long? ActualRows { get; init; }
-    public bool Matches => ActualRows == ExpectedRows;
+    /// <summary>Fingerprint of the table's definition in the backup's manifest (null for an older backup, which has none).</summary>
+    public string? ExpectedDefinition { get; init; }
+    /// <summary>Fingerprint of the table's definition in the target after the restore.</summary>
+    public string? ActualDefinition { get; init; }
+    public bool RowsMatch => ActualRows == ExpectedRows;
+    /// <summary>True when the columns, constraints, indexes, triggers and policies equal the backup's; null when the backup did not record them.</summary>
+    public bool? DefinitionMatches => ExpectedDefinition is null ? null : string.Equals(ExpectedDefinition, ActualDefinition, StringComparison.Ordinal);
+    public bool Matches => RowsMatch && DefinitionMatches != false;
     public string QualifiedName => $"{Schema}.{Name}";
-    public override string ToString() => $"{QualifiedName}: expected {ExpectedRows}, actual {ActualRows?.ToString() ?? "missing"}";
+    public override string ToString() =>
+        $"{QualifiedName}: expected {ExpectedRows} rows, actual {ActualRows?.ToString() ?? "missing"}{(DefinitionMatches == false ? ActualRows is null ? "" : ", definition differs from the backup's" : "")}";
 }
 
 /// <summary>The outcome of Restore-ClutterDatabase.</summary>
@@ -20,5 +28,7 @@ public sealed class RestoreResult
     public DateTime BackupCreatedUtc { get; init; }
     public TimeSpan Duration { get; init; }
     public TableVerification[] Tables { get; init; } = Array.Empty<TableVerification>();
+    /// <summary>Database (the whole backup), Tables (-Table: whole tables) or TableData (-Table -DataOnly).</summary>
+    public string Scope { get; init; } = "Database";
     public bool Verified { get; init; }
 }

@@ -9,6 +9,8 @@ public sealed class TableRowCount
     public string Schema { get; set; } = "";
     public string Name { get; set; } = "";
     public long Rows { get; set; }
+    /// <summary>Fingerprint of the table's definition (columns, constraints, indexes, triggers, policies) at backup time; null in older manifests.</summary>
+    public string? Definition { get; set; }
 
     public string QualifiedName => $"{Schema}.{Name}";
     public override string ToString() => $"{QualifiedName}={Rows}";

@@ -92,7 +92,27 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected void EmitError(ClutterException e) => EmitError(ErrorRecords.From(e));
     protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
     protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
-    protected bool Confirm(string target, string action) => OnPipeline(() => ShouldProcess(target, action));
+    /// <summary>
+    /// ShouldProcess for one change. Where the host cannot ask (pwsh -NonInteractive, a scheduled job) and the
+    /// change needs confirmation, a ConfirmationRequired error says how to go ahead, instead of PowerShell's
+    /// "NonInteractive mode" exception.
+    /// </summary>
+    protected bool Confirm(string target, string action) => OnPipeline(() =>
+    {
+        try
+        {
+            return ShouldProcess(target, action);
+        }
+        catch (PSInvalidOperationException e)
+        {
+            throw new ClutterException("ConfirmationRequired", FailureKind.PermissionDenied,
+                $"{action} on {target} needs confirmation (ConfirmImpact {ConfirmImpactOf(GetType())}), and this session cannot ask: it runs non-interactively (pwsh -NonInteractive, a scheduled job). " +
+                "Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.", target, e);
+        }
+    });
+
+    private static ConfirmImpact ConfirmImpactOf(Type type) =>
+        (type.GetCustomAttributes(typeof(CmdletAttribute), true).FirstOrDefault() as CmdletAttribute)?.ConfirmImpact ?? ConfirmImpact.Medium;
     /// <summary>Runs work on the pipeline thread in one hop (e.g. ShouldProcess for thousands of items).</summary>
     protected T OnPipelineThread<T>(Func<T> action) => OnPipeline(action);
 
@@ -115,7 +135,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected static readonly HashSet<string> TerminatingErrorIds = new(StringComparer.Ordinal)
     {
         "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
-        "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty",
+        "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired",
     };
 
     /// <summary>Runs per-item work: a ClutterException becomes a non-terminating error and the pipeline goes on.</summary>

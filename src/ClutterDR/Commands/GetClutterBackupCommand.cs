@@ -18,15 +18,17 @@ public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
     [ArgumentCompleter(typeof(S3LocationCompleter))]
     public string Location { get; set; } = "";
 
+    /// <summary>Only backups of these databases; a name without any backup is a BackupNotFound error.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string? Database { get; set; }
+    public string[]? Database { get; set; }
 
-    /// <summary>Only the newest complete backup (of each call).</summary>
+    /// <summary>Only the newest complete backup of each database.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LatestSet)]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>The newest N complete backups of each database.</summary>
     [Parameter(Mandatory = true, ParameterSetName = NewestSet)]
     [ValidateRange(1, int.MaxValue)]
     public int Newest { get; set; }
@@ -41,10 +43,10 @@ public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
         {
             Location = ResolveLocation(Location),
             S3 = BuildS3Options(),
-            Database = Database,
+            Databases = Database,
             Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
             SinceUtc = Since?.ToUniversalTime(),
-            OnDamaged = EmitError,
+            OnProblem = EmitError,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var info in found ?? new List<BackupInfo>()) EmitObject(info);
     }

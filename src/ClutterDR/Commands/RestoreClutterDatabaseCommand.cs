@@ -5,10 +5,14 @@ using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
 
-[Cmdlet(VerbsData.Restore, "ClutterDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsData.Restore, "ClutterDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = RestoreSet)]
 [OutputType(typeof(RestoreResult))]
 public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
 {
+    private const string RestoreSet = "Restore";
+    private const string DataOnlySet = "DataOnly";
+    private readonly List<Pending> _pending = new();
+
     /// <summary>Location of one backup (BackupInfo.Location from Get-ClutterBackup), or its manifest.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Uri", "Path")]
@@ -25,21 +29,33 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
     public PSCredential? Credential { get; set; }
 
     /// <summary>Drop the objects the backup contains before recreating them (pg_restore --clean --if-exists).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RestoreSet)]
     public SwitchParameter Clean { get; set; }
 
     /// <summary>Create the target database when it does not exist.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = RestoreSet)]
     public SwitchParameter CreateDatabase { get; set; }
 
     /// <summary>Do not restore ownership (pg_restore --no-owner): for a target without the original roles.</summary>
     [Parameter]
     public SwitchParameter NoOwner { get; set; }
 
-    /// <summary>Restore only these tables (custom format only): name or schema.name.</summary>
-    [Parameter]
+    /// <summary>
+    /// Restore only these tables (custom format only): name or schema.name. Whole tables (definition, indexes,
+    /// constraints, triggers, policies, grants and rows); with -DataOnly only their rows.
+    /// </summary>
+    [Parameter(ParameterSetName = RestoreSet)]
+    [Parameter(Mandatory = true, ParameterSetName = DataOnlySet)]
     [ValidateNotNullOrEmpty]
     public string[] Table { get; set; } = Array.Empty<string>();
+
+    /// <summary>Reload only the rows of the -Table tables into the target's existing tables: TRUNCATE them, then load, in one transaction.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = DataOnlySet)]
+    public SwitchParameter DataOnly { get; set; }
+
+    /// <summary>With -DataOnly: also empty tables outside -Table whose rows reference the selected tables (TRUNCATE ... CASCADE).</summary>
+    [Parameter(ParameterSetName = DataOnlySet)]
+    public SwitchParameter Cascade { get; set; }
 
     /// <summary>OpenPGP private key of an encrypted backup's recipient: a key file path (gpg --export-secret-keys) or armored key text.</summary>
     [Parameter]
@@ -54,32 +70,44 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
     [Parameter]
     public System.Security.SecureString? Passphrase { get; set; }
 
+    private sealed record Pending(string Text, Catalog.BackupLocation Backup, Repositories.S3Options S3);
+
+    /// <summary>
+    /// Collects the backup(s) given; the restore runs at the end, once it is known that exactly one was: the
+    /// backups of two databases piped into one target would otherwise overwrite each other in turn.
+    /// </summary>
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
+        var backup = await PerItemAsync(() => Task.FromResult<Catalog.BackupLocation?>(ResolveLocation(Location)), Location).ConfigureAwait(false);
+        if (backup is not null) _pending.Add(new Pending(Location, backup, BuildS3Options()));
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Count == 0) return;
+        if (_pending.Count > 1)
+            throw RestoreService.MultipleBackups(_pending.Select(p => p.Text).ToList(), TargetConnectionString, DatabaseCredential.From(Credential));
+        var pending = _pending[0];
         var result = await PerItemAsync(async () =>
         {
             var request = new RestoreRequest
             {
                 Target = PgConnectionSettings.Parse(TargetConnectionString, DatabaseCredential.From(Credential)),
-                Backup = ResolveLocation(Location),
-                S3 = BuildS3Options(),
+                Backup = pending.Backup,
+                S3 = pending.S3,
                 Clean = Clean,
                 CreateDatabase = CreateDatabase,
                 NoOwner = NoOwner,
                 Tables = Table,
+                DataOnly = DataOnly,
+                Cascade = Cascade,
                 Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
                 Confirm = Confirm,
             };
             return await new RestoreService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
-        }, Location).ConfigureAwait(false);
+        }, pending.Text).ConfigureAwait(false);
         if (result is null) return;
         EmitObject(result);
-        if (!result.Verified)
-        {
-            var bad = string.Join("; ", result.Tables.Where(t => !t.Matches));
-            EmitError(new ClutterException("RowCountMismatch", FailureKind.InvalidData,
-                $"The restore into {result.Database} finished, but row counts differ from the backup's manifest: {bad}. Check the target before using it.",
-                result));
-        }
+        foreach (var problem in RestoreService.Problems(result)) EmitError(problem);
     }
 }

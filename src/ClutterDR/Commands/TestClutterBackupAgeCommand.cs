@@ -18,31 +18,28 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
     [TimeSpanTransformation]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(48);
 
+    /// <summary>Only these databases (each must have a backup); default: every database found under the location.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string? Database { get; set; }
+    public string[]? Database { get; set; }
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         if (MaxAge <= TimeSpan.Zero)
             throw new ClutterException("InvalidMaxAge", FailureKind.InvalidArgument, "-MaxAge must be positive, e.g. 48:00:00 or (New-TimeSpan -Hours 26).", MaxAge);
-        var result = await PerItemAsync(async () => await BackupAgeService.CheckAsync(new BackupAgeQuery
+        var checks = await PerItemAsync(async () => await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
             Location = ResolveLocation(Location),
             S3 = BuildS3Options(),
-            Database = Database,
+            Databases = Database,
             MaxAge = MaxAge,
             OnDamaged = EmitError,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
-        if (result is null) return;
-        EmitObject(result);
-        if (result.Latest is null)
-            EmitError(new ClutterException("BackupNotFound", FailureKind.ObjectNotFound,
-                $"No complete backup{(Database is null ? "" : $" of '{Database}'")} was found at '{Location}'. Check the location, or whether the backup job runs at all.", Location));
-        else if (!result.Healthy)
-            EmitError(new ClutterException("BackupTooOld", FailureKind.LimitsExceeded,
-                $"The newest backup{(Database is null ? "" : $" of '{Database}'")} at '{Location}' is {Format.Duration(result.Age!.Value)} old, more than -MaxAge {Format.Duration(MaxAge)}: {result.Latest}. Check the backup job.",
-                result.Latest));
+        foreach (var check in checks ?? new List<BackupAgeCheck>())
+        {
+            EmitObject(check.Result);
+            if (check.Problem is not null) EmitError(check.Problem);
+        }
     }
 }

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace ClutterDR.Database;
+
+/// <summary>
+/// A fingerprint of each table's definition: columns (name, type, not null, default), constraints,
+/// indexes, triggers, row-level security and policies, as the server itself prints them with every name
+/// schema-qualified. Taken at backup time (in the dump's snapshot) and after a restore, so a restore can
+/// prove that a table came back whole, not only with the right number of rows. Owners and grants are
+/// left out: -NoOwner and a target's default privileges change them on purpose.
+/// </summary>
+public static class TableDefinitions
+{
+    private const string Sql = """
+        select n.nspname, c.relname, concat_ws(E'\n',
+          (select string_agg(format('column %s %s%s%s', quote_ident(a.attname), pg_catalog.format_type(a.atttypid, a.atttypmod),
+                   case when a.attnotnull then ' not null' else '' end,
+                   coalesce(' default ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') ||
+                   case a.attidentity when 'a' then ' identity always' when 'd' then ' identity by default' else '' end ||
+                   case a.attgenerated when 's' then ' generated' else '' end), E'\n' order by a.attnum)
+             from pg_catalog.pg_attribute a
+             left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
+          (select string_agg(format('constraint %s %s', quote_ident(k.conname), pg_catalog.pg_get_constraintdef(k.oid)), E'\n' order by k.conname)
+             from pg_catalog.pg_constraint k where k.conrelid = c.oid),
+          (select string_agg('index ' || pg_catalog.pg_get_indexdef(i.indexrelid), E'\n' order by 1)
+             from pg_catalog.pg_index i where i.indrelid = c.oid),
+          (select string_agg('trigger ' || pg_catalog.pg_get_triggerdef(t.oid), E'\n' order by 1)
+             from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal),
+          format('row security %s%s', c.relrowsecurity, case when c.relforcerowsecurity then ' forced' else '' end),
+          (select string_agg(format('policy %s %s %s %s using (%s) with check (%s)', quote_ident(p.polname), p.polcmd,
+                   case when p.polpermissive then 'permissive' else 'restrictive' end,
+                   (select string_agg(case when r = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(r)) end, ',' order by 1) from unnest(p.polroles) r),
+                   coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '')), E'\n' order by p.polname)
+             from pg_catalog.pg_policy p where p.polrelid = c.oid))
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where c.oid in (select pg_catalog.to_regclass(x)::oid from unnest(@names) x)
+        """;
+
+    /// <summary>Fingerprint ("sha256:...") of each of the given tables, keyed by (schema, name).</summary>
+    public static async Task<Dictionary<(string Schema, string Name), string>> ReadAsync(NpgsqlConnection connection, IEnumerable<PgRelation> tables, CancellationToken cancellationToken)
+    {
+        var names = tables.Select(t => t.Quoted).ToArray();
+        var result = new Dictionary<(string, string), string>();
+        if (names.Length == 0) return result;
+        // Every name printed schema-qualified, whatever the session's search_path: the same text on the
+        // source at backup time and on any target after a restore. Restored afterwards.
+        string previous;
+        await using (var path = new NpgsqlCommand("select pg_catalog.current_setting('search_path'), pg_catalog.set_config('search_path', '', false)", connection))
+            previous = (string)(await path.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        try
+        {
+            await using var cmd = new NpgsqlCommand(Sql, connection);
+            cmd.Parameters.AddWithValue("names", names);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                result[(reader.GetString(0), reader.GetString(1))] = Fingerprint(reader.IsDBNull(2) ? "" : reader.GetString(2));
+        }
+        finally
+        {
+            await using var back = new NpgsqlCommand("select pg_catalog.set_config('search_path', @p, false)", connection);
+            back.Parameters.AddWithValue("p", previous);
+            await back.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    public static string Fingerprint(string definition) =>
+        "sha256:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(definition))).ToLowerInvariant();
+}
