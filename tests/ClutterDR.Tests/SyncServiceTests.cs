@@ -18,7 +18,8 @@ public class SyncServiceTests
         public bool Approve { get; init; } = true;
         public ConcurrentBag<SyncItem> Items { get; } = new();
         public ConcurrentBag<ClutterException> Errors { get; } = new();
-        public IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) => changes.Select(_ => Approve).ToList();
+        public SyncConsent Declined { get; init; } = SyncConsent.Decline;
+        public IReadOnlyList<SyncConsent> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) => changes.Select(_ => Approve ? SyncConsent.Run : Declined).ToList();
         public void Item(SyncItem item) => Items.Add(item);
         public void Failed(ClutterException error) => Errors.Add(error);
     }

@@ -101,7 +101,8 @@ Describe 'Sync-ClutterStorage' {
         New-TestFile 'new-file.txt' 10
         $before = Get-TestS3Keys $B1
         $r = Sync-ClutterStorage $Src $S3A -Delete -WhatIf
-        $r.Copied + $r.Deleted | Should -Be 0
+        $r.WhatIf | Should -BeTrue
+        ($r.Copied, $r.Deleted) | Should -Be @(1, 1)   # what would happen: new-file.txt, extra-object.txt
         (Get-TestS3Keys $B1 | Sort-Object) | Should -Be ($before | Sort-Object)
         Remove-Item -LiteralPath (Join-Path $Src 'new-file.txt')
     }
@@ -145,6 +146,51 @@ Describe 'Sync-ClutterStorage' {
         { Sync-ClutterStorage $Src $S3A -Checksum -SizeOnly -ErrorAction Stop } | Should -Throw -ErrorId 'ConflictingCompareModes*'
         $err = { Sync-ClutterStorage (Join-Path $Root 'no-such-folder') $S3A -ErrorAction Stop } | Should -Throw -ErrorId 'SourceNotFound*' -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'stops quietly when a downstream command has all it wants (Select-Object -First)' {
+        $many = Join-Path $Root 'many'
+        $null = New-Item -ItemType Directory -Path $many
+        foreach ($i in 1..32) { [IO.File]::WriteAllBytes((Join-Path $many "file$i.bin"), [byte[]]::new(64KB * $i)) }
+        $dest = Join-Path $Root 'many-dest'
+        $items = @(Sync-ClutterStorage $many $dest -PassThru -ThrottleLimit 8 -ErrorVariable errs | Select-Object -First 3)
+        $afterwards = 'the script went on'
+        $errs.Count | Should -Be 0 -Because ($errs | Out-String)
+        $items.Count | Should -Be 3
+        $items | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'ClutterDR.SyncItem' }
+        $afterwards | Should -Be 'the script went on'
+        # The copies in flight were cancelled and cleaned up: no half-written temporary files.
+        @(Get-ChildItem -LiteralPath $dest -Force -File -Filter '.clutterdr-*.tmp').Count | Should -Be 0
+        foreach ($f in Get-ChildItem -LiteralPath $dest -File) {
+            $f.Length | Should -Be (Get-Item -LiteralPath (Join-Path $many $f.Name)).Length -Because "$($f.Name) is complete or absent"
+        }
+        # The same to S3 (multipart uploads in flight are aborted).
+        $bucket = New-TestBucket 'stop'
+        $items = @(Sync-ClutterStorage $Src "s3://$bucket" -PassThru -ThrottleLimit 8 -ErrorVariable errs | Select-Object -First 1)
+        $errs.Count | Should -Be 0 -Because ($errs | Out-String)
+        $items.Count | Should -Be 1
+    }
+
+    It '-WhatIf reports what it would do in a summary marked WhatIf' {
+        $many = Join-Path $Root 'whatif-src'
+        $dest = Join-Path $Root 'whatif-dest'
+        $null = New-Item -ItemType Directory -Path $many, $dest
+        foreach ($i in 1..31) { [IO.File]::WriteAllBytes((Join-Path $many "file$i.bin"), [byte[]]::new(1000)) }
+        [IO.File]::WriteAllBytes((Join-Path $many 'same.bin'), [byte[]]::new(10))
+        Copy-Item -LiteralPath (Join-Path $many 'same.bin') -Destination $dest
+        [IO.File]::WriteAllBytes((Join-Path $dest 'stale.bin'), [byte[]]::new(10))
+        $r = Sync-ClutterStorage $many $dest -Delete -WhatIf 6>$null
+        $r.PSObject.TypeNames[0] | Should -Be 'ClutterDR.SyncSummary'
+        $r.WhatIf | Should -BeTrue
+        ($r.Copied, $r.Updated, $r.Deleted, $r.Skipped, $r.Failed) | Should -Be @(31, 0, 1, 1, 0)
+        $r.Bytes | Should -Be 31000
+        ($r | Format-Table | Out-String) | Should -Match 'What if: '
+        (Get-ChildItem -LiteralPath $dest -File).Name | Sort-Object | Should -Be @('same.bin', 'stale.bin')
+        # Without -WhatIf the summary is not marked, and counts what was done.
+        $done = Sync-ClutterStorage $many $dest -Delete
+        $done.WhatIf | Should -BeFalse
+        ($done.Copied, $done.Deleted, $done.Skipped) | Should -Be @(31, 1, 1)
+        ($done | Format-Table | Out-String) | Should -Not -Match 'What if: '
     }
 
     It 'has a help page that documents every parameter' {

@@ -172,7 +172,12 @@ public sealed class BackupService
                 CompletedUtc = DateTime.UtcNow,
                 Tables = counts,
             };
-            await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", request.StorageClass, cancellationToken).ConfigureAwait(false);
+            // An archived manifest (GLACIER, DEEP_ARCHIVE) could not be read without a restore request, and
+            // every listing reads manifests: it stays in STANDARD, only the data object is archived.
+            var manifestClass = StorageClasses.ForManifest(request.StorageClass);
+            if (manifestClass != request.StorageClass)
+                _sink.Verbose($"The data object is stored as {request.StorageClass}; its manifest stays in STANDARD so that listings can read it. Restore the data object from {request.StorageClass} (aws s3api restore-object) before Restore-ClutterDatabase.");
+            await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", manifestClass, cancellationToken).ConfigureAwait(false);
             _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped and {Format.Bytes(storedBytes)} stored in {Format.Duration(streamed)}, committed in {Format.Duration(watch.Elapsed - streamed)}.");
             return BackupCatalog.ToInfo(manifest, repository, name, request.S3);
         }

@@ -10,13 +10,18 @@ public sealed class SyncSummary
     /// <summary>Keys whose destination content was replaced.</summary>
     public int Updated { get; init; }
     public int Deleted { get; init; }
-    /// <summary>Keys already equal, and planned actions declined (-WhatIf, -Confirm).</summary>
+    /// <summary>Keys already equal, and planned actions declined (-Confirm answered No).</summary>
     public int Skipped { get; init; }
     /// <summary>Items that failed or were refused (each also written as an error).</summary>
     public int Failed { get; init; }
     /// <summary>Bytes transferred (copied and updated).</summary>
     public long Bytes { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>
+    /// True under -WhatIf: nothing was changed, and Copied, Updated, Deleted and Bytes count what
+    /// the sync would have done.
+    /// </summary>
+    public bool WhatIf { get; init; }
 
-    public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Updated} updated, {Deleted} deleted, {Skipped} skipped, {Failed} failed";
+    public override string ToString() => $"{(WhatIf ? "What if: " : "")}{Source} -> {Destination}: {Copied} copied, {Updated} updated, {Deleted} deleted, {Skipped} skipped, {Failed} failed";
 }

@@ -7,7 +7,9 @@ namespace ClutterDR.Repositories;
 /// <summary>Turns AWS SDK failures into ClutterExceptions that say what to do.</summary>
 internal static class S3Errors
 {
-    public static Exception Map(Exception e, string location, bool forWrite)
+    /// <param name="storageClass">The storage class the failed request carried, if any: lets an
+    /// InvalidArgument answer be read as a refusal of that class (see <see cref="IsStorageClassRefusal"/>).</param>
+    public static Exception Map(Exception e, string location, bool forWrite, string? storageClass = null)
     {
         if (e is ClutterException or OperationCanceledException) return e;
         switch (e)
@@ -21,9 +23,9 @@ internal static class S3Errors
                 return new ClutterException("S3AccessDenied", FailureKind.PermissionDenied,
                     $"S3 refused access to '{location}' ({s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}). Check the access key (-S3Credential, -ProfileName or AWS_* variables) and its permissions on the bucket.",
                     location, e);
-            case AmazonS3Exception s3 when IsStorageClassRefusal(s3):
+            case AmazonS3Exception s3 when IsStorageClassRefusal(s3, storageClass):
                 return new ClutterException("StorageClassRejected", FailureKind.InvalidArgument,
-                    $"The S3 endpoint rejected the storage class for '{location}': {s3.Message} Leave out -StorageClass for endpoints that do not support it (Supabase Storage, many S3-compatible servers).",
+                    $"The S3 endpoint rejected the storage class{(string.IsNullOrEmpty(storageClass) ? "" : $" '{storageClass}'")} for '{location}' ({s3.ErrorCode ?? s3.StatusCode.ToString()}{(string.IsNullOrWhiteSpace(s3.Message) ? "" : ": " + s3.Message.TrimEnd('.'))}). Leave out -StorageClass, or give a class this endpoint offers (Supabase Storage, Ceph RGW and many S3-compatible servers only know STANDARD unless configured).",
                     location, e);
             case AmazonS3Exception s3:
                 return new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
@@ -42,12 +44,22 @@ internal static class S3Errors
         }
     }
 
-    private static bool IsStorageClassRefusal(AmazonS3Exception s3)
+    /// <summary>
+    /// Whether S3 refused the storage class of a request: InvalidStorageClass (Amazon S3, s3rver), an
+    /// error that names the storage class, or InvalidArgument to a request that asked for a class other
+    /// than STANDARD (Ceph RGW without that class answers 400 InvalidArgument with an empty message).
+    /// InvalidArgument alone is not enough: S3 uses it for any bad argument.
+    /// </summary>
+    internal static bool IsStorageClassRefusal(AmazonS3Exception s3, string? requestedStorageClass)
     {
         if (s3.ErrorCode is "InvalidStorageClass") return true;
-        var m = s3.Message ?? "";
-        return m.Contains("storage class", StringComparison.OrdinalIgnoreCase) || m.Contains("storage-class", StringComparison.OrdinalIgnoreCase)
-               || m.Contains("storageclass", StringComparison.OrdinalIgnoreCase);
+        if (NamesStorageClass(s3.Message) || NamesStorageClass(s3.ResponseBody)) return true;
+        return s3.ErrorCode is "InvalidArgument" && StorageClasses.IsNonStandard(requestedStorageClass);
+
+        static bool NamesStorageClass(string? text) =>
+            !string.IsNullOrEmpty(text)
+            && (text.Contains("storage class", StringComparison.OrdinalIgnoreCase) || text.Contains("storage-class", StringComparison.OrdinalIgnoreCase)
+                || text.Contains("storageclass", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>

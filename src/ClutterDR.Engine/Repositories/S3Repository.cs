@@ -59,7 +59,7 @@ public sealed class S3Repository : IBackupRepository
         }
         catch (Exception e)
         {
-            throw S3Errors.Map(e, Describe(key), true);
+            throw S3Errors.Map(e, Describe(key), true, storageClass);
         }
     }
 

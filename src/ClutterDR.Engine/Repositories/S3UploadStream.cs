@@ -156,7 +156,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             }
             catch (Exception e)
             {
-                throw S3Errors.Map(e, _describe, true);
+                throw S3Errors.Map(e, _describe, true, _storageClass);
             }
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
@@ -243,7 +243,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                 }
                 catch (Exception e)
                 {
-                    throw S3Errors.Map(e, _describe, true);
+                    throw S3Errors.Map(e, _describe, true, _storageClass);
                 }
             }
             else
@@ -262,7 +262,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                 }
                 catch (Exception e)
                 {
-                    throw S3Errors.Map(e, _describe, true);
+                    throw S3Errors.Map(e, _describe, true, _storageClass); // some servers check the class only here
                 }
             }
             _finished = true;

@@ -26,11 +26,21 @@ public sealed record SyncRequest
     public int MaxAttempts { get; init; } = 4;
 }
 
+/// <summary>A host's answer to one planned change.</summary>
+public enum SyncConsent
+{
+    Run,
+    /// <summary>Declined (-Confirm answered No): counted as skipped.</summary>
+    Decline,
+    /// <summary>Only reported (-WhatIf): counted as what would happen, in a summary marked WhatIf.</summary>
+    WhatIf,
+}
+
 /// <summary>How the engine asks and tells whoever runs it, one call per item (any thread).</summary>
 public interface ISyncCallbacks
 {
-    /// <summary>ShouldProcess for each planned change, in order; false declines it. One call for all, so a host can answer them in one go.</summary>
-    IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes);
+    /// <summary>ShouldProcess for each planned change, in order. One call for all, so a host can answer them in one go.</summary>
+    IReadOnlyList<SyncConsent> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes);
     void Item(SyncItem item);
     void Failed(ClutterException error);
 }
@@ -180,17 +190,30 @@ public sealed class SyncService
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var approved = changes.Count == 0 ? Array.Empty<bool>() : callbacks.Confirm(changes.Select(i => (i.Action, destination.Describe(i.Key))).ToList());
+        var consents = changes.Count == 0 ? Array.Empty<SyncConsent>() : callbacks.Confirm(changes.Select(i => (i.Action, destination.Describe(i.Key))).ToList());
+        var whatIf = false;
         for (var i = 0; i < changes.Count; i++)
         {
-            if (approved[i])
+            switch (consents[i])
             {
-                work.Add(changes[i]);
-            }
-            else
-            {
-                skipped++;
-                callbacks.Item(ItemOf(changes[i], destination, SyncItemStatus.NotRun));
+                case SyncConsent.Run:
+                    work.Add(changes[i]);
+                    break;
+                case SyncConsent.WhatIf:
+                    // -WhatIf: the summary counts what would happen, and says it is a what-if.
+                    whatIf = true;
+                    switch (changes[i].Action)
+                    {
+                        case SyncActionKind.Copy: copied++; bytes += changes[i].Size; break;
+                        case SyncActionKind.Update: updated++; bytes += changes[i].Size; break;
+                        case SyncActionKind.Delete: deleted++; break;
+                    }
+                    callbacks.Item(ItemOf(changes[i], destination, SyncItemStatus.NotRun));
+                    break;
+                default:
+                    skipped++;
+                    callbacks.Item(ItemOf(changes[i], destination, SyncItemStatus.NotRun));
+                    break;
             }
         }
         _sink.Verbose($"Confirmed {work.Count:N0} actions after {watch.Elapsed.TotalSeconds:N2} s.");
@@ -264,7 +287,7 @@ public sealed class SyncService
             Source = source.Location.ToString(),
             Destination = destination.Location.ToString(),
             Copied = copied, Updated = updated, Deleted = deleted, Skipped = skipped, Failed = failed, Bytes = bytes,
-            Duration = watch.Elapsed,
+            Duration = watch.Elapsed, WhatIf = whatIf,
         };
     }
 
@@ -324,6 +347,10 @@ public sealed class SyncService
             _ => throw new InvalidOperationException("Unknown sync sides."),
         };
 
+    /// <summary>The class an object is written in: -StorageClass, except that backup manifests stay readable (<see cref="StorageClasses.ForManifest"/>).</summary>
+    private static string? StorageClassOf(SyncRequest request, string key) =>
+        key.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal) ? StorageClasses.ForManifest(request.StorageClass) : request.StorageClass;
+
     private static Dictionary<string, string> MetadataFor(DateTime modifiedUtc) => new() { [SyncEntry.MtimeMetadata] = SyncEntry.FormatMtime(modifiedUtc) };
 
     private static async Task UploadFileAsync(FolderSyncSide from, S3SyncSide to, SyncPlanItem item, SyncRequest request, CancellationToken ct)
@@ -353,18 +380,18 @@ public sealed class SyncService
                 BucketName = to.Bucket, Key = key, InputStream = input, AutoCloseStream = false, ContentType = contentType, UseChunkEncoding = false,
             };
             put.Metadata.Add(SyncEntry.MtimeMetadata, SyncEntry.FormatMtime(modified));
-            if (!string.IsNullOrEmpty(request.StorageClass)) put.StorageClass = S3StorageClass.FindValue(request.StorageClass);
+            if (StorageClassOf(request, item.Key) is { Length: > 0 } storageClass) put.StorageClass = S3StorageClass.FindValue(storageClass);
             try
             {
                 await to.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
             }
             catch (Exception e)
             {
-                throw S3Errors.Map(e, to.Describe(item.Key), true);
+                throw S3Errors.Map(e, to.Describe(item.Key), true, put.StorageClass?.Value);
             }
             return;
         }
-        await using var upload = new S3UploadStream(to.Client, to.Bucket, key, request.StorageClass, request.Upload with { ExpectedSize = length },
+        await using var upload = new S3UploadStream(to.Client, to.Bucket, key, StorageClassOf(request, item.Key), request.Upload with { ExpectedSize = length },
             to.Describe(item.Key), MetadataFor(modified), contentType);
         await input.CopyToAsync(upload, 1 << 20, ct).ConfigureAwait(false);
         await upload.CompleteAsync(ct).ConfigureAwait(false);
@@ -439,13 +466,13 @@ public sealed class SyncService
                 DestinationBucket = to.Bucket, DestinationKey = to.KeyOf(item.Key),
                 MetadataDirective = S3MetadataDirective.COPY,
             };
-            if (!string.IsNullOrEmpty(request.StorageClass)) copy.StorageClass = S3StorageClass.FindValue(request.StorageClass);
+            if (StorageClassOf(request, item.Key) is { Length: > 0 } storageClass) copy.StorageClass = S3StorageClass.FindValue(storageClass);
             try
             {
                 await from.Client.CopyObjectAsync(copy, ct).ConfigureAwait(false);
                 return;
             }
-            catch (AmazonS3Exception e) when (e.ErrorCode is "NoSuchBucket" or "NotImplemented" or "XNotImplemented" or "InvalidRequest" && !IsStorageClassError(e))
+            catch (AmazonS3Exception e) when (e.ErrorCode is "NoSuchBucket" or "NotImplemented" or "XNotImplemented" or "InvalidRequest" && !S3Errors.IsStorageClassRefusal(e, copy.StorageClass?.Value))
             {
                 // Both buckets were just listed, so the endpoint does not understand the copy request
                 // (s3rver misreads the SDK's encoded x-amz-copy-source): stream through this process instead.
@@ -454,13 +481,11 @@ public sealed class SyncService
             }
             catch (Exception e)
             {
-                throw S3Errors.Map(e, to.Describe(item.Key), true);
+                throw S3Errors.Map(e, to.Describe(item.Key), true, copy.StorageClass?.Value);
             }
         }
         await StreamObjectAsync(from, to, item, request, ct).ConfigureAwait(false);
     }
-
-    private static bool IsStorageClassError(AmazonS3Exception e) => S3Errors.Map(e, "", true) is ClutterException { ErrorId: "StorageClassRejected" };
 
     private static async Task StreamObjectAsync(S3SyncSide from, S3SyncSide to, SyncPlanItem item, SyncRequest request, CancellationToken ct)
     {

@@ -16,6 +16,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     private IProgressSink? _sink;
     private BlockingCollection<Action>? _queue;
     private int _pipelineThreadId;
+    private PipelineStoppedException? _stopped;
 
     protected CancellationToken Cancellation => _cancel.Token;
 
@@ -53,6 +54,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             _queue = null;
         }
 
+        if (_stopped is not null)
+        {
+            // A downstream command (Select-Object -First) stopped the pipeline while the worker ran: the
+            // worker has seen cancellation and cleaned up; end quietly with PowerShell's own exception.
+            task.Exception?.Handle(_ => true);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_stopped);
+        }
+
         try
         {
             task.GetAwaiter().GetResult();
@@ -79,7 +88,15 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Add(() =>
         {
+            // Once the pipeline has stopped nothing more is written: the worker is told to stop instead.
+            if (_stopped is not null) { done.SetException(new OperationCanceledException("The pipeline has been stopped.", _stopped, _cancel.Token)); return; }
             try { done.SetResult(action()); }
+            catch (PipelineStoppedException e)
+            {
+                _stopped = e;
+                _cancel.Cancel();
+                done.SetException(new OperationCanceledException("The pipeline has been stopped.", e, _cancel.Token));
+            }
             catch (Exception e) { done.SetException(e); }
         });
         return done.Task.GetAwaiter().GetResult();
@@ -135,7 +152,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected static readonly HashSet<string> TerminatingErrorIds = new(StringComparer.Ordinal)
     {
         "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
-        "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired",
+        "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
     };
 
     /// <summary>Runs per-item work: a ClutterException becomes a non-terminating error and the pipeline goes on.</summary>

@@ -100,12 +100,17 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
         private readonly SyncClutterStorageCommand _cmdlet;
         public Callbacks(SyncClutterStorageCommand cmdlet) => _cmdlet = cmdlet;
 
-        public IReadOnlyList<bool> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) =>
+        public IReadOnlyList<SyncConsent> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) =>
             _cmdlet.OnPipelineThread(() =>
             {
-                var answers = new bool[changes.Count];
+                var answers = new SyncConsent[changes.Count];
                 for (var i = 0; i < changes.Count; i++)
-                    answers[i] = _cmdlet.ShouldProcess(changes[i].Target, changes[i].Action.ToString());
+                {
+                    // The overload with a reason tells -WhatIf from a No to -Confirm; its texts are those of ShouldProcess(target, action).
+                    var text = $"Performing the operation \"{changes[i].Action}\" on target \"{changes[i].Target}\".";
+                    var run = _cmdlet.ShouldProcess(text, "Are you sure you want to perform this action?" + Environment.NewLine + text, "Confirm", out var reason);
+                    answers[i] = run ? SyncConsent.Run : reason == ShouldProcessReason.WhatIf ? SyncConsent.WhatIf : SyncConsent.Decline;
+                }
                 return answers;
             });
 
