@@ -31,7 +31,19 @@ public sealed record BackupRequest
 /// </summary>
 public sealed class BackupService
 {
-    public static readonly string ToolName = "ClutterDR " + typeof(BackupService).Assembly.GetName().Version?.ToString(3);
+    /// <summary>
+    /// The manifest's "tool": "ClutterDR &lt;version&gt;", the version being the module's (ClutterDR.psd1's
+    /// ModuleVersion, which the build gives every assembly), without the "+commit" the SDK appends.
+    /// </summary>
+    public static readonly string ToolName = "ClutterDR " + ProductVersion(typeof(BackupService).Assembly);
+
+    internal static string ProductVersion(System.Reflection.Assembly assembly)
+    {
+        var informational = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
+        if (string.IsNullOrEmpty(informational)) return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        var plus = informational.IndexOf('+');
+        return plus >= 0 ? informational[..plus] : informational;
+    }
 
     private readonly IProgressSink _sink;
     public BackupService(IProgressSink sink) => _sink = sink;
