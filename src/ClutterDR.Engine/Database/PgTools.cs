@@ -4,7 +4,11 @@ using System.Text.RegularExpressions;
 namespace ClutterDR.Database;
 
 /// <summary>A located PostgreSQL client program and its version.</summary>
-public sealed record PgTool(string Name, string Path, Version Version, string VersionText);
+public sealed record PgTool(string Name, string Path, Version Version, string VersionText)
+{
+    /// <summary>"pg_dump (PostgreSQL) 15.18 at /usr/bin/pg_dump": how every verbose line names the program used.</summary>
+    public string Description => $"{VersionText} at {Path}";
+}
 
 /// <summary>
 /// What the search for a client program looks at, passed in so the search itself is pure of the process's

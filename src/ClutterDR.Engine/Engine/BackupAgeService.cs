@@ -10,6 +10,7 @@ public sealed record BackupAgeQuery
     public string? Database { get; init; }
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
     public Action<ClutterException>? OnDamaged { get; init; }
+    public Action<string>? OnVerbose { get; init; }
 }
 
 /// <summary>The guide's 48-hour alarm: is the newest complete backup younger than MaxAge? Reads one manifest.</summary>
@@ -24,6 +25,7 @@ public static class BackupAgeService
             Database = query.Database,
             Newest = 1,
             OnDamaged = query.OnDamaged,
+            OnVerbose = query.OnVerbose,
         }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
         if (latest is null)
             return new BackupAgeResult { Location = query.Location.ToString(), Database = query.Database, MaxAge = query.MaxAge, Healthy = false };

@@ -12,6 +12,8 @@ public sealed record BackupQuery
     public DateTime? SinceUtc { get; init; }
     /// <summary>Told of each backup whose manifest cannot be read; the listing goes on without it.</summary>
     public Action<ClutterException>? OnDamaged { get; init; }
+    /// <summary>Told what is listed and read, and where (for -Verbose).</summary>
+    public Action<string>? OnVerbose { get; init; }
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public static class BackupCatalog
         IEnumerable<(BackupName Name, string ManifestKey)> selected = names;
         if (query.SinceUtc is DateTime since) selected = selected.Where(n => n.Name.CreatedUtc >= since.AddSeconds(-1));
         var list = selected.ToList();
+        query.OnVerbose?.Invoke($"Listed {names.Count} backup manifest{(names.Count == 1 ? "" : "s")}{(query.Database is null ? "" : $" of {query.Database}")} under {repository.Location}; {list.Count} in range, reading {(query.Newest is int w ? $"the newest {Math.Min(w, list.Count)}" : "all of them")}.");
         var results = new List<BackupInfo>();
         var index = 0;
         while (index < list.Count && (query.Newest is not int n || results.Count < n))
@@ -74,6 +77,7 @@ public static class BackupCatalog
     {
         try
         {
+            query.OnVerbose?.Invoke($"Reading the manifest {repository.Describe(manifestKey)}.");
             return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
         }
         catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.OnDamaged is not null)

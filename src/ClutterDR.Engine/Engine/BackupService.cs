@@ -74,7 +74,7 @@ public sealed class BackupService
         var serverMajor = db.PostgreSqlVersion.Major;
         var serverVersion = db.ServerVersion;
         var pgDump = PgTools.Find("pg_dump", serverMajor);
-        _sink.Verbose($"Using {pgDump.VersionText} at {pgDump.Path} for PostgreSQL {serverVersion} at {conn.Display}.");
+        _sink.Verbose($"Using {pgDump.Description} for PostgreSQL {serverVersion} at {conn.Display}.");
 
         List<PgRelation> relations;
         try

@@ -34,6 +34,7 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
             Database = Database,
             MaxAge = MaxAge,
             OnDamaged = EmitError,
+            OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         if (result is null) return;
         EmitObject(result);
