@@ -76,6 +76,17 @@ function Invoke-FreshPwsh {
 }
 
 # ------------------------------------------------------------------------------------------------- Build
+function Get-ModuleVersion {
+    # ModuleVersion of ClutterDR.psd1, with PSData.Prerelease appended as a SemVer suffix when there is one.
+    param([Parameter(Mandatory)] [string]$ManifestPath)
+    $data = Import-PowerShellDataFile -LiteralPath $ManifestPath
+    $version = [string]$data.ModuleVersion
+    if (-not ($version -as [version])) { throw "'$ManifestPath' has no usable ModuleVersion ('$version')." }
+    $pre = if ($data.ContainsKey('PrivateData') -and $data.PrivateData -is [hashtable] -and $data.PrivateData.ContainsKey('PSData')) { $data.PrivateData.PSData['Prerelease'] }
+    if ($pre) { $version += "-$pre" }
+    $version
+}
+
 function Invoke-BuildTask {
     # Lays out the module:
     #   out/ClutterDR/ClutterDR.psd1, ClutterDR.Format.ps1xml, LICENSE, en-US/ (help)
@@ -91,8 +102,10 @@ function Invoke-BuildTask {
     }
     $publishDir = Join-Path ([IO.Path]::GetTempPath()) ('clutterdr-publish-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     try {
-        Write-Step "dotnet publish ($Configuration)"
-        Invoke-Dotnet @('publish', $ModuleProject, '-c', $Configuration, '-o', $publishDir, '--nologo')
+        # ClutterDR.psd1 is the one place the version lives: every assembly and every manifest's "tool" carry it.
+        $version = Get-ModuleVersion -ManifestPath $manifest
+        Write-Step "dotnet publish ($Configuration, version $version)"
+        Invoke-Dotnet @('publish', $ModuleProject, '-c', $Configuration, '-o', $publishDir, '--nologo', "-p:Version=$version")
 
         if (Test-Path -LiteralPath $ModuleOutDir) { Remove-Item -LiteralPath $ModuleOutDir -Recurse -Force }
         $libDir = Join-Path $ModuleBinDir 'lib'

@@ -127,3 +127,99 @@ public class PgToolVersionTests
         PgTools.EnsureVersion("pg_dump", "x", new Version(17, 2), 15);
     }
 }
+
+/// <summary>The client program search, over a folder tree shaped like a Windows machine's, built in a temp folder.</summary>
+public sealed class PgToolSearchTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("clutterdr-pgtools-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string Folder(params string[] parts)
+    {
+        var dir = Path.Combine(new[] { _root }.Concat(parts).ToArray());
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A stand-in client program that answers --version as pg_dump does (a shell script: Unix only).</summary>
+    private string Tool(string folder, string file, string version)
+    {
+        var path = Path.Combine(folder, file);
+        File.WriteAllText(path, $"#!/bin/sh\necho 'pg_dump (PostgreSQL) {version}'\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    private PgToolEnvironment Windows(string? path = null, string? bin = null) => new()
+    {
+        BinFolder = bin,
+        PathVariable = path,
+        PathSeparator = ';',
+        ProgramFilesFolders = new[] { Path.Combine(_root, "Program Files") },
+        IsWindows = true,
+        ExecutableSuffix = ".exe",
+    };
+
+    [Fact]
+    public void WindowsFindsTheEdbInstallsNewestMajorFirstAfterPath()
+    {
+        var pf = Path.Combine("Program Files", "PostgreSQL");
+        var v13 = Tool(Folder(pf, "13", "bin"), "pg_dump.exe", "13.4");
+        var v16 = Tool(Folder(pf, "16", "bin"), "pg_dump.exe", "16.2");
+        var v96 = Tool(Folder(pf, "9.6", "bin"), "pg_dump.exe", "9.6.24");
+        Folder(pf, "17", "bin");                        // a major without pg_dump (psql only, say)
+        Folder(pf, "data");                             // not a version: ignored
+        Tool(Folder("elsewhere"), "pg_dump", "15.1");   // no .exe suffix: not the Windows program
+        var onPath = Tool(Folder("onpath"), "pg_dump.exe", "15.1");
+
+        Assert.Equal(new[] { v16, v13, v96 }, PgTools.Search("pg_dump", Windows(Path.Combine(_root, "elsewhere"))).Candidates);
+        Assert.Equal(new[] { onPath, v16, v13, v96 }, PgTools.Search("pg_dump", Windows($"\"{Path.Combine(_root, "onpath")}\";;{Path.Combine(_root, "elsewhere")}")).Candidates);
+
+        // Not Windows: Program Files is not searched, and the program has no suffix.
+        var unix = Windows(Path.Combine(_root, "elsewhere")) with { IsWindows = false, ExecutableSuffix = "", PathSeparator = ':' };
+        Assert.Equal(new[] { Path.Combine(_root, "elsewhere", "pg_dump") }, PgTools.Search("pg_dump", unix).Candidates);
+    }
+
+    [Fact]
+    public void TheBinVariableIsTheOnlyPlaceSearchedWhenSet()
+    {
+        var pf = Path.Combine("Program Files", "PostgreSQL");
+        Tool(Folder(pf, "16", "bin"), "pg_dump.exe", "16.2");
+        var bin = Folder("custom");
+        var search = PgTools.Search("pg_dump", Windows(bin: bin));
+        Assert.Empty(search.Candidates);
+        Assert.Equal(new[] { $"{PgTools.BinVariable} ('{bin}')" }, search.LookedIn);
+        var own = Tool(bin, "pg_dump.exe", "15.1");
+        Assert.Equal(new[] { own }, PgTools.Search("pg_dump", Windows(bin: bin)).Candidates);
+    }
+
+    [Fact]
+    public void NotFoundSaysWhereItLooked()
+    {
+        var e = Assert.Throws<ClutterException>(() => PgTools.Find("pg_restore", 16, Windows(Folder("empty"))));
+        Assert.Equal("PgToolNotFound", e.ErrorId);
+        Assert.Equal(FailureKind.NotInstalled, e.Kind);
+        Assert.Contains("PATH", e.Message);
+        Assert.Contains(Path.Combine(_root, "Program Files", "PostgreSQL", "<major>", "bin"), e.Message);
+        Assert.Contains(PgTools.BinVariable, e.Message);
+    }
+
+    [Fact]
+    public void FindTakesTheFirstThatIsNewEnoughElseNamesTheNewestFound()
+    {
+        if (OperatingSystem.IsWindows()) return; // the stand-in programs are shell scripts
+        var pf = Path.Combine("Program Files", "PostgreSQL");
+        var v16 = Tool(Folder(pf, "16", "bin"), "pg_dump.exe", "16.2");
+        Tool(Folder(pf, "13", "bin"), "pg_dump.exe", "13.4");
+        var old = Tool(Folder("onpath"), "pg_dump.exe", "14.9");
+        var env = Windows(Path.Combine(_root, "onpath"));
+
+        Assert.Equal(old, PgTools.Find("pg_dump", 14, env).Path);          // PATH's is new enough: it wins
+        var tool = PgTools.Find("pg_dump", 15, env);                       // PATH's is too old: the EDB 16 is used
+        Assert.Equal((v16, new Version(16, 2)), (tool.Path, tool.Version));
+        var e = Assert.Throws<ClutterException>(() => PgTools.Find("pg_dump", 17, env));
+        Assert.Equal("PgToolTooOld", e.ErrorId);
+        Assert.Equal(v16, e.Target);
+    }
+}

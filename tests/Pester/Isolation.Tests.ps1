@@ -130,7 +130,9 @@ public static class EngineLoadSpy
         $r.Context | Should -Be 'Default'
         $r.DllPath | Should -Be (Join-Path (Join-Path $ModuleDir 'bin') 'ClutterDR.dll')
         $r.ModuleBase | Should -Be $ModuleDir
-        $r.Loaded | Where-Object { $_ -match '^(ClutterDR|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' } | Should -Be 'ClutterDR 1.0.0.0@Default' -Because "the engine was loaded by:`n$($r.EngineBy)"
+        $v = [version]$Manifest.ModuleVersion   # the build gives the assemblies the module's version
+        $r.Loaded | Where-Object { $_ -match '^(ClutterDR|Npgsql|AWSSDK|ZstdSharp|BouncyCastle)' } |
+            Should -Be ('ClutterDR {0}.{1}.{2}.{3}@Default' -f $v.Major, $v.Minor, [math]::Max($v.Build, 0), [math]::Max($v.Revision, 0)) -Because "the engine was loaded by:`n$($r.EngineBy)"
         # Lazy: the engine and the heavy SDKs load on the first cmdlet that needs them, not at import.
     }
 

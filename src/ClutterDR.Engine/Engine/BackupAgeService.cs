@@ -12,6 +12,7 @@ public sealed record BackupAgeQuery
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
     /// <summary>Told of each backup whose manifest cannot be read; the check goes on with the next older one.</summary>
     public Action<ClutterException>? OnDamaged { get; init; }
+    public Action<string>? OnVerbose { get; init; }
 }
 
 /// <summary>One database's age check, and the error it raises when stale or missing (null when healthy).</summary>
@@ -31,6 +32,7 @@ public static class BackupAgeService
             S3 = query.S3,
             Databases = query.Databases,
             Newest = 1,
+            OnVerbose = query.OnVerbose,
             OnProblem = e => { if (e.ErrorId != "BackupNotFound") query.OnDamaged?.Invoke(e); },
         }, cancellationToken).ConfigureAwait(false);
         var location = query.Location.ToString();

@@ -17,6 +17,8 @@ public sealed record BackupQuery
     /// (ManifestInvalid), a named database without any backup (BackupNotFound).
     /// </summary>
     public Action<ClutterException>? OnProblem { get; init; }
+    /// <summary>Told what is listed and read, and where (for -Verbose).</summary>
+    public Action<string>? OnVerbose { get; init; }
 }
 
 /// <summary>What a listing found: the backups, and the database folders that were there.</summary>
@@ -50,6 +52,7 @@ public static class BackupCatalog
             .Select(g => new Group(new Queue<(BackupName, string)>(g)))
             .ToList();
 
+        query.OnVerbose?.Invoke($"Listed {names.Count} backup manifest{(names.Count == 1 ? "" : "s")} of {folders.Count} database{(folders.Count == 1 ? "" : "s")} under {repository.Location}; reading {(query.Newest is int w ? $"the newest {w} of each" : "all of them")}{(wanted is null ? "" : $" for {string.Join(", ", wanted)}")}.");
         using var gate = new SemaphoreSlim(ManifestReadsInFlight);
         while (true)
         {
@@ -129,6 +132,7 @@ public static class BackupCatalog
     {
         try
         {
+            query.OnVerbose?.Invoke($"Reading the manifest {repository.Describe(manifestKey)}.");
             return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
         }
         catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.OnProblem is not null)

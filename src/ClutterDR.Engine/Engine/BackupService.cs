@@ -31,7 +31,19 @@ public sealed record BackupRequest
 /// </summary>
 public sealed class BackupService
 {
-    public static readonly string ToolName = "ClutterDR " + typeof(BackupService).Assembly.GetName().Version?.ToString(3);
+    /// <summary>
+    /// The manifest's "tool": "ClutterDR &lt;version&gt;", the version being the module's (ClutterDR.psd1's
+    /// ModuleVersion, which the build gives every assembly), without the "+commit" the SDK appends.
+    /// </summary>
+    public static readonly string ToolName = "ClutterDR " + ProductVersion(typeof(BackupService).Assembly);
+
+    internal static string ProductVersion(System.Reflection.Assembly assembly)
+    {
+        var informational = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
+        if (string.IsNullOrEmpty(informational)) return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        var plus = informational.IndexOf('+');
+        return plus >= 0 ? informational[..plus] : informational;
+    }
 
     private readonly IProgressSink _sink;
     public BackupService(IProgressSink sink) => _sink = sink;
@@ -62,7 +74,7 @@ public sealed class BackupService
         var serverMajor = db.PostgreSqlVersion.Major;
         var serverVersion = db.ServerVersion;
         var pgDump = PgTools.Find("pg_dump", serverMajor);
-        _sink.Verbose($"Using {pgDump.VersionText} at {pgDump.Path} for PostgreSQL {serverVersion} at {conn.Display}.");
+        _sink.Verbose($"Using {pgDump.Description} for PostgreSQL {serverVersion} at {conn.Display}.");
 
         List<PgRelation> relations;
         try
@@ -74,6 +86,10 @@ public sealed class BackupService
         var tables = relations.Where(r => r.HasRows).ToList();
 
         await writable.ConfigureAwait(false);
+        // The previous backup's raw size is the best estimate of this one's: one listing and one manifest read,
+        // while the snapshot is taken.
+        var previous = PreviousBackupAsync(repository, conn.Database, cancellationToken);
+        _ = previous.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should the snapshot fail first
 
         // The dump's snapshot: held open until pg_dump is done; our row counts run inside it.
         await using var tx = await db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -105,7 +121,15 @@ public sealed class BackupService
         var started = DateTime.UtcNow;
         var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
         var location = repository.Describe(name.Key);
-        var progress = new ByteProgress(_sink, $"Backing up {conn.Database} to {location}", estimate > 0 ? estimate : null);
+        var last = await previous.ConfigureAwait(false);
+        if (last.Problem is not null) _sink.Verbose($"No previous backup of {conn.Database} to estimate the size from: {last.Problem}");
+        var fromPrevious = last.Manifest is not null && ProgressEstimate.IsComparable(last.Manifest, conn.Database, request.Format, tables.Select(t => (t.Schema, t.Name)));
+        var expected = ProgressEstimate.ForDump(fromPrevious ? last.Manifest!.RawBytes : null, estimate);
+        _sink.Verbose(fromPrevious
+            ? $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the raw size of the previous backup {last.Location}."
+            : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(last.Location is null ? "" : $"; {last.Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");
+        // The activity names the object in full; the location (which can be long) is in the verbose stream.
+        var progress = new ByteProgress(_sink, $"Backing up {name.FileName}", expected);
         var watch = Stopwatch.StartNew();
         PgProcess? dump = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -197,6 +221,28 @@ public sealed class BackupService
             progress.Complete();
             dump?.Dispose();
             await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed record PreviousBackup(BackupManifest? Manifest, string? Location, string? Problem);
+
+    /// <summary>
+    /// The newest backup of the database at the destination, if any: the catalog's listing (names sort by
+    /// time) and one manifest read. A failure (a damaged manifest, no right to list) only costs the estimate.
+    /// </summary>
+    private static async Task<PreviousBackup> PreviousBackupAsync(IBackupRepository repository, string database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var names = await BackupCatalog.ListManifestNamesAsync(repository, database, cancellationToken).ConfigureAwait(false);
+            if (names.Count == 0) return new PreviousBackup(null, null, null);
+            var location = repository.Describe(names[0].ManifestKey);
+            var manifest = await BackupCatalog.ReadManifestAsync(repository, names[0].ManifestKey, cancellationToken).ConfigureAwait(false);
+            return new PreviousBackup(manifest, location, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new PreviousBackup(null, null, e.Message);
         }
     }
 

@@ -45,12 +45,13 @@ public sealed class ByteProgress
     public void Report(long done, string? status = null)
     {
         Done = done;
+        Total = ProgressEstimate.Total(done, Total); // an estimate that was passed grows, and stays grown
         var now = _watch.ElapsedTicks;
         if (_lastReportTicks >= 0 && now - _lastReportTicks < System.Diagnostics.Stopwatch.Frequency / 4) return;
         _lastReportTicks = now;
         var seconds = _watch.Elapsed.TotalSeconds;
         double? rate = seconds > 0.5 ? done / seconds : null;
-        TimeSpan? remaining = rate is > 0 && Total is long t && t > done ? TimeSpan.FromSeconds((t - done) / rate.Value) : null;
+        var remaining = ProgressEstimate.Remaining(done, Total, rate);
         _sink.Progress(new ProgressUpdate(Id, _activity, status ?? Describe(done, Total, rate), done, Total, rate, remaining, false));
     }
 

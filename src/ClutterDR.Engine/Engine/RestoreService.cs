@@ -49,6 +49,7 @@ public sealed partial class RestoreService
         using var repository = RepositoryFactory.Open(parent, request.S3);
         var manifest = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
         var backupText = repository.Describe(objectName);
+        _sink.Verbose($"Read the manifest {repository.Describe(objectName + BackupName.ManifestSuffix)}: {manifest.Database}, {manifest.Format} format, {Format.Bytes(manifest.StoredBytes)} stored, made by pg_dump {manifest.PgDumpVersion}.");
         if (manifest.Encryption.Mode != EncryptionKind.None)
         {
             // The key is checked (manifest recipients, then the message header) before the target is touched.
@@ -63,7 +64,7 @@ public sealed partial class RestoreService
 
         var dumpMajor = int.TryParse((manifest.PgDumpVersion ?? "0").Split('.')[0], out var mj) ? mj : 0;
         var tool = manifest.Format == DumpFormat.Custom ? PgTools.Find("pg_restore", dumpMajor > 0 ? dumpMajor : null) : PgTools.Find("psql");
-        _sink.Verbose($"Restoring with {tool.VersionText} at {tool.Path}.");
+        _sink.Verbose($"Using {tool.Description} to restore {backupText} into {target.Display}.");
 
         // Selected tables: checked against the archive's own table of contents before anything is created.
         ArchiveObjects? archive = null;

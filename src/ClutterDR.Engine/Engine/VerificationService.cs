@@ -52,6 +52,7 @@ public sealed class VerificationService
         {
             manifest = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
             Pass("Manifest", $"{manifest.Database}, {manifest.Tables.Count} tables, created {manifest.StartedUtc:u}");
+            _sink.Verbose($"Read the manifest {repository.Describe(objectName + BackupName.ManifestSuffix)}: {manifest.Database}, {manifest.Tables.Count} tables, {Format.Bytes(manifest.StoredBytes)} stored in {manifest.DataObject}.");
         }
         catch (ClutterException e) when (e.ErrorId is "ManifestNotFound" or "ManifestInvalid")
         {
@@ -62,6 +63,7 @@ public sealed class VerificationService
 
         var encrypted = manifest.Encryption.Mode != EncryptionKind.None;
         var decode = !encrypted || request.Decryption.Given;
+        _sink.Verbose($"Reading the backup object {backupText} to its end ({Format.Bytes(manifest.StoredBytes)}){(decode ? "" : ", without decrypting it")}.");
         var progress = new ByteProgress(_sink, $"Verifying {backupText}", manifest.StoredBytes);
         try
         {
@@ -101,7 +103,7 @@ public sealed class VerificationService
                 {
                     try
                     {
-                        (rawBytes, toc, archiveError) = await ReadPlainAsync(reader, manifest, deep, n => progress.Report(n), cancellationToken).ConfigureAwait(false);
+                        (rawBytes, toc, archiveError) = await ReadPlainAsync(reader, manifest, deep, n => progress.Report(n), _sink.Verbose, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (BackupReader.IsDataError(e))
                     {
@@ -154,7 +156,7 @@ public sealed class VerificationService
     /// Reads the dump to its end, counting its bytes; with <paramref name="deep"/> also feeds it to
     /// pg_restore --list (custom) or scans its SQL (plain) and returns the table of contents found.
     /// </summary>
-    private static async Task<(long Raw, string? Toc, ClutterException? ArchiveError)> ReadPlainAsync(BackupReader reader, BackupManifest manifest, bool deep, Action<long> progress, CancellationToken cancellationToken)
+    private static async Task<(long Raw, string? Toc, ClutterException? ArchiveError)> ReadPlainAsync(BackupReader reader, BackupManifest manifest, bool deep, Action<long> progress, Action<string> verbose, CancellationToken cancellationToken)
     {
         var buffer = new byte[1 << 20];
         long raw = 0;
@@ -177,6 +179,7 @@ public sealed class VerificationService
 
         var dumpMajor = int.TryParse((manifest.PgDumpVersion ?? "0").Split('.')[0], out var mj) ? mj : 0;
         var tool = PgTools.Find("pg_restore", dumpMajor > 0 ? dumpMajor : null);
+        verbose($"Using {tool.Description} to list the archive's table of contents.");
         using var proc = PgProcess.Start(tool, new[] { "--list" }, PgConnectionSettings.Parse("Host=localhost", null), redirectInput: true, redirectOutput: true);
         var listing = Task.Run(async () =>
         {

@@ -47,6 +47,7 @@ public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
             Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
             SinceUtc = Since?.ToUniversalTime(),
             OnProblem = EmitError,
+            OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var info in found ?? new List<BackupInfo>()) EmitObject(info);
     }

@@ -35,6 +35,7 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
             Databases = Database,
             MaxAge = MaxAge,
             OnDamaged = EmitError,
+            OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var check in checks ?? new List<BackupAgeCheck>())
         {
