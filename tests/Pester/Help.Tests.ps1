@@ -346,3 +346,34 @@ Describe 'Help says what the code does' {
             Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage '*has no unit*'
     }
 }
+
+Describe 'README examples work whichever ran before' {
+    BeforeAll {
+        $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+        $script:ReadmeText = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'README.md')
+        # Every statement of every powershell block: continuation lines (a trailing ` or |) joined.
+        $script:Statements = foreach ($block in [regex]::Matches($ReadmeText, '(?ms)^```powershell\r?\n(.*?)^```')) {
+            ($block.Groups[1].Value -replace '`\r?\n\s*', ' ' -replace '\|\s*\r?\n\s*', '| ') -split '\r?\n' |
+                ForEach-Object { ($_ -replace '\s+#.*$', '').Trim() } | Where-Object { $_ -and $_ -notlike '#*' }
+        }
+    }
+
+    It 'every -CreateDatabase example restores into a database name of its own' {
+        $names = @($Statements | Where-Object { $_ -match '-CreateDatabase' } |
+            ForEach-Object { [regex]::Match($_, '-TargetConnectionString\s+\S+/(\w+)').Groups[1].Value })
+        $names.Count | Should -BeGreaterThan 1
+        $names | Should -Not -Contain ''
+        ($names | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty -Because 'a second -CreateDatabase into the same database fails'
+        $ReadmeText | Should -Match 'a drill database must not exist'
+    }
+
+    It 'no example restores or tests without a key from a location that another example encrypts backups into' {
+        $encrypted = @($Statements | Where-Object { $_ -match 'Backup-ClutterDatabase' -and $_ -match '-(Recipient|Passphrase)\b' } |
+            ForEach-Object { [regex]::Match($_, '-Destination\s+(\S+)').Groups[1].Value })
+        $encrypted.Count | Should -BeGreaterThan 0
+        $keyless = @($Statements | Where-Object { $_ -match 'Get-ClutterBackup\s+(\S+).*\|\s*(Restore-ClutterDatabase|Test-ClutterBackup)' -and $_ -notmatch '-(PrivateKey|Passphrase)\b' } |
+            ForEach-Object { [regex]::Match($_, 'Get-ClutterBackup\s+(\S+)').Groups[1].Value })
+        $keyless.Count | Should -BeGreaterThan 0
+        @($keyless | Where-Object { $_ -in $encrypted }) -join ', ' | Should -BeNullOrEmpty -Because 'the newest backup there may be encrypted, and the keyless restore would fail'
+    }
+}
