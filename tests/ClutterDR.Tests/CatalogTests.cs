@@ -137,6 +137,16 @@ public class BackupManifestTests
         Assert.Equal(FailureKind.InvalidData, e.Kind);
         Assert.Equal("s3://b/m.json", e.Target);
     }
+
+    [Fact]
+    public void ADamagedManifestSaysSoAndWhatToDoWithTheParserDetailAsAShortTail()
+    {
+        var e = Assert.Throws<ClutterException>(() => BackupManifest.Parse("{ \"manifestVersion\": 1, oops"u8, "m.json"));
+        Assert.Contains("is damaged", e.Message);
+        Assert.Contains("another backup", e.Message);
+        Assert.DoesNotContain("BytePositionInLine", e.Message);
+        Assert.Matches(@"\(JSON error at line 1, byte \d+\)$", e.Message);
+    }
 }
 
 public class TimeSpanTransformationTests

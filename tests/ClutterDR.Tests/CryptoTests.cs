@@ -59,13 +59,20 @@ public class CryptoTests
     }
 
     /// <summary>An RSA key ring made in memory: armored public and secret key text.</summary>
-    private static (string Public, string Secret) NewRsaKey()
+    private static (string Public, string Secret) NewRsaKey(int? keyFlags = null)
     {
+        Org.BouncyCastle.Bcpg.OpenPgp.PgpSignatureSubpacketVector? hashed = null;
+        if (keyFlags is int flags)
+        {
+            var sub = new Org.BouncyCastle.Bcpg.OpenPgp.PgpSignatureSubpacketGenerator();
+            sub.SetKeyFlags(false, flags);
+            hashed = sub.Generate();
+        }
         var kpg = new Org.BouncyCastle.Crypto.Generators.RsaKeyPairGenerator();
         kpg.Init(new Org.BouncyCastle.Crypto.Parameters.RsaKeyGenerationParameters(Org.BouncyCastle.Math.BigInteger.ValueOf(0x10001), new Org.BouncyCastle.Security.SecureRandom(), 2048, 12));
         var pair = new Org.BouncyCastle.Bcpg.OpenPgp.PgpKeyPair(Org.BouncyCastle.Bcpg.PublicKeyAlgorithmTag.RsaGeneral, kpg.GenerateKeyPair(), DateTime.UtcNow);
         var gen = new Org.BouncyCastle.Bcpg.OpenPgp.PgpKeyRingGenerator(Org.BouncyCastle.Bcpg.OpenPgp.PgpSignature.PositiveCertification, pair, "Test <t@example.com>",
-            Org.BouncyCastle.Bcpg.SymmetricKeyAlgorithmTag.Null, (char[]?)null, true, null, null, new Org.BouncyCastle.Security.SecureRandom());
+            Org.BouncyCastle.Bcpg.SymmetricKeyAlgorithmTag.Null, (char[]?)null, true, hashed, null, new Org.BouncyCastle.Security.SecureRandom());
         static string Armor(Action<Stream> encode)
         {
             var ms = new MemoryStream();
@@ -169,6 +176,25 @@ public class CryptoTests
     {
         var e = Assert.Throws<ClutterException>(() => EncryptionPlan.Prepare(new EncryptionOptions { Passphrase = new SecureString() }));
         Assert.Equal("PassphraseEmpty", e.ErrorId);
+    }
+
+    [Fact]
+    public void AnRsaKeyFlaggedSignOnlyIsNoEncryptionKey()
+    {
+        // gpg's "rsa sign" key: an algorithm that could encrypt, key flags that say it must not.
+        var (signOnly, _) = NewRsaKey(Org.BouncyCastle.Bcpg.OpenPgp.PgpKeyFlags.CanSign | Org.BouncyCastle.Bcpg.OpenPgp.PgpKeyFlags.CanCertify);
+        var e = Assert.Throws<ClutterException>(() => OpenPgpKeys.LoadRecipients(new[] { KeySource.FromText(signOnly) }));
+        Assert.Equal("NoEncryptionKey", e.ErrorId);
+        var (encrypting, _) = NewRsaKey(Org.BouncyCastle.Bcpg.OpenPgp.PgpKeyFlags.CanSign | Org.BouncyCastle.Bcpg.OpenPgp.PgpKeyFlags.CanEncryptStorage);
+        Assert.Single(OpenPgpKeys.LoadRecipients(new[] { KeySource.FromText(encrypting) }));
+    }
+
+    [Fact]
+    public void AnEmptyPassphraseToDecryptWithIsRefused()
+    {
+        var e = Assert.Throws<ClutterException>(() => new DecryptionOptions { Passphrase = new SecureString() });
+        Assert.Equal("PassphraseEmpty", e.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
     }
 
     [Fact]

@@ -4,6 +4,20 @@ namespace ClutterDR.Tests;
 
 public class PgConnectionSettingsTests
 {
+    [Theory]
+    [InlineData("not a connection string", "neither a postgresql:// URI nor a keyword string")]
+    [InlineData("Host=h;dbname=d;Password=secretpw", "'dbname' is not a keyword")]
+    [InlineData("host=h dbname=d password=secretpw", "libpq's keyword form")]
+    [InlineData("Host=h;Port=fivefour;Password=secretpw", "does not fit its keyword")]
+    public void BadKeywordStringsAreExplainedInOurWords(string text, string says)
+    {
+        var e = Assert.Throws<ClutterException>(() => PgConnectionSettings.Parse(text));
+        Assert.Equal("InvalidConnectionString", e.ErrorId);
+        Assert.Contains(says, e.Message);
+        Assert.DoesNotContain("initialization string", e.Message);
+        Assert.DoesNotContain("secretpw", e.Message);
+    }
+
     [Fact]
     public void ParsesDatabaseUrl()
     {
@@ -107,6 +121,11 @@ public class PgNamePatternTests
         var sel = PgCatalog.Select(all, new[] { "users", "v" }, Array.Empty<string>(), "db");
         Assert.Equal(new[] { "users", "v" }, sel.Select(r => r.Name));
         Assert.Equal(new[] { "users" }, PgCatalog.Select(all, Array.Empty<string>(), new[] { "dumps", "v" }, "db").Select(r => r.Name));
+        var none = Assert.Throws<ClutterException>(() => PgCatalog.Select(all, Array.Empty<string>(), new[] { "*" }, "db"));
+        Assert.Equal("NothingToBackUp", none.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, none.Kind);
+        Assert.Equal(3, PgCatalog.Select(all, Array.Empty<string>(), Array.Empty<string>(), "db").Count);
+        Assert.Empty(PgCatalog.Select(Array.Empty<PgRelation>(), Array.Empty<string>(), Array.Empty<string>(), "db")); // an empty database without filters is no error
         var e = Assert.Throws<ClutterException>(() => PgCatalog.Select(all, new[] { "nope" }, Array.Empty<string>(), "db"));
         Assert.Equal("TableNotFound", e.ErrorId);
         Assert.Equal("nope", e.Target);

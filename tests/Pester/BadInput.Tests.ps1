@@ -196,3 +196,190 @@ Describe 'Get-ClutterBackup and Test-ClutterBackupAge reject bad input' {
         $f.Error.FullyQualifiedErrorId | Should -BeLike 'LocationNotFound*'
     }
 }
+
+Describe 'Backup-ClutterDatabase: filters, destinations and keys that cannot work, and nothing written' {
+    BeforeAll {
+        # Sign-only keys as gpg makes them: ed25519 (an algorithm that cannot encrypt) and RSA (one that can,
+        # limited to signing by its key flags).
+        if (-not (Get-Command gpg -ErrorAction Ignore)) { throw 'gpg is not installed (Debian package gnupg); .ci/run installs it.' }
+        $script:SignHome = Join-Path ([IO.Path]::GetTempPath()) "cdr-gpg-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $null = New-Item -ItemType Directory -Path $SignHome
+        if (-not $IsWindows) { chmod 700 $SignHome }
+        function Invoke-SignGpg([string[]]$Arguments) {
+            $psi = [Diagnostics.ProcessStartInfo]::new('gpg')
+            foreach ($a in @('--homedir', $SignHome, '--batch', '--yes', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '') + $Arguments) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardError = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
+            $p = [Diagnostics.Process]::Start($psi)
+            $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEnd(); $p.WaitForExit()
+            if ($p.ExitCode -ne 0) { throw "gpg $($Arguments -join ' ') failed ($($p.ExitCode)): $err" }
+            $out.Result
+        }
+        $script:SignOnly = @{}
+        foreach ($algo in 'ed25519', 'rsa2048') {
+            $uid = "sign-$algo@example.com"
+            $null = Invoke-SignGpg @('--quick-gen-key', "Sign Only <$uid>", $algo, 'sign', 'never')
+            $SignOnly[$algo] = Join-Path $Folder "sign-$algo.pub.asc"
+            $null = Invoke-SignGpg @('--armor', '--output', $SignOnly[$algo], '--export', $uid)
+        }
+    }
+
+    AfterAll {
+        & gpgconf --homedir $SignHome --kill gpg-agent 2>$null
+        Remove-Item -Recurse -Force $SignHome -ErrorAction Ignore
+    }
+
+    It 'a filter that leaves no table (<Name>): NothingToBackUp before anything is written' -ForEach @(
+        @{ Name = "-ExcludeTable '*'"; Filter = @{ ExcludeTable = '*' } }
+        @{ Name = '-Table t -ExcludeTable t'; Filter = @{ Table = 't'; ExcludeTable = 't' } }
+    ) {
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc -EndpointUrl $S3Endpoint @Filter }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'NothingToBackUp,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.Exception.Message | Should -Match 'leave no table'
+        Assert-NothingNew
+        $folder = New-TestFolder
+        (Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $folder @Filter }).Error.FullyQualifiedErrorId | Should -BeLike 'NothingToBackUp,*'
+        @(Get-ChildItem -Recurse -Force $folder).Count | Should -Be 0
+    }
+
+    It 'a wildcard -Destination resolves as PowerShell paths do: exactly one existing folder, or an error' {
+        $root = New-TestFolder
+        $null = New-Item -ItemType Directory -Path (Join-Path $root 'bk1'), (Join-Path $root 'bk2')
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination (Join-Path $root 'bk*') }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'AmbiguousDestination,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.Exception.Message | Should -Match 'matches 2 folders'
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination (Join-Path $root 'zz*') }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'DestinationNotFound,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        @(Get-ChildItem -Recurse -Force $root).Name | Sort-Object | Should -Be @('bk1', 'bk2')  # no folder named bk* or zz*
+
+        Push-Location $root
+        try { $b = Backup-ClutterDatabase -ConnectionString $Url -Destination 'bk1*' }   # relative, one match
+        finally { Pop-Location }
+        $b.Location | Should -BeLike (Join-Path $root 'bk1' $SourceDb '*')
+        # A literal path is taken as it is, and a missing folder is created, as before.
+        $b = Backup-ClutterDatabase -ConnectionString $Url -Destination (Join-Path $root 'new' 'deeper')
+        Test-Path -LiteralPath $b.Location | Should -BeTrue
+    }
+
+    It 'a file as -Destination: DestinationNotFolder says it is a file, not a permission problem' {
+        $file = Join-Path (New-TestFolder) 'not-a-folder'
+        Set-Content -LiteralPath $file -Value 'keep'
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $file }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'DestinationNotFolder,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.TargetObject | Should -Be $file
+        $f.Error.Exception.Message | Should -Match 'is a file, not a folder'
+        $f.Error.Exception.Message | Should -Not -Match 'cannot be written|denied|exists'
+        Get-Content -LiteralPath $file | Should -Be 'keep'
+        @(Get-ChildItem -Force (Split-Path -Parent $file)).Count | Should -Be 1
+    }
+
+    It 'a keyword connection string Npgsql refuses (<Text>): our own words, not .NET''s' -ForEach @(
+        @{ Text = 'not a connection string'; Says = 'neither a postgresql:// URI nor a keyword string' }
+        @{ Text = 'Host=localhost;dbname=app'; Says = "'dbname' is not a keyword" }
+        @{ Text = 'host=localhost dbname=app user=ops'; Says = "libpq's keyword form" }
+        @{ Text = 'Host=localhost;Port=fivefour'; Says = 'does not fit its keyword' }
+    ) {
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Text -Destination $Loc -EndpointUrl $S3Endpoint }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'InvalidConnectionString,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.Exception.Message | Should -BeLike "*$Says*"
+        $f.Error.Exception.Message | Should -Not -Match 'initialization string|Keyword not supported|index 0'
+        Assert-NothingNew
+    }
+
+    It 'a folder as -Recipient: KeyNotFound says it is a folder, not a key file' {
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc -EndpointUrl $S3Endpoint -Recipient $Folder }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'KeyNotFound,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $f.Error.Exception.Message | Should -Match 'is a folder, not a key file'
+        $f.Error.Exception.Message | Should -Not -Match 'Access to the path'
+        Assert-NothingNew
+    }
+
+    It 'a sign-only <_> public key as -Recipient: NoEncryptionKey, and nothing encrypted to it' -ForEach 'ed25519', 'rsa2048' {
+        $key = $SignOnly[$_]
+        $f = Get-Failure { Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc -EndpointUrl $S3Endpoint -Recipient $key }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'NoEncryptionKey,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.TargetObject | Should -Be $key
+        Assert-NothingNew
+        $plain = Join-Path (New-TestFolder) 'plain.txt'
+        Set-Content -LiteralPath $plain -Value 'secret'
+        (Get-Failure { Protect-ClutterFile -Path $plain -Recipient $key }).Error.FullyQualifiedErrorId | Should -BeLike 'NoEncryptionKey,*'
+        @(Get-ChildItem -Force (Split-Path -Parent $plain)).Name | Should -Be 'plain.txt'
+    }
+}
+
+Describe 'Decrypting with an empty -Passphrase is PassphraseEmpty, as on backup' {
+    BeforeAll {
+        $script:PassFolder = New-TestFolder
+        $script:Encrypted = Backup-ClutterDatabase -ConnectionString $Url -Destination $PassFolder -Passphrase (ConvertTo-SecureString 'Empty-Test-Pa55' -AsPlainText -Force)
+        $script:EmptyPass = [securestring]::new()
+    }
+
+    It 'Restore-ClutterDatabase: PassphraseEmpty, target untouched' {
+        $target = New-TestDatabase -Prefix 'emptypass'
+        $f = Get-Failure { $Encrypted | Restore-ClutterDatabase -TargetConnectionString (Get-TestPgUrl $target) -Passphrase $EmptyPass -Confirm:$false }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'PassphraseEmpty,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.Exception.Message | Should -Match 'passphrase is empty'
+        Invoke-TestPsql -Database $target -Command "select count(*) from pg_tables where schemaname = 'public'" | Should -Be 0
+    }
+
+    It 'Test-ClutterBackup: PassphraseEmpty, no verification output' {
+        $out = @()
+        $f = Get-Failure { $out += @($Encrypted | Test-ClutterBackup -Passphrase $EmptyPass) }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'PassphraseEmpty,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $out.Count | Should -Be 0
+    }
+
+    It 'Unprotect-ClutterFile: PassphraseEmpty, no output file' {
+        $dest = Join-Path (New-TestFolder) 'out.dump.zst'
+        $f = Get-Failure { Unprotect-ClutterFile -Path $Encrypted.Location -Destination $dest -Passphrase $EmptyPass }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'PassphraseEmpty,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        @(Get-ChildItem -Force (Split-Path -Parent $dest)).Count | Should -Be 0
+    }
+}
+
+Describe 'Locations and manifests that are not what they should be say so in our own words' {
+    It 'Get-ClutterBackup on a file: LocationNotFolder says it is a file, not that it does not exist' {
+        $file = Join-Path (New-TestFolder) 'a-backup.dump.zst'
+        Set-Content -LiteralPath $file -Value 'x'
+        $f = Get-Failure { Get-ClutterBackup $file }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'LocationNotFolder,*'
+        $f.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $f.Error.Exception.Message | Should -Match 'is a file, not a folder'
+        $f.Error.Exception.Message | Should -Not -Match 'does not exist'
+    }
+
+    It 'a damaged manifest: ManifestInvalid says it is damaged and what to do, the parser detail at most a short tail' {
+        $folder = New-TestFolder
+        $b = Backup-ClutterDatabase -ConnectionString $Url -Destination $folder
+        Set-Content -LiteralPath $b.ManifestLocation -Value '{ "manifestVersion": 1, this is not json'
+        $target = New-TestDatabase -Prefix 'dmgmani'
+        $f = Get-Failure { Restore-ClutterDatabase -Location $b.Location -TargetConnectionString (Get-TestPgUrl $target) -Confirm:$false }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'ManifestInvalid,*'
+        $message = $f.Error.Exception.Message
+        $message | Should -Match 'is damaged'
+        $message | Should -Match 'another backup'
+        $message | Should -Not -Match 'BytePositionInLine|Path: \$|invalid start of'
+        $message | Should -Match 'at line 1, byte \d+\)$'
+        Invoke-TestPsql -Database $target -Command "select count(*) from pg_tables where schemaname = 'public'" | Should -Be 0
+    }
+
+    It 'Test-ClutterBackupAge -MaxAge <Value>: the duration''s own message, not PowerShell''s "Cannot convert value"' -ForEach @(
+        @{ Value = '-2d'; Says = 'is negative' }
+        @{ Value = 'abc'; Says = 'is not a duration' }
+        @{ Value = '48'; Says = 'has no unit' }
+    ) {
+        $f = Get-Failure { Test-ClutterBackupAge $Folder -MaxAge $Value }
+        $f.Error.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        $f.Error.Exception.Message | Should -Match $Says
+        $f.Error.Exception.Message | Should -Not -Match 'Cannot convert value'
+    }
+}

@@ -269,3 +269,111 @@ Describe 'Get-Help as an admin types it' {
         $text | Should -Match 'Backup-ClutterDatabase'
     }
 }
+
+Describe 'Every ErrorId the code can raise is documented' {
+    BeforeAll {
+        $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+        $id = '[A-Z][A-Za-z0-9]+'
+        # Every way the sources construct an error with an id: a literal first argument of ClutterException(...) or of a
+        # target-typed new(...), a literal or ternary of literals before a FailureKind (tuples and helper calls too), and the
+        # id of new ErrorRecord(..., "Id", ErrorCategory.X, ...).
+        $patterns = @(
+            "`"($id)`"\s*,\s*FailureKind\."
+            "\?\s*`"($id)`"\s*:\s*`"$id`"\s*,\s*FailureKind\."
+            "`"($id)`"\s*,\s*ErrorCategory\."
+        )
+        $script:CodeIds = [Collections.Generic.SortedSet[string]]::new([StringComparer]::Ordinal)
+        $script:Unrecognised = [Collections.Generic.List[string]]::new()
+        $files = Get-ChildItem -Recurse -File -Filter *.cs (Join-Path $repoRoot 'src') |
+            Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
+        foreach ($file in $files) {
+            $text = Get-Content -Raw -LiteralPath $file.FullName
+            foreach ($p in $patterns) {
+                foreach ($m in [regex]::Matches($text, $p)) { $null = $CodeIds.Add($m.Groups[1].Value) }
+            }
+            # A ClutterException built from anything else (an id in a variable) would escape the patterns above:
+            # only a rethrow of another exception's ErrorId is known to add no new id.
+            foreach ($m in [regex]::Matches($text, 'ClutterException\s*\(\s*([^,)]+),')) {
+                $first = $m.Groups[1].Value.Trim()
+                if ($first -match "^`"$id`"$" -or $first -match '\?\s*"' -or $first -match '^\w+\.ErrorId$' -or $first -match '^string\s+errorId$') { continue }
+                $line = ($text.Substring(0, $m.Index) -split "`n").Count
+                $Unrecognised.Add("$($file.Name):$line $first")
+            }
+        }
+
+        function Get-DocumentedIds([string]$Text) {
+            [Collections.Generic.HashSet[string]]@([regex]::Matches($Text, "``($id)``") | ForEach-Object { $_.Groups[1].Value })
+        }
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'README.md')
+        $script:ReadmeIds = Get-DocumentedIds ([regex]::Match($readme, '(?ms)^## Errors\r?\n.*?(?=^## )').Value)
+        $about = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'docs' 'en-US' 'about_ClutterDR.md')
+        $script:AboutIds = Get-DocumentedIds ([regex]::Match($about, '(?ms)^### Errors\r?\n.*?(?=^##)').Value)
+    }
+
+    It 'finds the ids (the collection itself works)' {
+        $CodeIds.Count | Should -BeGreaterThan 40
+        foreach ($known in 'ChecksumMismatch', 'BackupTruncated', 'SourceNotFound', 'DestinationNotFolder', 'UnexpectedError', 'InvalidKey') {
+            $CodeIds | Should -Contain $known
+        }
+        $ReadmeIds.Count | Should -BeGreaterThan 0
+        $AboutIds.Count | Should -BeGreaterThan 0
+    }
+
+    It 'every ClutterException is built in a way the collection recognises' {
+        $Unrecognised -join '; ' | Should -BeNullOrEmpty -Because 'an id held in a variable would not be checked: use a literal, or extend this test'
+    }
+
+    It 'README.md "## Errors" lists every ErrorId' {
+        $missing = @($CodeIds | Where-Object { -not $ReadmeIds.Contains($_) })
+        $missing -join ', ' | Should -BeNullOrEmpty -Because 'every ErrorId the code can raise must be in the README'
+    }
+
+    It 'about_ClutterDR "### Errors" lists every ErrorId' {
+        $missing = @($CodeIds | Where-Object { -not $AboutIds.Contains($_) })
+        $missing -join ', ' | Should -BeNullOrEmpty -Because 'every ErrorId the code can raise must be in about_ClutterDR'
+    }
+}
+
+Describe 'Help says what the code does' {
+    It '-MaxAge: the help calls a bare number refused, not ticks, and the code refuses it' {
+        $text = (Get-Help Test-ClutterBackupAge -Parameter MaxAge | Out-String) -replace '\s+', ' '
+        $text | Should -Not -Match 'ticks'
+        $text | Should -Match 'refused'
+        $about = (Get-Help about_ClutterDR | Out-String) -replace '\s+', ' '
+        $about | Should -Not -Match 'read as ticks'
+        $about | Should -Match 'such as `48`, is refused'
+        { Test-ClutterBackupAge (New-Item -ItemType Directory -Path (Join-Path TestDrive: 'age')) -MaxAge 48 } |
+            Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage '*has no unit*'
+    }
+}
+
+Describe 'README examples work whichever ran before' {
+    BeforeAll {
+        $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+        $script:ReadmeText = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'README.md')
+        # Every statement of every powershell block: continuation lines (a trailing ` or |) joined.
+        $script:Statements = foreach ($block in [regex]::Matches($ReadmeText, '(?ms)^```powershell\r?\n(.*?)^```')) {
+            ($block.Groups[1].Value -replace '`\r?\n\s*', ' ' -replace '\|\s*\r?\n\s*', '| ') -split '\r?\n' |
+                ForEach-Object { ($_ -replace '\s+#.*$', '').Trim() } | Where-Object { $_ -and $_ -notlike '#*' }
+        }
+    }
+
+    It 'every -CreateDatabase example restores into a database name of its own' {
+        $names = @($Statements | Where-Object { $_ -match '-CreateDatabase' } |
+            ForEach-Object { [regex]::Match($_, '-TargetConnectionString\s+\S+/(\w+)').Groups[1].Value })
+        $names.Count | Should -BeGreaterThan 1
+        $names | Should -Not -Contain ''
+        ($names | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty -Because 'a second -CreateDatabase into the same database fails'
+        $ReadmeText | Should -Match 'a drill database must not exist'
+    }
+
+    It 'no example restores or tests without a key from a location that another example encrypts backups into' {
+        $encrypted = @($Statements | Where-Object { $_ -match 'Backup-ClutterDatabase' -and $_ -match '-(Recipient|Passphrase)\b' } |
+            ForEach-Object { [regex]::Match($_, '-Destination\s+(\S+)').Groups[1].Value })
+        $encrypted.Count | Should -BeGreaterThan 0
+        $keyless = @($Statements | Where-Object { $_ -match 'Get-ClutterBackup\s+(\S+).*\|\s*(Restore-ClutterDatabase|Test-ClutterBackup)' -and $_ -notmatch '-(PrivateKey|Passphrase)\b' } |
+            ForEach-Object { [regex]::Match($_, 'Get-ClutterBackup\s+(\S+)').Groups[1].Value })
+        $keyless.Count | Should -BeGreaterThan 0
+        @($keyless | Where-Object { $_ -in $encrypted }) -join ', ' | Should -BeNullOrEmpty -Because 'the newest backup there may be encrypted, and the keyless restore would fail'
+    }
+}

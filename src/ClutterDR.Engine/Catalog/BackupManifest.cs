@@ -50,17 +50,24 @@ public sealed class BackupManifest
         }
         catch (JsonException e)
         {
-            throw Invalid(location, $"it is not valid JSON ({e.Message})", e);
+            var where = e.LineNumber is long line ? $" (JSON error at line {line + 1}, byte {(e.BytePositionInLine ?? 0) + 1})" : "";
+            throw Damaged(location, "it is not valid JSON", where, e);
         }
-        if (m is null) throw Invalid(location, "it is empty");
+        if (m is null) throw Damaged(location, "it is empty", "");
         if (m.ManifestVersion < 1 || m.ManifestVersion > CurrentVersion)
             throw Invalid(location, $"its manifestVersion {m.ManifestVersion} is not one this ClutterDR reads (1..{CurrentVersion}); update ClutterDR");
         if (string.IsNullOrEmpty(m.Database) || string.IsNullOrEmpty(m.DataObject) || m.Sha256.Length != 64)
-            throw Invalid(location, "it lacks database, dataObject or sha256");
+            throw Damaged(location, "it lacks database, dataObject or sha256", "");
         m.StartedUtc = DateTime.SpecifyKind(m.StartedUtc, DateTimeKind.Utc);
         m.CompletedUtc = DateTime.SpecifyKind(m.CompletedUtc, DateTimeKind.Utc);
         return m;
     }
+
+    private static ClutterException Damaged(string location, string why, string detail, Exception? inner = null) =>
+        new("ManifestInvalid", FailureKind.InvalidData,
+            $"The backup manifest '{location}' is damaged: {why}. Without it the backup cannot be checked or trusted: " +
+            $"restore or test another backup (Get-ClutterBackup lists them), or put back an intact copy of the manifest from another copy of the repository.{detail}",
+            location, inner);
 
     private static ClutterException Invalid(string location, string why, Exception? inner = null) =>
         new("ManifestInvalid", FailureKind.InvalidData,

@@ -15,7 +15,16 @@ public sealed class DecryptionOptions
 {
     public KeySource? PrivateKey { get; init; }
     public SecureString? PrivateKeyPassphrase { get; init; }
-    public SecureString? Passphrase { get; init; }
+    /// <summary>An empty passphrase is refused here, the one place every decrypting command passes, as on backup.</summary>
+    public SecureString? Passphrase
+    {
+        get => _passphrase;
+        init => _passphrase = value is { Length: 0 }
+            ? throw new ClutterException("PassphraseEmpty", FailureKind.InvalidArgument,
+                "The passphrase is empty. Give the passphrase the data was encrypted with (Read-Host -AsSecureString), or use -PrivateKey.", "Passphrase")
+            : value;
+    }
+    private readonly SecureString? _passphrase;
     public bool Given => PrivateKey is not null || Passphrase is not null;
 
     /// <summary>Private keys unlocked for this request (by key id): a restore reads the header twice, the S2K runs once.</summary>

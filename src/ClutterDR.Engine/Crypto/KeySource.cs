@@ -28,6 +28,9 @@ public sealed class KeySource
     internal Stream Open()
     {
         if (Text is not null) return new MemoryStream(Encoding.UTF8.GetBytes(Text), writable: false);
+        if (Directory.Exists(Path))
+            throw new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
+                $"'{Path}' is a folder, not a key file. Give the path of the exported key file (gpg --export --armor KEYID > key.asc) or the armored key text.", Path);
         try
         {
             return new FileStream(Path!, FileMode.Open, FileAccess.Read, FileShare.Read);

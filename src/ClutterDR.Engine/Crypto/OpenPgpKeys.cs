@@ -1,4 +1,5 @@
 using System.Security;
+using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 
 namespace ClutterDR.Crypto;
@@ -38,7 +39,7 @@ public static class OpenPgpKeys
                 var primary = ring.GetPublicKey();
                 var userId = primary.GetUserIds().FirstOrDefault() ?? "";
                 var encryptionKey = ring.GetPublicKeys()
-                    .Where(k => k.IsEncryptionKey && !k.HasRevocation() && !IsExpired(k))
+                    .Where(k => MayEncrypt(k, primary) && !k.HasRevocation() && !IsExpired(k))
                     .OrderBy(k => k.IsMasterKey)               // a subkey when there is one, as gpg picks
                     .ThenByDescending(k => k.CreationTime)
                     .FirstOrDefault()
@@ -49,6 +50,26 @@ public static class OpenPgpKeys
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// An algorithm that can encrypt is not enough: an RSA key made "sign" by gpg is RSA-general, and only the
+    /// key flags of its newest self-signature say it must not encrypt (RFC 4880 5.2.3.21). A key without key flags
+    /// (old keys) is judged by its algorithm, as gpg does.
+    /// </summary>
+    private static bool MayEncrypt(PgpPublicKey key, PgpPublicKey primary)
+    {
+        if (!key.IsEncryptionKey) return false;
+        PgpSignature? newest = null;
+        foreach (var sig in key.GetSignatures())
+        {
+            if (sig.KeyId != primary.KeyId || !sig.HasSubpackets) continue;
+            var hashed = sig.GetHashedSubPackets();
+            if (hashed is null || !hashed.HasSubpacket(SignatureSubpacketTag.KeyFlags)) continue;
+            if (newest is null || sig.CreationTime > newest.CreationTime) newest = sig;
+        }
+        return newest is null
+            || (newest.GetHashedSubPackets().GetKeyFlags() & (PgpKeyFlags.CanEncryptCommunications | PgpKeyFlags.CanEncryptStorage)) != 0;
     }
 
     private static bool IsExpired(PgpPublicKey key)

@@ -56,6 +56,11 @@ public static class PgCatalog
         var selected = all.Where(r => (includePatterns.Count == 0 || includePatterns.Any(p => p.Matches(r.Schema, r.Name)))
                                       && !excludePatterns.Any(p => p.Matches(r.Schema, r.Name)))
                           .ToList();
+        if ((includePatterns.Count > 0 || excludePatterns.Count > 0) && selected.All(r => r.Kind == 'S'))
+            throw new ClutterException("NothingToBackUp", FailureKind.InvalidArgument,
+                $"-Table and -ExcludeTable leave no table of database '{database}' to back up ({Describe("-Table", include)}{(include.Count > 0 && exclude.Count > 0 ? ", " : "")}{Describe("-ExcludeTable", exclude)}). " +
+                "Nothing was written. Exclude fewer tables, or list the tables with \\dt in psql.",
+                string.Join(", ", include.Concat(exclude)));
         var unreadable = selected.Where(r => !r.Readable).Select(r => r.Schema + "." + r.Name).ToList();
         if (unreadable.Count > 0)
             throw new ClutterException("PermissionDenied", FailureKind.PermissionDenied,
@@ -64,6 +69,9 @@ public static class PgCatalog
                 string.Join(", ", unreadable));
         return selected;
     }
+
+    private static string Describe(string option, IReadOnlyList<string> patterns) =>
+        patterns.Count == 0 ? "" : $"{option} {string.Join(", ", patterns.Select(p => "'" + p + "'"))}";
 
     public static async Task<long> CountRowsAsync(NpgsqlConnection connection, PgRelation relation, CancellationToken cancellationToken)
     {

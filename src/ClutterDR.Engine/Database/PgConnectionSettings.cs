@@ -56,8 +56,13 @@ public sealed class PgConnectionSettings
             }
             catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
             {
-                throw Malformed($"it is neither a postgresql:// URI nor a valid keyword string ({StripSecrets(e.Message)})");
+                throw Malformed(WhyKeywordStringIsBad(text));
             }
+            // libpq's space-separated form (host=db dbname=app) reads to Npgsql as one odd host name.
+            if (builder.Host is { } host && host.Any(char.IsWhiteSpace))
+                throw Malformed(host.Contains('=')
+                    ? "it looks like libpq's keyword form (host=... dbname=...), which is not read here: separate the pairs with ';' and use Host=...;Database=...;Username=..."
+                    : $"the host '{host}' holds a space");
             if (System.Text.RegularExpressions.Regex.IsMatch(text, @"(?i)(^|;)\s*ssl\s*mode\s*=")) sslMode = LibpqSslMode(builder.SslMode);
             portGiven = System.Text.RegularExpressions.Regex.IsMatch(text, @"(?i)(^|;)\s*port\s*=");
         }
@@ -200,8 +205,25 @@ public sealed class PgConnectionSettings
         _ => "prefer",
     };
 
-    private static string StripSecrets(string message) =>
-        System.Text.RegularExpressions.Regex.Replace(message, @"(?i)(password|pwd)\s*=\s*[^;]*", "$1=****");
+    /// <summary>What is wrong with a keyword string Npgsql refused, in our words: never its text (a value may be a password).</summary>
+    private static string WhyKeywordStringIsBad(string text)
+    {
+        var parts = text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var eq = parts[i].IndexOf('=');
+            if (eq <= 0)
+                return parts.Length == 1 && !text.Contains('=')
+                    ? "it is neither a postgresql:// URI nor a keyword string (keyword=value pairs separated by ';')"
+                    : $"part {i + 1} of the keyword string has no keyword=value form (pairs are separated by ';', not by spaces)";
+            var keyword = parts[i][..eq].Trim();
+            if (parts[i][(eq + 1)..].Contains('=') && parts[i].Contains(' '))
+                return $"part {i + 1} of the keyword string holds several keyword=value pairs: separate them with ';', not with spaces (libpq's host=... dbname=... form is not read; use Host=...;Database=...)";
+            if (!new NpgsqlConnectionStringBuilder().ContainsKey(keyword))
+                return $"'{keyword}' is not a keyword of an Npgsql connection string (Host, Port, Database, Username, Password, SSL Mode, ...)";
+        }
+        return "a value in the keyword string does not fit its keyword (a Port must be a number, an SSL Mode one of Disable, Prefer, Require, VerifyCA, VerifyFull)";
+    }
 
     private static ClutterException Malformed(string why) =>
         new("InvalidConnectionString", FailureKind.InvalidArgument,

@@ -20,6 +20,10 @@ public sealed class FileSystemRepository : IBackupRepository
 
     public Task EnsureWritableAsync(CancellationToken cancellationToken)
     {
+        if (File.Exists(Location.Path))
+            throw new ClutterException("DestinationNotFolder", FailureKind.InvalidArgument,
+                $"'{Location.Path}' is a file, not a folder. Give the folder to back up to, such as '{Path.GetDirectoryName(Location.Path)}'; a missing folder is created.",
+                Location.Path);
         try
         {
             Directory.CreateDirectory(Location.Path);
@@ -37,6 +41,11 @@ public sealed class FileSystemRepository : IBackupRepository
 
     public Task EnsureReadableAsync(CancellationToken cancellationToken)
     {
+        if (File.Exists(Location.Path))
+            throw new ClutterException("LocationNotFolder", FailureKind.InvalidArgument,
+                $"'{Location.Path}' is a file, not a folder. Give the folder that holds the backups (the -Destination they were made with); " +
+                "to check or restore one backup file, use Test-ClutterBackup -Location or Restore-ClutterDatabase -Location.",
+                Location.Path);
         if (!Directory.Exists(Location.Path))
             throw new ClutterException("LocationNotFound", FailureKind.ObjectNotFound,
                 $"The folder '{Location.Path}' does not exist. Check the path, or back up there first with Backup-ClutterDatabase.",

@@ -78,7 +78,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
             var request = new BackupRequest
             {
                 Connection = PgConnectionSettings.Parse(ConnectionString, DatabaseCredential.From(Credential)),
-                Destination = ResolveLocation(Destination),
+                Destination = OnPipelineThread(() => LocationResolver.ResolveDestination(this, Destination)), // wildcards ask the provider: on its thread
                 S3 = BuildS3Options(),
                 Format = Enum.Parse<DumpFormat>(Format, ignoreCase: true),
                 Compression = Enum.Parse<CompressionKind>(Compression, ignoreCase: true),

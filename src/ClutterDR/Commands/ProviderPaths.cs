@@ -17,4 +17,23 @@ internal static class ProviderPaths
             throw failure(e);
         }
     }
+
+    /// <summary>The existing file system folders a wildcard path matches, as Resolve-Path finds them (none when it matches nothing).</summary>
+    public static IReadOnlyList<string> ResolveExistingFolders(PSCmdlet cmdlet, string text, Func<Exception, ClutterException> failure)
+    {
+        try
+        {
+            var paths = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(text, out var provider);
+            if (provider.Name != "FileSystem") throw failure(new NotSupportedException($"it is a {provider.Name} path, not a file system path"));
+            return paths.Where(Directory.Exists).Distinct(StringComparer.Ordinal).ToList();
+        }
+        catch (ItemNotFoundException)
+        {
+            return Array.Empty<string>();
+        }
+        catch (Exception e) when (e is System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
+        {
+            throw failure(e);
+        }
+    }
 }
