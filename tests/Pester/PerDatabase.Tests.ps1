@@ -111,12 +111,14 @@ Describe 'Get-ClutterBackup -Latest and -Newest count per database' {
 Describe 'Restore-ClutterDatabase takes one backup per target' {
     It 'refuses two backups piped into one target, and restores neither' {
         $target = "pdt_$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        $r = Get-ClutterBackup $S3Loc -Latest |
-            Restore-ClutterDatabase -TargetConnectionString (Get-TestPgUrl $target) -CreateDatabase -Confirm:$false -ErrorVariable ev -ErrorAction SilentlyContinue
-        $r | Should -BeNullOrEmpty
-        $ev[0].FullyQualifiedErrorId | Should -BeLike 'MultipleBackupsForOneTarget*'
-        $ev[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $ev[0].Exception.Message | Should -BeLike "*-Database*"
+        $e = $null
+        try {
+            Get-ClutterBackup $S3Loc -Latest | Restore-ClutterDatabase -TargetConnectionString (Get-TestPgUrl $target) -CreateDatabase -Confirm:$false
+        } catch { $e = $_ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'MultipleBackupsForOneTarget*'
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $e.Exception.Message | Should -BeLike "*-Database*"
+        $e.Exception.Message | Should -BeLike "*$DbA*"
         Invoke-TestPsql -Command "select count(*) from pg_database where datname = '$target'" | Should -Be 0
     }
 

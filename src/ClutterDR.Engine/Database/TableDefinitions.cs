@@ -25,14 +25,14 @@ public static class TableDefinitions
              where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
           (select string_agg(format('constraint %s %s', quote_ident(k.conname), pg_catalog.pg_get_constraintdef(k.oid)), E'\n' order by k.conname)
              from pg_catalog.pg_constraint k where k.conrelid = c.oid),
-          (select string_agg('index ' || pg_catalog.pg_get_indexdef(i.indexrelid), E'\n' order by 1)
+          (select string_agg('index ' || pg_catalog.pg_get_indexdef(i.indexrelid), E'\n' order by pg_catalog.pg_get_indexdef(i.indexrelid))
              from pg_catalog.pg_index i where i.indrelid = c.oid),
-          (select string_agg('trigger ' || pg_catalog.pg_get_triggerdef(t.oid), E'\n' order by 1)
+          (select string_agg('trigger ' || pg_catalog.pg_get_triggerdef(t.oid), E'\n' order by t.tgname)
              from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal),
           format('row security %s%s', c.relrowsecurity, case when c.relforcerowsecurity then ' forced' else '' end),
           (select string_agg(format('policy %s %s %s %s using (%s) with check (%s)', quote_ident(p.polname), p.polcmd,
                    case when p.polpermissive then 'permissive' else 'restrictive' end,
-                   (select string_agg(case when r = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(r)) end, ',' order by 1) from unnest(p.polroles) r),
+                   (select string_agg(case when r = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(r)) end, ',' order by r) from unnest(p.polroles) r),
                    coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '')), E'\n' order by p.polname)
              from pg_catalog.pg_policy p where p.polrelid = c.oid))
         from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace

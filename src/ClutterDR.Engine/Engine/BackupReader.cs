@@ -91,7 +91,7 @@ public sealed class BackupReader : IAsyncDisposable
 
     /// <summary>True when an exception means the data could not be decrypted or decompressed.</summary>
     public static bool IsDataError(Exception e) =>
-        e is InvalidDataException or ZstdSharp.ZstdException
+        e is InvalidDataException or ZstdSharp.ZstdException or EndOfStreamException
         || e is ClutterException { ErrorId: "DecryptionFailed" or "NotEncrypted" };
 
     /// <summary>The error for a data error: its own, or BackupCorrupt for a decompression failure.</summary>

@@ -86,7 +86,12 @@ public sealed partial class RestoreService
                 sql.Kill();
                 throw new ClutterException(mismatch.ErrorId, mismatch.Kind, mismatch.Message + " The restore was stopped before it committed, so the target was not changed.", mismatch.Target);
             }
-            try { await relay.ConfigureAwait(false); }
+            try
+            {
+                await relay.ConfigureAwait(false);
+                if (plan.Postlude.Length > 0)
+                    await sql.StandardInput.WriteAsync(Encoding.UTF8.GetBytes(plan.Postlude), cancellationToken).ConfigureAwait(false);
+            }
             catch (IOException) when (sql.HasExited) { /* psql stopped at an error: its exit code tells */ }
             try { sql.StandardInput.Close(); } catch (IOException) { }
             var exit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);

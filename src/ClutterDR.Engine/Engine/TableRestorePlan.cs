@@ -11,7 +11,8 @@ namespace ClutterDR.Engine;
 /// defaults, rows, indexes, constraints, triggers, row security, policies, comments, grants), plus the
 /// foreign keys of other tables of the target that reference them; with -Clean those are dropped first.</item>
 /// <item>-DataOnly: into tables the target already has, in one transaction: TRUNCATE them, then load their
-/// rows (referenced tables first) and their sequences' values. A table outside the selection whose
+/// rows and their sequences' values, with the foreign keys that touch them dropped for the load and added back
+/// before the commit (which checks every row). A table outside the selection whose
 /// rows reference them would lose them: refused unless -Cascade.</item>
 /// </list>
 /// </summary>
@@ -21,8 +22,10 @@ public sealed class TableRestorePlan
     public required bool DataOnly { get; init; }
     /// <summary>Lines of the pg_restore -L list file, in the order they are restored.</summary>
     public required IReadOnlyList<string> ListLines { get; init; }
-    /// <summary>SQL run first in the restore's transaction (-DataOnly: the TRUNCATE).</summary>
+    /// <summary>SQL run first in the restore's transaction (-DataOnly: TRUNCATE, and the foreign keys dropped for the load).</summary>
     public string Prelude { get; init; } = "";
+    /// <summary>SQL run last, before the commit (-DataOnly: the foreign keys added back, which checks every row).</summary>
+    public string Postlude { get; init; } = "";
     /// <summary>Tables outside the selection that -Cascade empties.</summary>
     public IReadOnlyList<string> Cascaded { get; init; } = Array.Empty<string>();
     /// <summary>Entries of the selected tables left out, and why (a foreign key to a table the target lacks).</summary>
@@ -78,8 +81,8 @@ public sealed class TableRestorePlan
     }
 
     /// <summary>
-    /// Rows only, into tables the target has: TRUNCATE, then the rows (a referenced table before the tables
-    /// that reference it) and the values of their sequences.
+    /// Rows only, into tables the target has: TRUNCATE, then the rows and the values of their sequences; the
+    /// foreign keys that touch them are dropped for the load and added back before the commit.
     /// </summary>
     public static async Task<TableRestorePlan> ForDataAsync(ArchiveObjects archive, IReadOnlyList<(string Schema, string Name)> tables, NpgsqlConnection target, bool cascade, string targetText, CancellationToken cancellationToken)
     {
@@ -92,14 +95,20 @@ public sealed class TableRestorePlan
                 $"-DataOnly loads rows into tables that exist, but {targetText} has no {string.Join(", ", absent)}; nothing was changed. Leave out -DataOnly to restore the whole table (definition, indexes, constraints and rows).",
                 string.Join(", ", absent));
 
-        // Tables outside the selection that reference the selected ones: TRUNCATE needs CASCADE for them.
+        // Every foreign key that touches the selected tables. Those of other tables that reference them make
+        // TRUNCATE need CASCADE; all of them are dropped for the load and added back before the commit, which
+        // checks every row at once (the archive's order of rows cannot be changed when it is read as a stream).
         var referencing = new List<(string Schema, string Name, string Constraint, string Refd)>();
+        var foreignKeys = new List<(string Table, string Name, string Definition)>();
+        await using (var path = new NpgsqlCommand("select pg_catalog.set_config('search_path', '', false)", target))
+            await path.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using (var cmd = new NpgsqlCommand("""
-            select cn.nspname, cl.relname, k.conname, fn.nspname, fl.relname
+            select cn.nspname, cl.relname, k.conname, fn.nspname, fl.relname, pg_catalog.pg_get_constraintdef(k.oid)
             from pg_catalog.pg_constraint k
             join pg_catalog.pg_class cl on cl.oid = k.conrelid join pg_catalog.pg_namespace cn on cn.oid = cl.relnamespace
             join pg_catalog.pg_class fl on fl.oid = k.confrelid join pg_catalog.pg_namespace fn on fn.oid = fl.relnamespace
-            where k.contype = 'f'
+            where k.contype = 'f' and k.conparentid = 0
+            order by 1, 2, 3
             """, target))
         await using (var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -107,6 +116,8 @@ public sealed class TableRestorePlan
             {
                 var owner = (r.GetString(0), r.GetString(1));
                 var refd = (r.GetString(3), r.GetString(4));
+                if (!selected.Contains(refd) && !selected.Contains(owner)) continue;
+                foreignKeys.Add((new PgRelation(owner.Item1, owner.Item2, 'r').Quoted, r.GetString(2), r.GetString(5)));
                 if (selected.Contains(refd) && !selected.Contains(owner))
                     referencing.Add((owner.Item1, owner.Item2, r.GetString(2), Display(refd)));
             }
@@ -128,30 +139,21 @@ public sealed class TableRestorePlan
         var cascaded = referencing.Select(x => Display((x.Schema, x.Name))).Distinct().ToList();
         var prelude = new StringBuilder("TRUNCATE TABLE ")
             .Append(string.Join(", ", tables.Select(t => new PgRelation(t.Schema, t.Name, 'r').Quoted)))
-            .Append(cascaded.Count > 0 ? " CASCADE" : "").Append(";\n").ToString();
-
-        var data = archive.Entries.Where(e => e.Desc == "TABLE DATA" && e.Table is { } t && selected.Contains(t)).ToList();
-        var edges = archive.Entries.Where(e => e.Desc == "FK CONSTRAINT" && e.Table is { } o && e.References is { } rf && selected.Contains(o) && selected.Contains(rf) && o != rf)
-            .Select(e => (Owner: e.Table!.Value, Refd: e.References!.Value)).ToList();
-        var lines = OrderByReferences(data, edges).Select(e => e.Line).ToList();
-        lines.AddRange(archive.Entries.Where(e => e.Desc == "SEQUENCE SET" && e.Table is { } t && selected.Contains(t)).Select(e => e.Line));
-        return new TableRestorePlan { Tables = tables, DataOnly = true, ListLines = lines, Prelude = prelude, Cascaded = withRows.Count > 0 ? cascaded : Array.Empty<string>() };
-    }
-
-    /// <summary>Referenced tables first, so each row's foreign keys hold as it loads; a cycle keeps archive order.</summary>
-    internal static List<ArchiveEntry> OrderByReferences(List<ArchiveEntry> data, List<((string, string) Owner, (string, string) Refd)> edges)
-    {
-        var result = new List<ArchiveEntry>();
-        var done = new HashSet<(string, string)>();
-        var pending = new List<ArchiveEntry>(data);
-        while (pending.Count > 0)
+            .Append(cascaded.Count > 0 ? " CASCADE" : "").Append(";\n");
+        var postlude = new StringBuilder();
+        foreach (var fk in foreignKeys)
         {
-            var next = pending.FirstOrDefault(e => edges.Where(x => x.Owner == e.Table!.Value).All(x => done.Contains(x.Refd) || !pending.Any(p => p.Table == x.Refd)))
-                       ?? pending[0];
-            pending.Remove(next);
-            done.Add(next.Table!.Value);
-            result.Add(next);
+            prelude.Append($"ALTER TABLE ONLY {fk.Table} DROP CONSTRAINT {PgCatalog.QuoteIdent(fk.Name)};\n");
+            postlude.Append($"ALTER TABLE ONLY {fk.Table} ADD CONSTRAINT {PgCatalog.QuoteIdent(fk.Name)} {fk.Definition};\n");
         }
-        return result;
+
+        // Rows in archive order (a stream cannot be read out of order), then the sequences' values.
+        var lines = archive.Entries.Where(e => e.Desc is "TABLE DATA" or "SEQUENCE SET" && e.Table is { } t && selected.Contains(t))
+            .OrderBy(e => e.Desc == "SEQUENCE SET").Select(e => e.Line).ToList();
+        return new TableRestorePlan
+        {
+            Tables = tables, DataOnly = true, ListLines = lines, Prelude = prelude.ToString(), Postlude = postlude.ToString(),
+            Cascaded = withRows.Count > 0 ? cascaded : Array.Empty<string>(),
+        };
     }
 }
