@@ -1,0 +1,73 @@
+using ClutterDR.Catalog;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Tests;
+
+/// <summary>A location with several databases: listings and the age check count per database.</summary>
+public class PerDatabaseCatalogTests
+{
+    private static void Write(string root, string database, DateTime created, string manifestText = "")
+    {
+        var name = new BackupName(database, created, 1, "dump.zst");
+        Directory.CreateDirectory(Path.Combine(root, database));
+        File.WriteAllText(Path.Combine(root, name.Key), "x");
+        File.WriteAllBytes(Path.Combine(root, name.ManifestKey), manifestText.Length > 0 ? System.Text.Encoding.UTF8.GetBytes(manifestText) : new BackupManifest
+        {
+            Tool = "test", Database = database, Format = DumpFormat.Custom, Compression = CompressionKind.Zstd,
+            DataObject = name.FileName, RawBytes = 1, StoredBytes = 1, Sha256 = new string('0', 64),
+            StartedUtc = name.CreatedUtc, CompletedUtc = name.CreatedUtc,
+        }.ToJson());
+    }
+
+    [Fact]
+    public async Task TheAgeCheckReportsEveryDatabaseAndOnlyTheStaleOneFails()
+    {
+        var root = Directory.CreateTempSubdirectory("clutterdr-perdb-").FullName;
+        var now = DateTime.UtcNow;
+        for (var i = 0; i < 5; i++) Write(root, "fresh", now.AddHours(-1 - i * 24));
+        for (var i = 0; i < 5; i++) Write(root, "stale", now.AddDays(-3 - i));
+        // Older manifests are garbage: the check must read only the newest of each database.
+        Write(root, "stale", now.AddDays(-30), "{ damaged");
+        Write(root, "fresh", now.AddDays(-30), "{ damaged");
+        var damaged = 0;
+        var checks = await BackupAgeService.CheckAsync(new BackupAgeQuery
+        {
+            Location = BackupLocation.ForFolder(root), MaxAge = TimeSpan.FromHours(48), OnDamaged = _ => damaged++,
+        }, CancellationToken.None);
+        Assert.Equal(0, damaged);
+        Assert.Equal(new[] { "fresh", "stale" }, checks.Select(c => c.Result.Database));
+        Assert.True(checks[0].Result.Healthy);
+        Assert.Null(checks[0].Problem);
+        Assert.False(checks[1].Result.Healthy);
+        Assert.Equal("BackupTooOld", checks[1].Problem!.ErrorId);
+
+        var named = await BackupAgeService.CheckAsync(new BackupAgeQuery
+        {
+            Location = BackupLocation.ForFolder(root), Databases = new[] { "fresh", "gone" },
+        }, CancellationToken.None);
+        Assert.Equal(2, named.Count);
+        Assert.Null(named.Single(c => c.Result.Database == "fresh").Problem);
+        var gone = named.Single(c => c.Result.Database == "gone");
+        Assert.Equal("BackupNotFound", gone.Problem!.ErrorId);
+        Assert.Contains("fresh, stale", gone.Problem.Message);
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
+    public async Task NewestCountsPerDatabaseAndResultsStayNewestFirst()
+    {
+        var root = Directory.CreateTempSubdirectory("clutterdr-perdb-").FullName;
+        var now = DateTime.UtcNow;
+        for (var i = 0; i < 4; i++) { Write(root, "a", now.AddHours(-i * 2)); Write(root, "b", now.AddHours(-i * 2 - 1)); }
+        var latest = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(root), Newest = 1 }, CancellationToken.None);
+        Assert.Equal(new[] { "a", "b" }, latest.Select(b => b.Database));
+        var three = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(root), Newest = 3 }, CancellationToken.None);
+        Assert.Equal(6, three.Count);
+        Assert.Equal(three.OrderByDescending(b => b.CreatedUtc).Select(b => b.Location), three.Select(b => b.Location));
+        var missing = new List<ClutterException>();
+        var none = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(root), Databases = new[] { "c" }, OnProblem = missing.Add }, CancellationToken.None);
+        Assert.Empty(none);
+        Assert.Equal("BackupNotFound", Assert.Single(missing).ErrorId);
+        Directory.Delete(root, recursive: true);
+    }
+}
