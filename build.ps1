@@ -59,7 +59,7 @@ function Invoke-Dotnet {
 function Invoke-FreshPwsh {
     # Runs a script in a new PowerShell process (a binary module cannot be re-imported after a rebuild).
     # Returns the exit code. Uses the running pwsh executable, or `dotnet pwsh` (the repo's local tool).
-    param([Parameter(Mandatory)] [string]$File, [string[]]$Arguments = @())
+    param([Parameter(Mandatory)] [string]$File, [string[]]$Arguments = @(), [string]$LogPath)
     $exe = [Environment]::ProcessPath
     $argv = @('-NoProfile', '-NonInteractive', '-File', $File) + $Arguments
     if ([IO.Path]::GetFileNameWithoutExtension($exe) -ne 'pwsh') {
@@ -68,7 +68,8 @@ function Invoke-FreshPwsh {
     }
     Push-Location -LiteralPath $RepoRoot   # `dotnet pwsh` finds the tool manifest from the current folder
     try {
-        & $exe @argv | Out-Host   # its output to the console, not into our return value
+        if ($LogPath) { & $exe @argv | Tee-Object -FilePath $LogPath -Append | Out-Host }
+        else { & $exe @argv | Out-Host }   # its output to the console, not into our return value
         return $LASTEXITCODE
     } finally {
         Pop-Location
@@ -218,6 +219,7 @@ function Invoke-TestTask {
     $trx = Join-Path $resultsDir 'xunit.trx'
     $pesterXml = Join-Path $OutDir 'pester-results.xml'
     $pesterSummary = Join-Path $OutDir 'pester-summary.json'
+    $testLog = Join-Path $OutDir 'test-output.log'
     $x = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = $null }
     $p = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Exit = $null }
     $services = $null
@@ -232,14 +234,15 @@ function Invoke-TestTask {
         if (Test-Path -LiteralPath $installRoot) { Remove-Item -LiteralPath $installRoot -Recurse -Force }
         $installed = & (Join-Path $PesterDir '_Install-ClutterPackage.ps1') -PackagePath $nupkg -Root $installRoot
         Write-Step "installed with Install-PSResource: $($installed.ManifestPath)"
-        foreach ($f in @($trx, $pesterXml, $pesterSummary)) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
+        foreach ($f in @($trx, $pesterXml, $pesterSummary, $testLog)) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
 
         Write-Step 'starting test services'
         $services = Start-TestServicesForRun
 
         Write-Step 'xunit: dotnet test'
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        & dotnet test $TestProject -c $Configuration --nologo --logger 'trx;LogFileName=xunit.trx' --results-directory $resultsDir | Out-Host
+        & dotnet test $TestProject -c $Configuration --nologo --logger 'trx;LogFileName=xunit.trx' --results-directory $resultsDir |
+            Tee-Object -FilePath $testLog -Append | Out-Host
         $x.Exit = $LASTEXITCODE
         $counts = Read-TrxCounts $trx
         if ($counts) { $x.Passed = $counts.Passed; $x.Failed = $counts.Failed; $x.Skipped = $counts.Skipped }
@@ -253,12 +256,19 @@ function Invoke-TestTask {
         $env:CLUTTERDR_EXPECT_INSTALLED = '1'   # Package.Tests.ps1 checks that the suite runs on the installed layout
         $p.Exit = Invoke-FreshPwsh -File (Join-Path $PesterDir '_Run-Pester.ps1') -Arguments @(
             '-ModulePath', $installed.ManifestPath, '-PackagePath', $nupkg, '-PesterPath', $pesterPsd1, '-TestPath', $PesterDir,
-            '-ResultPath', $pesterXml, '-SummaryPath', $pesterSummary)
+            '-ResultPath', $pesterXml, '-SummaryPath', $pesterSummary) -LogPath $testLog
         if (Test-Path -LiteralPath $pesterSummary) {
             $s = Get-Content -LiteralPath $pesterSummary -Raw | ConvertFrom-Json
             $p.Passed = [int]$s.Passed; $p.Failed = [int]$s.Failed; $p.Skipped = [int]$s.Skipped + [int]$s.NotRun
         }
         if ($p.Exit -ne 0 -and $p.Failed -eq 0) { $p.Failed = 1 }
+        # No expected situation may reach the user as "ClutterDR failed unexpectedly": any in the suite's output fails the run.
+        $unexpected = @(Select-String -LiteralPath $testLog -Pattern 'ClutterDR failed unexpectedly' -SimpleMatch -ErrorAction SilentlyContinue)
+        if ($unexpected.Count -gt 0) {
+            Write-Host "The test output holds $($unexpected.Count) 'ClutterDR failed unexpectedly' line(s); each needs its own ErrorId:" -ForegroundColor Red
+            $unexpected | Select-Object -First 10 | ForEach-Object { Write-Host "  $($_.Line.Trim())" }
+            $p.Failed += $unexpected.Count
+        }
         Write-Step ("Pester: {0} passed, {1} failed, {2} skipped, exit {3} ({4:N1} s)" -f $p.Passed, $p.Failed, $p.Skipped, $p.Exit, $sw.Elapsed.TotalSeconds)
     } catch {
         $runError = $_

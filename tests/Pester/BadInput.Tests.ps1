@@ -13,7 +13,10 @@ BeforeAll {
     function Get-Failure([scriptblock]$Command) {
         $errors = @()
         $text = try { & $Command -ErrorVariable +errors -ErrorAction SilentlyContinue *>&1 | Out-String } catch { $errors += $_; '' }
-        [pscustomobject]@{ Error = $errors | Select-Object -First 1; AllText = $text + ($errors | Out-String) }
+        $all = $text + ($errors | Out-String)
+        # Every bad input is a situation we foresee: none may be reported as "failed unexpectedly".
+        $all | Should -Not -Match 'failed unexpectedly' -Because 'a foreseeable bad input needs its own ErrorId and message'
+        [pscustomobject]@{ Error = $errors | Select-Object -First 1; AllText = $all }
     }
 
     function Assert-NothingNew {
