@@ -87,7 +87,8 @@ Describe 'Get-ClutterBackup' {
         @(Get-ClutterBackup $ListLoc -Since $Made[2].CreatedUtc.AddSeconds(-0.5)).Count | Should -BeLessOrEqual 3
         @(Get-ClutterBackup $ListLoc -Since ([datetime]::UtcNow.AddHours(1))).Count | Should -Be 0
         @(Get-ClutterBackup $ListLoc -Database $SourceDb).Count | Should -Be 3
-        @(Get-ClutterBackup $ListLoc -Database 'other_db').Count | Should -Be 0
+        @(Get-ClutterBackup $ListLoc -Database 'other_db' -ErrorAction SilentlyContinue -ErrorVariable ev).Count | Should -Be 0
+        $ev[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound*'
     }
 
     It 'ignores backups without a manifest' {

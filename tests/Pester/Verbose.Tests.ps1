@@ -39,7 +39,7 @@ Describe 'Verbose names the program and the manifests' {
     It 'Test-ClutterBackupAge says how many manifests it listed where, and which one it read' {
         $second = Backup-ClutterDatabase -ConnectionString $Url -Destination $Loc
         $v = & $Text (Test-ClutterBackupAge $Loc -Verbose 4>&1)
-        $v | Should -BeLike "*Listed 2 backup manifests under $Loc;*"
+        $v | Should -BeLike "*Listed 2 backup manifests of 1 database under $Loc;*newest 1 of each*"
         $v | Should -BeLike "*Reading the manifest $($second.ManifestLocation)*"
         $v | Should -Not -BeLike "*Reading the manifest $($Backup.ManifestLocation)*"   # one manifest read, the newest
     }
