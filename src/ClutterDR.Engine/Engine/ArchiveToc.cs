@@ -12,10 +12,9 @@ public static class ArchiveToc
     {
         if (format == DumpFormat.Custom)
         {
-            // "3405; 0 16390 TABLE DATA public users postgres": names are printed unquoted, owner last.
-            var needle = $" TABLE DATA {schema} {name} ";
+            // "3405; 0 16390 TABLE DATA public users postgres", read as ArchiveObjects reads every list line.
             foreach (var line in toc.Split('\n'))
-                if (!line.StartsWith(';') && line.Contains(needle, StringComparison.Ordinal)) return true;
+                if (ArchiveObjects.ParseLine(line.TrimEnd('\r')) is { Desc: "TABLE DATA" } e && e.Schema == schema && e.Tag == name) return true;
             return false;
         }
         var entries = new HashSet<string>(toc.Split('\n'), StringComparer.Ordinal);
