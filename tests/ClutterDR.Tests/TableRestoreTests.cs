@@ -108,6 +108,16 @@ public class ArchiveObjectsTests
     }
 
     [Fact]
+    public void NamesWithSpacesAreTakenFromTheSqlHeaders()
+    {
+        const string list = "216; 1259 16390 TABLE Odd Schema Mixed Name postgres\n3406; 0 16401 TABLE DATA Odd Schema Mixed Name postgres\n";
+        const string sql = "--\n-- Name: Mixed Name; Type: TABLE; Schema: Odd Schema; Owner: postgres\n--\n\nCREATE TABLE \"Odd Schema\".\"Mixed Name\" (id integer);\n";
+        var a = ArchiveObjects.Parse(list, sql);
+        Assert.Equal(("Odd Schema", "Mixed Name"), Assert.Single(a.Tables));
+        Assert.All(a.Entries, e => Assert.Equal(("Odd Schema", "Mixed Name"), e.Table));
+    }
+
+    [Fact]
     public void WholeTablesTakeForeignKeysOnlyWhereBothEndsWillBeThere()
     {
         var a = ArchiveObjects.Parse(List, Schema);

@@ -6,6 +6,17 @@ namespace ClutterDR.Engine;
 /// <summary>One entry of a custom-format archive's table of contents (a line of pg_restore --list).</summary>
 public sealed record ArchiveEntry(int Id, string Desc, string Schema, string Tag, string Line)
 {
+    /// <summary>What follows the type in the list line: "schema tag owner", each part printed raw (spaces and all).</summary>
+    public string Rest { get; init; } = "";
+
+    /// <summary>Whether the line names this schema and tag (the owner, one word or none, follows).</summary>
+    public bool Names(string schema, string tag)
+    {
+        var prefix = schema + " " + tag;
+        if (Rest == prefix) return true;
+        return Rest.StartsWith(prefix + " ", StringComparison.Ordinal) && !Rest.AsSpan(prefix.Length + 1).Contains(' ');
+    }
+
     /// <summary>The entry's SQL from pg_restore --schema-only (empty for data entries).</summary>
     public string Sql { get; set; } = "";
     /// <summary>The table this entry belongs to (its definition, data, index, constraint, trigger, ...), if any.</summary>
@@ -50,8 +61,15 @@ public sealed partial class ArchiveObjects
             if (ParseLine(line) is { } e) entries.Add(e);
         }
         var sql = ParseSql(schemaSql);
-        foreach (var e in entries)
+        // A schema or a name with a space makes the list line ambiguous; the SQL headers name both exactly.
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            var desc = e.Desc switch { "TABLE DATA" => "TABLE", "SEQUENCE SET" => "SEQUENCE", _ => e.Desc };
+            var exact = sql.Keys.Where(k => k.Item1 == desc && e.Names(k.Item2, k.Item3)).OrderByDescending(k => k.Item2.Length + k.Item3.Length).FirstOrDefault();
+            if (exact.Item1 is not null && (exact.Item2 != e.Schema || exact.Item3 != e.Tag)) entries[i] = e = e with { Schema = exact.Item2, Tag = exact.Item3 };
             if (sql.TryGetValue((e.Desc, e.Schema, e.Tag), out var body)) e.Sql = body;
+        }
         Attribute(entries);
         return new ArchiveObjects(entries);
     }
@@ -76,7 +94,7 @@ public sealed partial class ArchiveObjects
         var tagOwner = rest[(sp2 + 1)..];
         var last = tagOwner.LastIndexOf(' ');
         var tag = last < 0 ? tagOwner : tagOwner[..last]; // the owner is the last word (empty for some entries)
-        return new ArchiveEntry(int.Parse(m.Groups["id"].Value, System.Globalization.CultureInfo.InvariantCulture), desc, schema, tag, line);
+        return new ArchiveEntry(int.Parse(m.Groups["id"].Value, System.Globalization.CultureInfo.InvariantCulture), desc, schema, tag, line) { Rest = rest };
     }
 
     /// <summary>The SQL of each entry of pg_restore --schema-only output, keyed by (type, schema, name) of its header.</summary>

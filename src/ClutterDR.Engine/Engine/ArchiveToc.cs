@@ -14,7 +14,7 @@ public static class ArchiveToc
         {
             // "3405; 0 16390 TABLE DATA public users postgres", read as ArchiveObjects reads every list line.
             foreach (var line in toc.Split('\n'))
-                if (ArchiveObjects.ParseLine(line.TrimEnd('\r')) is { Desc: "TABLE DATA" } e && e.Schema == schema && e.Tag == name) return true;
+                if (ArchiveObjects.ParseLine(line.TrimEnd('\r')) is { Desc: "TABLE DATA" } e && e.Names(schema, name)) return true;
             return false;
         }
         var entries = new HashSet<string>(toc.Split('\n'), StringComparer.Ordinal);
