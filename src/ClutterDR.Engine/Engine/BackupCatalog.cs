@@ -108,12 +108,15 @@ public static class BackupCatalog
         return new ClutterException("BackupNotFound", FailureKind.ObjectNotFound, $"{what} was found at '{location}'{since}.{there}", database ?? location);
     }
 
-    /// <summary>Manifest keys under the repository, newest first. Accepts the repository root or one database's folder.</summary>
+    /// <summary>
+    /// Manifest keys under the repository, newest first. Without a database: the repository root or one
+    /// database's folder. With one: only that database's folder below the root is listed.
+    /// </summary>
     internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(IBackupRepository repository, string? database, CancellationToken cancellationToken)
     {
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var found = new List<(BackupName, string)>();
-        await foreach (var entry in repository.ListAsync("", cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in repository.ListAsync(folder is null ? "" : folder + "/", cancellationToken).ConfigureAwait(false))
         {
             if (!entry.Key.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal)) continue;
             var segments = entry.Key.Split('/');
