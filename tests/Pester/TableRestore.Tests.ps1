@@ -131,7 +131,7 @@ Describe 'Restore-ClutterDatabase -Table -DataOnly' {
         Get-HashText $db | Should -Be $hashes
     }
 
-    It 'reloads several tables that reference each other in one transaction, referenced first' {
+    It 'reloads several tables that reference each other in one transaction, foreign keys checked before the commit' {
         $db = New-Copy
         $hashes = Get-HashText $db
         Invoke-TestPsql -Database $db -Command "delete from users where id in (select id from users limit 10)" | Out-Null
