@@ -89,6 +89,27 @@ public static class PgCatalog
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Runs catalog queries with an empty search_path, so that pg_get_*def and format_type print every name
+    /// schema-qualified (the same text on any server, whatever its search_path); restored afterwards.
+    /// </summary>
+    public static async Task<T> WithQualifiedNamesAsync<T>(NpgsqlConnection connection, Func<Task<T>> queries, CancellationToken cancellationToken)
+    {
+        string previous;
+        await using (var path = new NpgsqlCommand("select pg_catalog.current_setting('search_path'), pg_catalog.set_config('search_path', '', false)", connection))
+            previous = (string)(await path.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        try
+        {
+            return await queries().ConfigureAwait(false);
+        }
+        finally
+        {
+            await using var back = new NpgsqlCommand("select pg_catalog.set_config('search_path', @p, false)", connection);
+            back.Parameters.AddWithValue("p", previous);
+            await back.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     public static async Task<bool> HasUserRelationsAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         (await ListRelationsAsync(connection, cancellationToken).ConfigureAwait(false)).Count > 0;
 }

@@ -45,26 +45,16 @@ public static class TableDefinitions
         var names = tables.Select(t => t.Quoted).ToArray();
         var result = new Dictionary<(string, string), string>();
         if (names.Length == 0) return result;
-        // Every name printed schema-qualified, whatever the session's search_path: the same text on the
-        // source at backup time and on any target after a restore. Restored afterwards.
-        string previous;
-        await using (var path = new NpgsqlCommand("select pg_catalog.current_setting('search_path'), pg_catalog.set_config('search_path', '', false)", connection))
-            previous = (string)(await path.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        try
+        // Every name printed schema-qualified: the same text on the source at backup time and on any target after a restore.
+        return await PgCatalog.WithQualifiedNamesAsync(connection, async () =>
         {
             await using var cmd = new NpgsqlCommand(Sql, connection);
             cmd.Parameters.AddWithValue("names", names);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 result[(reader.GetString(0), reader.GetString(1))] = Fingerprint(reader.IsDBNull(2) ? "" : reader.GetString(2));
-        }
-        finally
-        {
-            await using var back = new NpgsqlCommand("select pg_catalog.set_config('search_path', @p, false)", connection);
-            back.Parameters.AddWithValue("p", previous);
-            await back.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        return result;
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public static string Fingerprint(string definition) =>

@@ -62,12 +62,17 @@ public sealed partial class ArchiveObjects
         }
         var sql = ParseSql(schemaSql);
         // A schema or a name with a space makes the list line ambiguous; the SQL headers name both exactly.
+        // Looked up directly first; only a line whose first-word split names no SQL entry is matched by scan.
+        var byType = sql.Keys.ToLookup(k => k.Item1);
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
             var desc = e.Desc switch { "TABLE DATA" => "TABLE", "SEQUENCE SET" => "SEQUENCE", _ => e.Desc };
-            var exact = sql.Keys.Where(k => k.Item1 == desc && e.Names(k.Item2, k.Item3)).OrderByDescending(k => k.Item2.Length + k.Item3.Length).FirstOrDefault();
-            if (exact.Item1 is not null && (exact.Item2 != e.Schema || exact.Item3 != e.Tag)) entries[i] = e = e with { Schema = exact.Item2, Tag = exact.Item3 };
+            if (!sql.ContainsKey((desc, e.Schema, e.Tag)))
+            {
+                var exact = byType[desc].Where(k => e.Names(k.Item2, k.Item3)).OrderByDescending(k => k.Item2.Length + k.Item3.Length).FirstOrDefault();
+                if (exact.Item1 is not null) entries[i] = e = e with { Schema = exact.Item2, Tag = exact.Item3 };
+            }
             if (sql.TryGetValue((e.Desc, e.Schema, e.Tag), out var body)) e.Sql = body;
         }
         Attribute(entries);
@@ -128,15 +133,7 @@ public sealed partial class ArchiveObjects
     private static void Attribute(List<ArchiveEntry> entries)
     {
         var tables = new HashSet<(string, string)>(entries.Where(e => e.Desc == "TABLE").Select(e => (e.Schema, e.Tag)));
-        (string, string)? TableByPrefix(string schema, string tag)
-        {
-            // "reminders reminders_pkey": the longest table name of the schema that the tag starts with.
-            (string, string)? best = null;
-            foreach (var t in tables)
-                if (t.Item1 == schema && tag.StartsWith(t.Item2 + " ", StringComparison.Ordinal) && (best is null || t.Item2.Length > best.Value.Item2.Length))
-                    best = t;
-            return best;
-        }
+        (string, string)? TableByPrefix(string schema, string tag) => LongestTablePrefix(tables, schema, tag, ' ');
 
         var indexes = new Dictionary<(string, string), (string, string)>();
         var sequences = new Dictionary<(string, string), (string, string)>();
@@ -205,19 +202,24 @@ public sealed partial class ArchiveObjects
         if (tag.StartsWith("TABLE ", StringComparison.Ordinal) && tables.Contains((schema, tag[6..]))) return (schema, tag[6..]);
         if (tag.StartsWith("SEQUENCE ", StringComparison.Ordinal) && sequences.TryGetValue((schema, tag[9..]), out var s)) return s;
         if (tag.StartsWith("INDEX ", StringComparison.Ordinal) && indexes.TryGetValue((schema, tag[6..]), out var i)) return i;
-        if (tag.StartsWith("COLUMN ", StringComparison.Ordinal))
-        {
-            (string, string)? best = null;
-            foreach (var t in tables)
-                if (t.Item1 == schema && tag.AsSpan(7).StartsWith(t.Item2 + ".") && (best is null || t.Item2.Length > best.Value.Item2.Length)) best = t;
-            return best;
-        }
+        if (tag.StartsWith("COLUMN ", StringComparison.Ordinal)) return LongestTablePrefix(tables, schema, tag[7..], '.');
         foreach (var kind in new[] { "CONSTRAINT ", "TRIGGER ", "POLICY ", "RULE " })
         {
             if (!tag.StartsWith(kind, StringComparison.Ordinal)) continue;
             var on = tag.LastIndexOf(" ON ", StringComparison.Ordinal);
             if (on > 0 && tables.Contains((schema, tag[(on + 4)..]))) return (schema, tag[(on + 4)..]);
         }
+        return null;
+    }
+
+    /// <summary>
+    /// The table a tag starts with: "reminders reminders_pkey" (separator ' ') or "reminders.id" ('.'), the
+    /// longest table name of the schema when several fit. One set lookup per separator in the tag.
+    /// </summary>
+    private static (string, string)? LongestTablePrefix(HashSet<(string, string)> tables, string schema, string tag, char separator)
+    {
+        for (var i = tag.LastIndexOf(separator); i > 0; i = tag.LastIndexOf(separator, i - 1))
+            if (tables.Contains((schema, tag[..i]))) return (schema, tag[..i]);
         return null;
     }
 

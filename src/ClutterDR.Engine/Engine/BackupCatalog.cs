@@ -43,10 +43,11 @@ public static class BackupCatalog
         var names = await ListManifestNamesAsync(repository, null, cancellationToken).ConfigureAwait(false);
         var folders = names.Select(n => n.Name.DatabaseFolder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var wanted = query.Databases is { Count: > 0 } dbs ? dbs.Distinct(StringComparer.Ordinal).ToList() : null;
+        var wantedFolders = wanted?.Select(BackupName.SafeFolderName).ToHashSet(StringComparer.Ordinal);
 
         // One queue of candidates per database folder, newest first.
         var groups = names
-            .Where(n => wanted is null || wanted.Any(d => BackupName.SafeFolderName(d) == n.Name.DatabaseFolder))
+            .Where(n => wantedFolders is null || wantedFolders.Contains(n.Name.DatabaseFolder))
             .Where(n => query.SinceUtc is not DateTime since || n.Name.CreatedUtc >= since.AddSeconds(-1))
             .GroupBy(n => n.Name.DatabaseFolder, StringComparer.Ordinal)
             .Select(g => new Group(new Queue<(BackupName, string)>(g)))

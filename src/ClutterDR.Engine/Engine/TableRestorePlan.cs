@@ -100,27 +100,30 @@ public sealed class TableRestorePlan
         // checks every row at once (the archive's order of rows cannot be changed when it is read as a stream).
         var referencing = new List<(string Schema, string Name, string Constraint, string Refd)>();
         var foreignKeys = new List<(string Table, string Name, string Definition)>();
-        await using (var path = new NpgsqlCommand("select pg_catalog.set_config('search_path', '', false)", target))
-            await path.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await using (var cmd = new NpgsqlCommand("""
-            select cn.nspname, cl.relname, k.conname, fn.nspname, fl.relname, pg_catalog.pg_get_constraintdef(k.oid)
-            from pg_catalog.pg_constraint k
-            join pg_catalog.pg_class cl on cl.oid = k.conrelid join pg_catalog.pg_namespace cn on cn.oid = cl.relnamespace
-            join pg_catalog.pg_class fl on fl.oid = k.confrelid join pg_catalog.pg_namespace fn on fn.oid = fl.relnamespace
-            where k.contype = 'f' and k.conparentid = 0
-            order by 1, 2, 3
-            """, target))
-        await using (var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var rows = await PgCatalog.WithQualifiedNamesAsync(target, async () =>
         {
+            var list = new List<(string, string, string, string, string, string)>();
+            await using var cmd = new NpgsqlCommand("""
+                select cn.nspname, cl.relname, k.conname, fn.nspname, fl.relname, pg_catalog.pg_get_constraintdef(k.oid)
+                from pg_catalog.pg_constraint k
+                join pg_catalog.pg_class cl on cl.oid = k.conrelid join pg_catalog.pg_namespace cn on cn.oid = cl.relnamespace
+                join pg_catalog.pg_class fl on fl.oid = k.confrelid join pg_catalog.pg_namespace fn on fn.oid = fl.relnamespace
+                where k.contype = 'f' and k.conparentid = 0
+                order by 1, 2, 3
+                """, target);
+            await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var owner = (r.GetString(0), r.GetString(1));
-                var refd = (r.GetString(3), r.GetString(4));
-                if (!selected.Contains(refd) && !selected.Contains(owner)) continue;
-                foreignKeys.Add((new PgRelation(owner.Item1, owner.Item2, 'r').Quoted, r.GetString(2), r.GetString(5)));
-                if (selected.Contains(refd) && !selected.Contains(owner))
-                    referencing.Add((owner.Item1, owner.Item2, r.GetString(2), Display(refd)));
-            }
+                list.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5)));
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var (ownerSchema, ownerName, constraint, refdSchema, refdName, definition) in rows)
+        {
+            var owner = (ownerSchema, ownerName);
+            var refd = (refdSchema, refdName);
+            if (!selected.Contains(refd) && !selected.Contains(owner)) continue;
+            foreignKeys.Add((new PgRelation(ownerSchema, ownerName, 'r').Quoted, constraint, definition));
+            if (selected.Contains(refd) && !selected.Contains(owner))
+                referencing.Add((ownerSchema, ownerName, constraint, Display(refd)));
         }
         var withRows = new List<string>();
         foreach (var g in referencing.GroupBy(x => (x.Schema, x.Name)))
