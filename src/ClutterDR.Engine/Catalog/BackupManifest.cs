@@ -29,6 +29,8 @@ public sealed class BackupManifest
     public DateTime StartedUtc { get; set; }
     public DateTime CompletedUtc { get; set; }
     public List<TableRowCount> Tables { get; set; } = new();
+    /// <summary>The S3 Object Lock retention both objects were written with (null: none).</summary>
+    public ManifestObjectLock? ObjectLock { get; set; }
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -73,6 +75,13 @@ public sealed class BackupManifest
         new("ManifestInvalid", FailureKind.InvalidData,
             $"The backup manifest '{location}' cannot be read: {why}. The backup cannot be trusted; use another backup (Get-ClutterBackup lists them).",
             location, inner);
+}
+
+public sealed class ManifestObjectLock
+{
+    /// <summary>"Governance" or "Compliance".</summary>
+    public string Mode { get; set; } = "";
+    public DateTime RetainUntilUtc { get; set; }
 }
 
 public sealed class ManifestEncryption

@@ -183,6 +183,8 @@ public static class BackupCatalog
             ServerVersion = m.ServerVersion,
             PgDumpVersion = m.PgDumpVersion,
             Tables = m.Tables.ToArray(),
+            RetentionMode = m.ObjectLock?.Mode,
+            RetainUntil = m.ObjectLock is null ? null : DateTime.SpecifyKind(m.ObjectLock.RetainUntilUtc, DateTimeKind.Utc),
             EndpointUrl = repository.Location.IsS3 ? s3.EndpointUrl : null,
             Region = repository.Location.IsS3 ? s3.Region : null,
             ProfileName = repository.Location.IsS3 ? s3.ProfileName : null,

@@ -23,6 +23,8 @@ public sealed record BackupRequest
     public long? ExpectedSize { get; init; }
     /// <summary>OpenPGP encryption after compression, before the upload; off by default.</summary>
     public EncryptionOptions Encryption { get; init; } = new();
+    /// <summary>S3 Object Lock retention for the data object and the manifest (S3 destinations only); null: none.</summary>
+    public ObjectLock? ObjectLock { get; init; }
 }
 
 /// <summary>
@@ -60,13 +62,18 @@ public sealed class BackupService
                     ? "-CompressionLevel needs -Compression Zstd or Gzip."
                     : $"-CompressionLevel {level} is out of range for {request.Compression}: use {minLevel} to {maxLevel}.", level);
 
+        if (request.ObjectLock is not null && !request.Destination.IsS3)
+            throw new ClutterException("ObjectLockNeedsS3", FailureKind.InvalidArgument,
+                $"-RetainUntil locks objects with S3 Object Lock, which a folder ('{request.Destination}') does not have. Back up to an s3:// bucket with Object Lock enabled, or leave out -RetainUntil (and protect the folder another way, e.g. a read-only snapshot).",
+                request.Destination.ToString());
+
         // Keys first: a bad key file fails before the database or the destination is touched.
         var encryption = request.Encryption.Enabled ? EncryptionPlan.Prepare(request.Encryption) : null;
 
         // The destination check runs while the database is opened and read: the first S3 request of a
         // process costs most of a second of SDK start-up.
         using var repository = RepositoryFactory.Open(request.Destination, request.S3,
-            new S3UploadOptions { ExpectedSize = request.ExpectedSize });
+            new S3UploadOptions { ExpectedSize = request.ExpectedSize, ObjectLock = request.ObjectLock });
         var writable = Task.Run(() => repository.EnsureWritableAsync(cancellationToken), cancellationToken);
         _ = writable.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should a database error come first
 
@@ -195,6 +202,7 @@ public sealed class BackupService
                 StartedUtc = started,
                 CompletedUtc = DateTime.UtcNow,
                 Tables = counts,
+                ObjectLock = request.ObjectLock is null ? null : new ManifestObjectLock { Mode = request.ObjectLock.Mode.ToString(), RetainUntilUtc = request.ObjectLock.RetainUntilUtc },
             };
             // An archived manifest (GLACIER, DEEP_ARCHIVE) could not be read without a restore request, and
             // every listing reads manifests: it stays in STANDARD, only the data object is archived.
@@ -202,6 +210,8 @@ public sealed class BackupService
             if (manifestClass != request.StorageClass)
                 _sink.Verbose($"The data object is stored as {request.StorageClass}; its manifest stays in STANDARD so that listings can read it. Restore the data object from {request.StorageClass} (aws s3api restore-object) before Restore-ClutterDatabase.");
             await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", manifestClass, cancellationToken).ConfigureAwait(false);
+            if (request.ObjectLock is not null)
+                _sink.Verbose($"The data object and the manifest are locked ({request.ObjectLock.Mode} mode) until {request.ObjectLock.RetainUntilUtc:yyyy-MM-dd HH:mm:ss}Z.");
             _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped and {Format.Bytes(storedBytes)} stored in {Format.Duration(streamed)}, committed in {Format.Duration(watch.Elapsed - streamed)}.");
             return BackupCatalog.ToInfo(manifest, repository, name, request.S3);
         }

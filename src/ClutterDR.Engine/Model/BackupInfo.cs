@@ -21,6 +21,12 @@ public sealed class BackupInfo
     public string? ServerVersion { get; init; }
     public string? PgDumpVersion { get; init; }
     public TableRowCount[] Tables { get; init; } = Array.Empty<TableRowCount>();
+    /// <summary>S3 Object Lock: "Governance" or "Compliance" when the backup was written locked, else null.</summary>
+    public string? RetentionMode { get; init; }
+    /// <summary>Until when the data object and the manifest cannot be deleted or overwritten (UTC), else null.</summary>
+    public DateTime? RetainUntil { get; init; }
+    /// <summary>True while the Object Lock retention lasts.</summary>
+    public bool Locked => RetainUntil is DateTime until && until > DateTime.UtcNow;
 
     // Where it came from, so a piped BackupInfo needs no S3 options repeated. Never a secret.
     public string? EndpointUrl { get; init; }

@@ -22,7 +22,35 @@ public sealed class S3Repository : IBackupRepository
 
     private string KeyOf(string key) => Location.FullKey(key);
 
-    public async Task EnsureWritableAsync(CancellationToken cancellationToken) => await ProbeAsync(true, cancellationToken).ConfigureAwait(false);
+    public async Task EnsureWritableAsync(CancellationToken cancellationToken)
+    {
+        await ProbeAsync(true, cancellationToken).ConfigureAwait(false);
+        if (_uploadOptions.ObjectLock is not null) await EnsureObjectLockAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Object Lock retention needs a bucket created with Object Lock (or given it later): else every PUT would be refused.</summary>
+    private async Task EnsureObjectLockAsync(CancellationToken cancellationToken)
+    {
+        bool enabled;
+        try
+        {
+            var config = await _client.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = Location.Bucket }, cancellationToken).ConfigureAwait(false);
+            enabled = config.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "ObjectLockConfigurationNotFoundError" or "ObjectLockConfigurationNotFound"
+                                          || (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket"))
+        {
+            enabled = false;
+        }
+        catch (Exception e)
+        {
+            throw S3Errors.Map(e, Location.ToString(), true);
+        }
+        if (!enabled)
+            throw new ClutterException("ObjectLockNotEnabled", FailureKind.InvalidArgument,
+                $"The bucket '{Location.Bucket}' does not have S3 Object Lock enabled, so -RetainUntil cannot protect a backup there. Back up to a bucket created with Object Lock (aws s3api create-bucket --object-lock-enabled-for-bucket), enable it on this versioned bucket (aws s3api put-object-lock-configuration), or leave out -RetainUntil. Nothing was written.",
+                Location.ToString());
+    }
     public async Task EnsureReadableAsync(CancellationToken cancellationToken) => await ProbeAsync(false, cancellationToken).ConfigureAwait(false);
 
     private async Task ProbeAsync(bool forWrite, CancellationToken cancellationToken)
@@ -55,6 +83,7 @@ public sealed class S3Repository : IBackupRepository
                 UseChunkEncoding = false,
             };
             if (!string.IsNullOrEmpty(storageClass)) request.StorageClass = S3StorageClass.FindValue(storageClass);
+            S3UploadStream.ApplyLock(request, _uploadOptions.ObjectLock, content, content.Length);
             await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)

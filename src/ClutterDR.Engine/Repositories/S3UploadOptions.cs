@@ -9,4 +9,6 @@ public sealed record S3UploadOptions
     public int PartsInFlight { get; init; } = 4;
     /// <summary>A hint of the stream's final size, so that the first part size already fits it.</summary>
     public long? ExpectedSize { get; init; }
+    /// <summary>S3 Object Lock retention for every object written (null: none). Such writes carry Content-MD5, as Amazon requires.</summary>
+    public ObjectLock? ObjectLock { get; init; }
 }

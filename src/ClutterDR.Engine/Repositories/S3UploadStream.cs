@@ -27,6 +27,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     private readonly CancellationTokenSource _cts = new();
     private readonly IReadOnlyDictionary<string, string>? _metadata;
     private readonly string _contentType;
+    private readonly ObjectLock? _lock;
 
     private byte[]? _current;
     private int _currentLength;
@@ -42,6 +43,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         _client = client; _bucket = bucket; _key = key; _storageClass = storageClass; _describe = describe;
         _metadata = metadata; _contentType = contentType;
         _initialPartSize = InitialPartSizeFor(options);
+        _lock = options.ObjectLock;
         _slots = new SemaphoreSlim(Math.Max(1, options.PartsInFlight));
     }
 
@@ -150,6 +152,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
             AddMetadata(init.Metadata, _metadata);
             if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
+            if (_lock is not null) { init.ObjectLockMode = _lock.S3Mode; init.ObjectLockRetainUntilDate = _lock.RetainUntilUtc; }
             try
             {
                 _uploadId = (await _client.InitiateMultipartUploadAsync(init, cancellationToken).ConfigureAwait(false)).UploadId;
@@ -186,6 +189,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                         PartSize = length,
                         InputStream = new MemoryStream(buffer, 0, length, writable: false),
                         UseChunkEncoding = false,
+                        MD5Digest = _lock is null ? null : ContentMd5(buffer, 0, length),
                     }, _cts.Token).ConfigureAwait(false);
                     return new PartETag(number, response.ETag);
                 }
@@ -207,6 +211,58 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             _slots.Release();
         }
     }
+
+    /// <summary>
+    /// Some servers (Ceph RGW 16.2) complete a multipart upload without the retention its initiation asked for:
+    /// read the object's retention back and set it where it is missing or shorter. An object that stays unlocked
+    /// is an error, never a backup reported as locked that is not.
+    /// </summary>
+    private async Task EnsureRetentionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await RetainedUntilAsync(cancellationToken).ConfigureAwait(false) >= _lock!.RetainUntilUtc) return;
+            await _client.PutObjectRetentionAsync(new PutObjectRetentionRequest
+            {
+                BucketName = _bucket,
+                Key = _key,
+                Retention = new ObjectLockRetention { Mode = _lock.S3Mode == ObjectLockMode.Compliance ? ObjectLockRetentionMode.Compliance : ObjectLockRetentionMode.Governance, RetainUntilDate = _lock.RetainUntilUtc },
+            }, cancellationToken).ConfigureAwait(false);
+            if (await RetainedUntilAsync(cancellationToken).ConfigureAwait(false) >= _lock.RetainUntilUtc) return;
+        }
+        catch (Exception e) when (e is not ClutterException and not OperationCanceledException)
+        {
+            throw S3Errors.Map(e, _describe, true);
+        }
+        throw new ClutterException("ObjectLockNotApplied", FailureKind.OperationFailed,
+            $"The server stored '{_describe}' without the Object Lock retention asked for (until {_lock.RetainUntilUtc:yyyy-MM-dd HH:mm:ss}Z), so the backup would not be protected. Check that the endpoint implements Object Lock and that the credentials may put object retention (s3:PutObjectRetention).",
+            _describe);
+    }
+
+    private async Task<DateTime?> RetainedUntilAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var r = await _client.GetObjectRetentionAsync(new GetObjectRetentionRequest { BucketName = _bucket, Key = _key }, cancellationToken).ConfigureAwait(false);
+            return r.Retention?.RetainUntilDate?.ToUniversalTime();
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchKey" && e.ErrorCode != "NoSuchBucket")
+        {
+            return null; // no retention on the object (RGW: ObjectLockConfigurationNotFoundError; Amazon: NoSuchObjectLockConfiguration)
+        }
+    }
+
+    /// <summary>Object Lock retention on a PutObject, with the Content-MD5 Amazon requires of such a request.</summary>
+    internal static void ApplyLock(PutObjectRequest put, ObjectLock? objectLock, byte[] content, int length)
+    {
+        if (objectLock is null) return;
+        put.ObjectLockMode = objectLock.S3Mode;
+        put.ObjectLockRetainUntilDate = objectLock.RetainUntilUtc;
+        put.MD5Digest = ContentMd5(content, 0, length);
+    }
+
+    private static string ContentMd5(byte[] buffer, int offset, int length) =>
+        Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(buffer.AsSpan(offset, length)));
 
     internal static void AddMetadata(MetadataCollection target, IReadOnlyDictionary<string, string>? metadata)
     {
@@ -237,6 +293,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                 };
                 AddMetadata(put.Metadata, _metadata);
                 if (!string.IsNullOrEmpty(_storageClass)) put.StorageClass = S3StorageClass.FindValue(_storageClass);
+                ApplyLock(put, _lock, _current ?? Array.Empty<byte>(), _currentLength);
                 try
                 {
                     await _client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
@@ -264,6 +321,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                 {
                     throw S3Errors.Map(e, _describe, true, _storageClass); // some servers check the class only here
                 }
+                if (_lock is not null) await EnsureRetentionAsync(cancellationToken).ConfigureAwait(false);
             }
             _finished = true;
         }

@@ -71,10 +71,22 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     [Parameter]
     public System.Security.SecureString? Passphrase { get; set; }
 
+    /// <summary>Write the data object and the manifest with S3 Object Lock retention until this date (the bucket must have Object Lock).</summary>
+    [Parameter]
+    public DateTime? RetainUntil { get; set; }
+
+    /// <summary>Object Lock mode with -RetainUntil: Governance (the default; lifted only with s3:BypassGovernanceRetention) or Compliance (no one can lift it).</summary>
+    [Parameter]
+    [ValidateSet("Governance", "Compliance")]
+    public string RetentionMode { get; set; } = "Governance";
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var info = await PerItemAsync(async () =>
         {
+            if (RetainUntil is null && MyInvocation.BoundParameters.ContainsKey(nameof(RetentionMode)))
+                throw new ClutterException("RetainUntilMissing", FailureKind.InvalidArgument,
+                    $"-RetentionMode {RetentionMode} needs -RetainUntil: the date until which the backup must not be deleted, e.g. -RetainUntil (Get-Date).AddDays(30).", RetentionMode);
             var request = new BackupRequest
             {
                 Connection = PgConnectionSettings.Parse(ConnectionString, DatabaseCredential.From(Credential)),
@@ -88,6 +100,9 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 StorageClass = StorageClass,
                 ExpectedSize = ExpectedSize,
                 Encryption = KeyArguments.Encryption(this, Recipient, Passphrase),
+                ObjectLock = RetainUntil is DateTime until
+                    ? Repositories.ObjectLock.Create(Enum.Parse<Repositories.RetentionMode>(RetentionMode, ignoreCase: true), until, DateTime.UtcNow)
+                    : null,
             };
             return await new BackupService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, Destination).ConfigureAwait(false);
