@@ -134,6 +134,8 @@ public class BackupServiceTests
         using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
         Assert.Empty(await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None)));
         Assert.Empty(await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.Parse($"s3://{bucket}/db"), S3 = TestServers.S3Options }, CancellationToken.None));
+        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket)); // the multipart upload was aborted, not left behind
     }
 
     [Fact]

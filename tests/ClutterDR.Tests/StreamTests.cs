@@ -95,3 +95,71 @@ public class CompressionTests
             ++_reads > 2 ? throw new IOException("boom") : new ValueTask<int>(buffer.Length);
     }
 }
+
+public class TeeStreamTests
+{
+    private sealed class FailingAfter : MemoryStream
+    {
+        private readonly int _bytes;
+        public FailingAfter(int bytes) { _bytes = bytes; }
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (Length + buffer.Length > _bytes) throw new IOException("No space left on device");
+            var copy = buffer.ToArray();
+            base.Write(copy, 0, copy.Length);
+        }
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task EveryBranchGetsEveryByteSyncAndAsync()
+    {
+        var a = new MemoryStream();
+        var b = new MemoryStream();
+        var tee = new TeeStream(new Stream[] { a, b }, 2);
+        var data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100_000);
+        tee.Write(data, 0, 40_000);
+        await tee.WriteAsync(data.AsMemory(40_000));
+        Assert.Equal(data, a.ToArray());
+        Assert.Equal(data, b.ToArray());
+        Assert.Equal(2, tee.AliveCount);
+    }
+
+    [Fact]
+    public async Task AFailingBranchIsDroppedWhileEnoughAreLeft()
+    {
+        var good = new MemoryStream();
+        var full = new FailingAfter(1000);
+        var tee = new TeeStream(new Stream[] { full, good }, 1);
+        for (var i = 0; i < 10; i++) await tee.WriteAsync(new byte[500]);
+        Assert.Equal(5000, good.Length);
+        Assert.Equal(1, tee.AliveCount);
+        Assert.IsType<IOException>(tee.FailureOf(0));
+        Assert.Null(tee.FailureOf(1));
+        Assert.Equal(1000, full.Length); // nothing more was written to it once it failed
+    }
+
+    [Fact]
+    public void BelowTheMinimumTheWriteFailsWithTheBranchsError()
+    {
+        var tee = new TeeStream(new Stream[] { new FailingAfter(100), new MemoryStream() }, 2);
+        tee.Write(new byte[50]);
+        var e = Assert.Throws<IOException>(() => tee.Write(new byte[100]));
+        Assert.Equal("No space left on device", e.Message);
+    }
+
+    [Fact]
+    public async Task CancellationIsNotAFailedBranch()
+    {
+        var tee = new TeeStream(new Stream[] { new MemoryStream(), new MemoryStream() }, 1);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await tee.WriteAsync(new byte[10], cts.Token));
+        Assert.Equal(2, tee.AliveCount);
+    }
+}

@@ -25,6 +25,7 @@ Describe 'Stopping Backup-ClutterDatabase' {
 
         Start-Sleep -Milliseconds 500
         Get-TestS3Keys $bucket | Should -BeNullOrEmpty
+        Get-TestS3Uploads $bucket | Should -BeNullOrEmpty -Because 'the multipart upload is aborted, not left to a lifecycle rule'
         Get-ClutterBackup "s3://$bucket/db" -EndpointUrl $S3Endpoint | Should -BeNullOrEmpty
         Invoke-TestPsql -Command "select count(*) from pg_stat_activity where datname = '$Db' and application_name <> 'psql'" | Should -Be 0
         $ps.Dispose()
