@@ -23,6 +23,8 @@ public sealed record BackupRequest
     public long? ExpectedSize { get; init; }
     /// <summary>OpenPGP encryption after compression, before the upload; off by default.</summary>
     public EncryptionOptions Encryption { get; init; } = new();
+    /// <summary>Part size and parts in flight of an S3 upload (tests make parts small); ExpectedSize above still applies.</summary>
+    internal S3UploadOptions? Upload { get; init; }
 }
 
 /// <summary>
@@ -66,7 +68,7 @@ public sealed class BackupService
         // The destination check runs while the database is opened and read: the first S3 request of a
         // process costs most of a second of SDK start-up.
         using var repository = RepositoryFactory.Open(request.Destination, request.S3,
-            new S3UploadOptions { ExpectedSize = request.ExpectedSize });
+            (request.Upload ?? new S3UploadOptions()) with { ExpectedSize = request.ExpectedSize });
         var writable = Task.Run(() => repository.EnsureWritableAsync(cancellationToken), cancellationToken);
         _ = writable.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should a database error come first
 

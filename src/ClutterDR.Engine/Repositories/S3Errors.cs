@@ -61,33 +61,4 @@ internal static class S3Errors
             && (text.Contains("storage class", StringComparison.OrdinalIgnoreCase) || text.Contains("storage-class", StringComparison.OrdinalIgnoreCase)
                 || text.Contains("storageclass", StringComparison.OrdinalIgnoreCase));
     }
-
-    /// <summary>
-    /// Whether a failure is worth retrying: 5xx, throttling (429, SlowDown), request timeouts and
-    /// dropped connections. A ClutterException is judged by the SDK failure inside it.
-    /// </summary>
-    public static bool IsTransient(Exception e)
-    {
-        for (var x = e; x is not null; x = x.InnerException)
-        {
-            switch (x)
-            {
-                case OperationCanceledException:
-                    return false;
-                case AmazonServiceException s when s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "RequestTimeTooSkewed" or "InternalError" or "ServiceUnavailable":
-                    return true;
-                case AmazonServiceException s when (int)s.StatusCode >= 500 || (int)s.StatusCode == 429:
-                    return true;
-                case AmazonServiceException s when (int)s.StatusCode is >= 400 and < 500:
-                    return false;
-                case HttpRequestException or System.Net.Sockets.SocketException:
-                    return true;
-                case HttpIOException:
-                    return true; // the response ended early: connection reset or closed
-                case IOException when x.InnerException is System.Net.Sockets.SocketException:
-                    return true;
-            }
-        }
-        return false;
-    }
 }

@@ -10,13 +10,18 @@ public sealed class S3Repository : IBackupRepository
 {
     private readonly IAmazonS3 _client;
     private readonly S3UploadOptions _uploadOptions;
+    private readonly RetryPolicy _retry;
 
     public S3Repository(BackupLocation location, S3Options options, S3UploadOptions? uploadOptions = null)
     {
         Location = location;
         _client = S3ClientFactory.Create(options);
         _uploadOptions = uploadOptions ?? new S3UploadOptions();
+        _retry = RetryPolicy.For(options);
     }
+
+    /// <summary>How every request of this repository is retried.</summary>
+    internal RetryPolicy Retry => _retry;
 
     public BackupLocation Location { get; }
 
@@ -29,7 +34,7 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(ct => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, MaxKeys = 1 }, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -38,7 +43,7 @@ public sealed class S3Repository : IBackupRepository
     }
 
     public Task<IObjectWriter> CreateAsync(string key, string? storageClass, CancellationToken cancellationToken) =>
-        Task.FromResult<IObjectWriter>(new S3UploadStream(_client, Location.Bucket, KeyOf(key), storageClass, _uploadOptions, Describe(key)));
+        Task.FromResult<IObjectWriter>(new S3UploadStream(_client, Location.Bucket, KeyOf(key), storageClass, _uploadOptions, Describe(key), retry: _retry));
 
     private string Describe(string key) => Location.Describe(key);
 
@@ -46,16 +51,19 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            var request = new PutObjectRequest
+            await _retry.ExecuteAsync(ct =>
             {
-                BucketName = Location.Bucket,
-                Key = KeyOf(key),
-                InputStream = new MemoryStream(content, writable: false),
-                ContentType = contentType,
-                UseChunkEncoding = false,
-            };
-            if (!string.IsNullOrEmpty(storageClass)) request.StorageClass = S3StorageClass.FindValue(storageClass);
-            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+                var request = new PutObjectRequest
+                {
+                    BucketName = Location.Bucket,
+                    Key = KeyOf(key),
+                    InputStream = new MemoryStream(content, writable: false),
+                    ContentType = contentType,
+                    UseChunkEncoding = false,
+                };
+                if (!string.IsNullOrEmpty(storageClass)) request.StorageClass = S3StorageClass.FindValue(storageClass);
+                return _client.PutObjectAsync(request, ct);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -67,7 +75,7 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            await _client.GetObjectMetadataAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(ct => _client.GetObjectMetadataAsync(Location.Bucket, KeyOf(key), ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
@@ -84,10 +92,14 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            using var response = await _client.GetObjectAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
-            using var ms = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(ms, cancellationToken).ConfigureAwait(false);
-            return ms.ToArray();
+            // A small object: read whole inside the attempt, so a body cut off midway is read again.
+            return await _retry.ExecuteAsync(async ct =>
+            {
+                using var response = await _client.GetObjectAsync(Location.Bucket, KeyOf(key), ct).ConfigureAwait(false);
+                using var ms = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(ms, ct).ConfigureAwait(false);
+                return ms.ToArray();
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey" || (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket"))
         {
@@ -103,7 +115,8 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            var response = await _client.GetObjectAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
+            // Retried until the answer starts; a body that breaks off later is the reader's failure.
+            var response = await _retry.ExecuteAsync(ct => _client.GetObjectAsync(Location.Bucket, KeyOf(key), ct), cancellationToken).ConfigureAwait(false);
             return new ResponseOwningStream(response);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
@@ -126,7 +139,7 @@ public sealed class S3Repository : IBackupRepository
             ListObjectsV2Response response;
             try
             {
-                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+                response = await _retry.ExecuteAsync(ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -147,7 +160,7 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            await _client.DeleteObjectAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(ct => _client.DeleteObjectAsync(Location.Bucket, KeyOf(key), ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {

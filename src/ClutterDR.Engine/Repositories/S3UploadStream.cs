@@ -7,7 +7,10 @@ namespace ClutterDR.Repositories;
 /// <summary>
 /// A write-only stream of unknown length uploaded as S3 multipart parts from a bounded set of buffers,
 /// several parts in flight. A stream smaller than one part becomes a single PutObject. On any failure
-/// or cancellation the multipart upload is aborted, so no orphan parts stay behind.
+/// or cancellation the multipart upload is aborted, so no orphan parts stay behind. Every request goes
+/// through the repository's <see cref="RetryPolicy"/>. A CompleteMultipartUpload that fails after the
+/// server may have applied it (a 5xx or a lost answer) is settled by a HEAD: the object with our size and
+/// the ETag our parts make is complete; any other object under the key is removed, never left without its manifest.
 /// </summary>
 internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
 {
@@ -27,6 +30,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     private readonly CancellationTokenSource _cts = new();
     private readonly IReadOnlyDictionary<string, string>? _metadata;
     private readonly string _contentType;
+    private readonly RetryPolicy _retry;
 
     private byte[]? _current;
     private int _currentLength;
@@ -37,10 +41,10 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
 
     /// <param name="metadata">User metadata (x-amz-meta-*) of the object, e.g. a kept modification time.</param>
     public S3UploadStream(IAmazonS3 client, string bucket, string key, string? storageClass, S3UploadOptions options, string describe,
-        IReadOnlyDictionary<string, string>? metadata = null, string contentType = "application/octet-stream")
+        IReadOnlyDictionary<string, string>? metadata = null, string contentType = "application/octet-stream", RetryPolicy? retry = null)
     {
         _client = client; _bucket = bucket; _key = key; _storageClass = storageClass; _describe = describe;
-        _metadata = metadata; _contentType = contentType;
+        _metadata = metadata; _contentType = contentType; _retry = retry ?? new RetryPolicy();
         _initialPartSize = InitialPartSizeFor(options);
         _slots = new SemaphoreSlim(Math.Max(1, options.PartsInFlight));
     }
@@ -147,12 +151,15 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                 $"The backup to '{_describe}' exceeds S3's 10,000 parts. Pass a larger expected size so that parts start bigger.", _describe);
         if (_uploadId is null)
         {
-            var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
-            AddMetadata(init.Metadata, _metadata);
-            if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
             try
             {
-                _uploadId = (await _client.InitiateMultipartUploadAsync(init, cancellationToken).ConfigureAwait(false)).UploadId;
+                _uploadId = (await _retry.ExecuteAsync(ct =>
+                {
+                    var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
+                    AddMetadata(init.Metadata, _metadata);
+                    if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
+                    return _client.InitiateMultipartUploadAsync(init, ct);
+                }, cancellationToken).ConfigureAwait(false)).UploadId;
             }
             catch (Exception e)
             {
@@ -160,7 +167,17 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             }
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
-        await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+        try
+        {
+            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Stopped by a part that failed, not by the caller: that part's error is the one to report.
+            await Task.WhenAny(Task.WhenAll(_parts)).ConfigureAwait(false);
+            ThrowIfAnyPartFailed();
+            throw;
+        }
         var buffer = _current!;
         var length = _currentLength;
         var number = ++_partNumber;
@@ -173,30 +190,19 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     {
         try
         {
-            for (var attempt = 1; ; attempt++)
+            var response = await _retry.ExecuteAsync(ct => _client.UploadPartAsync(new UploadPartRequest
             {
-                try
-                {
-                    var response = await _client.UploadPartAsync(new UploadPartRequest
-                    {
-                        BucketName = _bucket,
-                        Key = _key,
-                        UploadId = _uploadId,
-                        PartNumber = number,
-                        PartSize = length,
-                        InputStream = new MemoryStream(buffer, 0, length, writable: false),
-                        UseChunkEncoding = false,
-                    }, _cts.Token).ConfigureAwait(false);
-                    return new PartETag(number, response.ETag);
-                }
-                catch (Exception e) when (attempt < 3 && e is not OperationCanceledException && !_cts.IsCancellationRequested
-                                          && !(e is AmazonS3Exception s3 && (int)s3.StatusCode is >= 400 and < 500 && (int)s3.StatusCode != 429))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), _cts.Token).ConfigureAwait(false);
-                }
-            }
+                BucketName = _bucket,
+                Key = _key,
+                UploadId = _uploadId,
+                PartNumber = number,
+                PartSize = length,
+                InputStream = new MemoryStream(buffer, 0, length, writable: false),
+                UseChunkEncoding = false,
+            }, ct), _cts.Token).ConfigureAwait(false);
+            return new PartETag(number, response.ETag);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException || !_cts.IsCancellationRequested)
         {
             _cts.Cancel(); // stop the other parts: this upload is lost anyway
             throw S3Errors.Map(e, _describe, true);
@@ -227,19 +233,24 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         {
             if (_uploadId is null)
             {
-                var put = new PutObjectRequest
-                {
-                    BucketName = _bucket,
-                    Key = _key,
-                    InputStream = new MemoryStream(_current ?? Array.Empty<byte>(), 0, _currentLength, writable: false),
-                    ContentType = _contentType,
-                    UseChunkEncoding = false,
-                };
-                AddMetadata(put.Metadata, _metadata);
-                if (!string.IsNullOrEmpty(_storageClass)) put.StorageClass = S3StorageClass.FindValue(_storageClass);
+                var body = _current ?? Array.Empty<byte>();
+                var length = _currentLength;
                 try
                 {
-                    await _client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+                    await _retry.ExecuteAsync(ct =>
+                    {
+                        var put = new PutObjectRequest
+                        {
+                            BucketName = _bucket,
+                            Key = _key,
+                            InputStream = new MemoryStream(body, 0, length, writable: false),
+                            ContentType = _contentType,
+                            UseChunkEncoding = false,
+                        };
+                        AddMetadata(put.Metadata, _metadata);
+                        if (!string.IsNullOrEmpty(_storageClass)) put.StorageClass = S3StorageClass.FindValue(_storageClass);
+                        return _client.PutObjectAsync(put, ct);
+                    }, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -249,20 +260,23 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             else
             {
                 if (_currentLength > 0) await StartPartAsync(cancellationToken).ConfigureAwait(false);
-                var etags = await Task.WhenAll(_parts).ConfigureAwait(false);
+                var etags = (await Task.WhenAll(_parts).ConfigureAwait(false)).OrderBy(p => p.PartNumber).ToList();
                 try
                 {
-                    await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    await _retry.ExecuteAsync(ct => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
                     {
                         BucketName = _bucket,
                         Key = _key,
                         UploadId = _uploadId,
-                        PartETags = etags.OrderBy(p => p.PartNumber).ToList(),
-                    }, cancellationToken).ConfigureAwait(false);
+                        PartETags = etags,
+                    }, ct), cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    throw S3Errors.Map(e, _describe, true, _storageClass); // some servers check the class only here
+                    // The server may have applied a complete whose answer was an error or was lost (and then
+                    // answer NoSuchUpload to the retry): what is under the key decides.
+                    if (!await SettleFailedCompleteAsync(etags, cancellationToken).ConfigureAwait(false))
+                        throw CompleteFailed(e);
                 }
             }
             _finished = true;
@@ -278,6 +292,60 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         }
     }
 
+    /// <summary>
+    /// After CompleteMultipartUpload failed: true when the object under the key is this upload, complete
+    /// (our size, and the multipart ETag our parts' ETags make); otherwise any object there is removed
+    /// (it would be data without a manifest) and false. Unknown (the server unreachable): false.
+    /// </summary>
+    private async Task<bool> SettleFailedCompleteAsync(List<PartETag> parts, CancellationToken cancellationToken)
+    {
+        GetObjectMetadataResponse head;
+        try
+        {
+            head = await _retry.ExecuteAsync(ct => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = _key }, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return false; // not there (the complete was not applied), or it cannot be told: the complete's error stands
+        }
+        var expected = MultipartETag(parts.Select(p => p.ETag));
+        if (head.ContentLength == _length && expected is not null && string.Equals(head.ETag?.Trim('"'), expected, StringComparison.OrdinalIgnoreCase))
+            return true;
+        try
+        {
+            await _retry.ExecuteAsync(ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = _key }, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Best effort: the complete's error is reported either way.
+        }
+        return false;
+    }
+
+    /// <summary>The ETag S3 gives an object completed from parts with these ETags: MD5 of their MD5s, "-", their count; null when a part ETag is no MD5.</summary>
+    internal static string? MultipartETag(IEnumerable<string> partETags)
+    {
+        var digests = new List<byte>();
+        var count = 0;
+        foreach (var etag in partETags)
+        {
+            var hex = etag.Trim('"');
+            if (hex.Length != 32) return null;
+            try { digests.AddRange(Convert.FromHexString(hex)); }
+            catch (FormatException) { return null; }
+            count++;
+        }
+        return Convert.ToHexString(System.Security.Cryptography.MD5.HashData(digests.ToArray())).ToLowerInvariant() + "-" + count;
+    }
+
+    private Exception CompleteFailed(Exception e)
+    {
+        var mapped = S3Errors.Map(e, _describe, true, _storageClass); // some servers check the storage class only here
+        return mapped is ClutterException { ErrorId: "S3RequestFailed" or "S3Unreachable" } ce
+            ? new ClutterException(ce.ErrorId, ce.Kind, $"{ce.Message.TrimEnd()} Completing the upload of '{_describe}' failed; nothing was kept there. Run the backup again.", ce.Target, e)
+            : mapped;
+    }
+
     public async Task AbortAsync()
     {
         if (_finished) return;
@@ -289,7 +357,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, timeout.Token).ConfigureAwait(false);
+                await _retry.ExecuteAsync(ct => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, ct), timeout.Token).ConfigureAwait(false);
             }
             catch (Exception)
             {
