@@ -166,6 +166,21 @@ public class RetryPolicyTests
     }
 
     [Fact]
+    public async Task APartWhoseConnectionIsCutEveryTimeIsTriedMaxRetriesPlusOneTimesThenFailsAsUnreachable()
+    {
+        // Before the one policy this part was sent 45 times (the per-part loop, the SDK's retries and its immediate
+        // "stale connection" resends, which are off now) and the upload failed with a bare IOException.
+        var bucket = await TestServers.NewBucketAsync();
+        using var proxy = FaultProxyTests.NewProxy();
+        proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Action = FaultAction.CutRequest, Bytes = 1 << 20 });
+        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        var e = await Assert.ThrowsAsync<ClutterException>(() => UploadAsync(repo, "db/obj.bin", RandomNumberGenerator.GetBytes(12 << 20)));
+        Assert.Equal("S3Unreachable", e.ErrorId);
+        Assert.Equal($"s3://{bucket}/p/db/obj.bin", e.Target);
+        Assert.Equal(2, proxy.Count("PUT", "partNumber=2&uploadId"));
+    }
+
+    [Fact]
     public async Task EveryKindOfRequestIsRetried()
     {
         var bucket = await TestServers.NewBucketAsync();

@@ -28,6 +28,10 @@ public static class S3ClientFactory
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = 0, // RetryPolicy retries; a second layer here would multiply the attempts
+            // The SDK's "stale pooled connection" resends, apart from MaxErrorRetry: 10 at once, no backoff, for
+            // any IOException (a connection cut mid-part counted 11 attempts per policy attempt). .NET's own
+            // pool still resends a request that never reached the server over a reused connection.
+            MaxStaleConnectionRetries = 0,
             Timeout = requestTimeout ?? TimeSpan.FromMinutes(5),
         };
         if (maxConnections is int max) config.MaxConnectionsPerServer = Math.Max(2, max);

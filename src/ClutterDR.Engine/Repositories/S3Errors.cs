@@ -35,7 +35,8 @@ internal static class S3Errors
                 return new ClutterException("S3CredentialsNotFound", FailureKind.AuthenticationError,
                     $"No AWS credentials were found for '{location}'. Pass -S3Credential (access key id and secret), -ProfileName, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
                     location, e);
-            case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException:
+            case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException
+                 or HttpIOException or IOException { InnerException: System.Net.Sockets.SocketException }:
                 return new ClutterException("S3Unreachable", FailureKind.ConnectionError,
                     $"The S3 endpoint for '{location}' could not be reached: {e.Message} Check -EndpointUrl (or AWS_ENDPOINT_URL_S3), the network and the region.",
                     location, e);
