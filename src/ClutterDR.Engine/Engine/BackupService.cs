@@ -171,6 +171,7 @@ public sealed class BackupService
             try { counts = await countTask.ConfigureAwait(false); }
             catch (Exception e) { throw PgErrors.Map(e, conn); }
 
+            writer.DeclareSha256(sha256);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             progress.Report(rawBytes);
 

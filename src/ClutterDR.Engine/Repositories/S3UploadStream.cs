@@ -38,6 +38,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     private string? _uploadId;
     private long _length;
     private bool _finished;
+    private string? _declaredSha256;
 
     /// <param name="metadata">User metadata (x-amz-meta-*) of the object, e.g. a kept modification time.</param>
     public S3UploadStream(IAmazonS3 client, string bucket, string key, string? storageClass, S3UploadOptions options, string describe,
@@ -50,6 +51,8 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     }
 
     Stream IObjectWriter.Stream => this;
+
+    void IObjectWriter.DeclareSha256(string sha256) => _declaredSha256 = sha256;
 
     internal static long InitialPartSizeFor(S3UploadOptions options)
     {
@@ -293,9 +296,11 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     }
 
     /// <summary>
-    /// After CompleteMultipartUpload failed: true when the object under the key is this upload, complete
-    /// (our size, and the multipart ETag our parts' ETags make); otherwise any object there is removed
-    /// (it would be data without a manifest) and false. Unknown (the server unreachable): false.
+    /// After CompleteMultipartUpload failed: true when the object under the key is this upload, complete:
+    /// our size, and the multipart ETag our parts' ETags make (Amazon S3, Ceph RGW), or, where the server
+    /// gives another ETag (s3rver: the MD5 of the content), the declared SHA-256 of the bytes read back.
+    /// Otherwise any object there is removed (it would be data without a manifest) and false. Unknown
+    /// (the server unreachable): false.
     /// </summary>
     private async Task<bool> SettleFailedCompleteAsync(List<PartETag> parts, CancellationToken cancellationToken)
     {
@@ -308,9 +313,18 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         {
             return false; // not there (the complete was not applied), or it cannot be told: the complete's error stands
         }
-        var expected = MultipartETag(parts.Select(p => p.ETag));
-        if (head.ContentLength == _length && expected is not null && string.Equals(head.ETag?.Trim('"'), expected, StringComparison.OrdinalIgnoreCase))
-            return true;
+        if (head.ContentLength == _length)
+        {
+            var etag = head.ETag?.Trim('"') ?? "";
+            if (etag.Contains('-'))
+            {
+                if (string.Equals(etag, MultipartETag(parts.Select(p => p.ETag)), StringComparison.OrdinalIgnoreCase)) return true;
+            }
+            else if (_declaredSha256 is not null && await ReadBackMatchesAsync(_declaredSha256, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
         try
         {
             await _retry.ExecuteAsync(ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = _key }, ct), cancellationToken).ConfigureAwait(false);
@@ -320,6 +334,23 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             // Best effort: the complete's error is reported either way.
         }
         return false;
+    }
+
+    private async Task<bool> ReadBackMatchesAsync(string sha256, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var actual = await _retry.ExecuteAsync(async ct =>
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = _key }, ct).ConfigureAwait(false);
+                return Convert.ToHexString(await System.Security.Cryptography.SHA256.HashDataAsync(response.ResponseStream, ct).ConfigureAwait(false));
+            }, cancellationToken).ConfigureAwait(false);
+            return string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     /// <summary>The ETag S3 gives an object completed from parts with these ETags: MD5 of their MD5s, "-", their count; null when a part ETag is no MD5.</summary>
