@@ -156,6 +156,24 @@ public class FaultMatrixTests
     }
 
     [Fact]
+    public async Task Row3_AManifestThatCannotBeWrittenTakesItsDataObjectWithIt()
+    {
+        var s = await SetUpAsync();
+        using var proxy = s.Proxy;
+        var manifest = proxy.AddRule(new FaultRule { Method = "PUT", Path = BackupName.ManifestSuffix, Status = 500, ErrorCode = "InternalError" });
+
+        var e = await Assert.ThrowsAsync<ClutterException>(() => BackUpAsync(s));
+
+        Assert.Equal("S3RequestFailed", e.ErrorId);
+        Assert.EndsWith(BackupName.ManifestSuffix, (string)e.Target!);
+        Assert.Equal(RetryPolicy.DefaultMaxRetries + 1, manifest.Fired);
+        var keys = await KeysAsync(s);
+        Assert.Equal(2, keys.Count); // the earlier backup only: the new data object went with its manifest
+        AssertEveryObjectHasItsManifest(keys);
+        await AssertListedAndRestorableAsync(s, s.Earlier);
+    }
+
+    [Fact]
     public async Task Row4_TheServerDiesMidUploadAndStaysDown()
     {
         var s = await SetUpAsync();

@@ -136,6 +136,7 @@ public sealed class BackupService
         PgProcess? dump = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<List<TableRowCount>>? countTask = null;
+        var dataStored = false;
         try
         {
             _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
@@ -173,6 +174,7 @@ public sealed class BackupService
 
             writer.DeclareSha256(sha256);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            dataStored = true;
             progress.Report(rawBytes);
 
             var manifest = new BackupManifest
@@ -214,6 +216,12 @@ public sealed class BackupService
             stop.Cancel();
             if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
             await writer.AbortAsync().ConfigureAwait(false);
+            if (dataStored)
+            {
+                // The data object is complete but its manifest is not: it would be a backup that does not exist.
+                try { await repository.DeleteAsync(name.Key, CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception) { /* the manifest's failure is the one to report */ }
+            }
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })
                 throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);
