@@ -81,6 +81,12 @@ public class FaultMatrixTests
         }
     }
 
+    private static async Task AssertNoUploadsLeftAsync(Setup s)
+    {
+        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, s.Bucket));
+    }
+
     /// <summary>Every data object has its manifest and the other way round: nothing half-written is left.</summary>
     private static void AssertEveryObjectHasItsManifest(List<string> keys)
     {
@@ -102,6 +108,7 @@ public class FaultMatrixTests
         Assert.Equal((2, 1), (part2.Fired, part4.Fired));
         Assert.Equal(info.Sha256, await StoredSha256Async(info));
         AssertEveryObjectHasItsManifest(await KeysAsync(s));
+        await AssertNoUploadsLeftAsync(s);
         await AssertListedAndRestorableAsync(s, s.Earlier, info);
     }
 
@@ -118,6 +125,7 @@ public class FaultMatrixTests
         Assert.Equal(2, proxy.Count("PUT", "partNumber=2&uploadId")); // the cut one, then one whole
         Assert.Equal(info.Sha256, await StoredSha256Async(info));
         AssertEveryObjectHasItsManifest(await KeysAsync(s));
+        await AssertNoUploadsLeftAsync(s);
         await AssertListedAndRestorableAsync(s, s.Earlier, info);
     }
 
@@ -137,6 +145,7 @@ public class FaultMatrixTests
         Assert.Equal(RetryPolicy.DefaultMaxRetries + 1, complete.Fired); // the complete and its retries, all answered 500
         var keys = await KeysAsync(s);
         AssertEveryObjectHasItsManifest(keys); // never a data object without its manifest
+        await AssertNoUploadsLeftAsync(s);
         if (info is not null)
         {
             // Recognised: the object under the key had the upload's size and multipart ETag, so the manifest was committed.
@@ -170,6 +179,7 @@ public class FaultMatrixTests
         var keys = await KeysAsync(s);
         Assert.Equal(2, keys.Count); // the earlier backup only: the new data object went with its manifest
         AssertEveryObjectHasItsManifest(keys);
+        await AssertNoUploadsLeftAsync(s);
         await AssertListedAndRestorableAsync(s, s.Earlier);
     }
 

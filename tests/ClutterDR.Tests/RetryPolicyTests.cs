@@ -163,6 +163,8 @@ public class RetryPolicyTests
         Assert.Equal(maxRetries + 1, proxy.Count("PUT", "partNumber=2&uploadId"));
         using var direct = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.False(await direct.ExistsAsync("db/obj.bin", CancellationToken.None));
+        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket)); // aborted, no orphan parts
     }
 
     [Fact]
@@ -205,6 +207,8 @@ public class RetryPolicyTests
         Assert.Equal(2, proxy.Count("POST", "uploadId"));
         using var direct = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         var stored = await direct.TryReadAllAsync("obj.bin", CancellationToken.None);
+        if (Environment.GetEnvironmentVariable("CLUTTERDR_TEST_S3_SERVER") == "rgw")
+            Assert.Null(e); // RGW gives the multipart ETag
         if (e is null)
         {
             Assert.Equal(SHA256.HashData(data), SHA256.HashData(stored!));

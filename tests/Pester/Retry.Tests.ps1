@@ -48,6 +48,7 @@ Describe '-MaxRetries' {
         $err.Exception.Message | Should -Not -Match 'unexpectedly'
         $Proxy.Count('PUT', $Part2) | Should -Be 1
         (Get-TestS3Keys $bucket).Count | Should -Be 0   # no data object, no manifest
+        (Get-TestS3Uploads $bucket).Count | Should -Be 0   # the multipart upload was aborted
     }
 
     It 'tries each part MaxRetries + 1 times' {
