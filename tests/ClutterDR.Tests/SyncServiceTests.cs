@@ -316,27 +316,4 @@ public class SyncServiceTests
         e = await Assert.ThrowsAsync<ClutterException>(() => Run(Request(src, Path.Combine(src, "inside"))));
         Assert.Equal("SyncLocationsOverlap", e.ErrorId);
     }
-
-    [Fact]
-    public async Task TransientFailuresAreRetriedWithBackoffOthersAreNot()
-    {
-        var calls = 0;
-        var result = await SyncService.WithRetryAsync(() =>
-        {
-            if (++calls < 3) throw new AmazonS3Exception("slow down", Amazon.Runtime.ErrorType.Receiver, "SlowDown", "r", HttpStatusCode.ServiceUnavailable);
-            return Task.FromResult(42);
-        }, 4, CancellationToken.None);
-        Assert.Equal((42, 3), (result, calls));
-
-        calls = 0;
-        await Assert.ThrowsAsync<AmazonS3Exception>(() => SyncService.WithRetryAsync<int>(() =>
-        {
-            calls++;
-            throw new AmazonS3Exception("denied", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden);
-        }, 4, CancellationToken.None));
-        Assert.Equal(1, calls);
-        Assert.True(S3Errors.IsTransient(new HttpRequestException("reset", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset))));
-        Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", Amazon.Runtime.ErrorType.Receiver, "InternalError", "r", HttpStatusCode.InternalServerError)));
-        Assert.False(S3Errors.IsTransient(new IOException("disk full")));
-    }
 }

@@ -25,6 +25,8 @@ public sealed record BackupRequest
     public EncryptionOptions Encryption { get; init; } = new();
     /// <summary>S3 Object Lock retention for the data object and the manifest (S3 destinations only); null: none.</summary>
     public ObjectLock? ObjectLock { get; init; }
+    /// <summary>Part size and parts in flight of an S3 upload (tests make parts small); ExpectedSize above still applies.</summary>
+    internal S3UploadOptions? Upload { get; init; }
 }
 
 /// <summary>
@@ -73,7 +75,7 @@ public sealed class BackupService
         // The destination check runs while the database is opened and read: the first S3 request of a
         // process costs most of a second of SDK start-up.
         using var repository = RepositoryFactory.Open(request.Destination, request.S3,
-            new S3UploadOptions { ExpectedSize = request.ExpectedSize, ObjectLock = request.ObjectLock });
+            (request.Upload ?? new S3UploadOptions()) with { ExpectedSize = request.ExpectedSize, ObjectLock = request.ObjectLock });
         var writable = Task.Run(() => repository.EnsureWritableAsync(cancellationToken), cancellationToken);
         _ = writable.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should a database error come first
 
@@ -141,6 +143,7 @@ public sealed class BackupService
         PgProcess? dump = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<List<TableRowCount>>? countTask = null;
+        var dataStored = false;
         try
         {
             _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
@@ -176,7 +179,9 @@ public sealed class BackupService
             try { counts = await countTask.ConfigureAwait(false); }
             catch (Exception e) { throw PgErrors.Map(e, conn); }
 
+            writer.DeclareSha256(sha256);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            dataStored = true;
             progress.Report(rawBytes);
 
             var manifest = new BackupManifest
@@ -221,6 +226,12 @@ public sealed class BackupService
             stop.Cancel();
             if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
             await writer.AbortAsync().ConfigureAwait(false);
+            if (dataStored)
+            {
+                // The data object is complete but its manifest is not: it would be a backup that does not exist.
+                try { await repository.DeleteAsync(name.Key, CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception) { /* the manifest's failure is the one to report */ }
+            }
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })
                 throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);

@@ -12,6 +12,11 @@ public sealed record RepositoryEntry(string Key, long Size, DateTime LastModifie
 public interface IObjectWriter : IAsyncDisposable
 {
     Stream Stream { get; }
+    /// <summary>
+    /// Tells the writer the SHA-256 (lowercase hex) of everything written, before CompleteAsync: an S3 upload
+    /// whose complete failed after the server may have applied it reads the object back to recognise it.
+    /// </summary>
+    void DeclareSha256(string sha256) { }
     Task CompleteAsync(CancellationToken cancellationToken);
     Task AbortAsync();
 }

@@ -9,11 +9,12 @@ namespace ClutterDR.Repositories;
 /// Builds S3 clients that work against AWS and third-party endpoints alike: path-style addressing
 /// whenever an endpoint is given, checksums only when required (no aws-chunked trailers; our own
 /// SHA-256 in the manifest is the integrity check), the AWS default credential chain when no
-/// credential is given.
+/// credential is given. The SDK retries nothing: every request goes through <see cref="RetryPolicy"/>,
+/// the one layer that decides what is retried.
 /// </summary>
 public static class S3ClientFactory
 {
-    /// <param name="requestTimeout">For interactive lookups (tab completion): that timeout and no retries.</param>
+    /// <param name="requestTimeout">For interactive lookups (tab completion): that timeout instead of 5 minutes.</param>
     /// <param name="maxConnections">Connections per server the client may open (parallel transfers need as many as they run).</param>
     public static IAmazonS3 Create(S3Options options, TimeSpan? requestTimeout = null, int? maxConnections = null)
     {
@@ -26,10 +27,13 @@ public static class S3ClientFactory
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             RetryMode = RequestRetryMode.Standard,
-            MaxErrorRetry = 4,
+            MaxErrorRetry = 0, // RetryPolicy retries; a second layer here would multiply the attempts
+            // The SDK's "stale pooled connection" resends, apart from MaxErrorRetry: 10 at once, no backoff, for
+            // any IOException (a connection cut mid-part counted 11 attempts per policy attempt). .NET's own
+            // pool still resends a request that never reached the server over a reused connection.
+            MaxStaleConnectionRetries = 0,
             Timeout = requestTimeout ?? TimeSpan.FromMinutes(5),
         };
-        if (requestTimeout is not null) config.MaxErrorRetry = 0;
         if (maxConnections is int max) config.MaxConnectionsPerServer = Math.Max(2, max);
         var region = options.Region
             ?? Environment.GetEnvironmentVariable("AWS_REGION")

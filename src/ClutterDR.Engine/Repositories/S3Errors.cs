@@ -35,7 +35,8 @@ internal static class S3Errors
                 return new ClutterException("S3CredentialsNotFound", FailureKind.AuthenticationError,
                     $"No AWS credentials were found for '{location}'. Pass -S3Credential (access key id and secret), -ProfileName, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
                     location, e);
-            case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException:
+            case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException
+                 or HttpIOException or IOException { InnerException: System.Net.Sockets.SocketException }:
                 return new ClutterException("S3Unreachable", FailureKind.ConnectionError,
                     $"The S3 endpoint for '{location}' could not be reached: {e.Message} Check -EndpointUrl (or AWS_ENDPOINT_URL_S3), the network and the region.",
                     location, e);
@@ -60,34 +61,5 @@ internal static class S3Errors
             !string.IsNullOrEmpty(text)
             && (text.Contains("storage class", StringComparison.OrdinalIgnoreCase) || text.Contains("storage-class", StringComparison.OrdinalIgnoreCase)
                 || text.Contains("storageclass", StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>
-    /// Whether a failure is worth retrying: 5xx, throttling (429, SlowDown), request timeouts and
-    /// dropped connections. A ClutterException is judged by the SDK failure inside it.
-    /// </summary>
-    public static bool IsTransient(Exception e)
-    {
-        for (var x = e; x is not null; x = x.InnerException)
-        {
-            switch (x)
-            {
-                case OperationCanceledException:
-                    return false;
-                case AmazonServiceException s when s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "RequestTimeTooSkewed" or "InternalError" or "ServiceUnavailable":
-                    return true;
-                case AmazonServiceException s when (int)s.StatusCode >= 500 || (int)s.StatusCode == 429:
-                    return true;
-                case AmazonServiceException s when (int)s.StatusCode is >= 400 and < 500:
-                    return false;
-                case HttpRequestException or System.Net.Sockets.SocketException:
-                    return true;
-                case HttpIOException:
-                    return true; // the response ended early: connection reset or closed
-                case IOException when x.InnerException is System.Net.Sockets.SocketException:
-                    return true;
-            }
-        }
-        return false;
     }
 }

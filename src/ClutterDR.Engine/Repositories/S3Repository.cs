@@ -10,13 +10,18 @@ public sealed class S3Repository : IBackupRepository
 {
     private readonly IAmazonS3 _client;
     private readonly S3UploadOptions _uploadOptions;
+    private readonly RetryPolicy _retry;
 
     public S3Repository(BackupLocation location, S3Options options, S3UploadOptions? uploadOptions = null)
     {
         Location = location;
         _client = S3ClientFactory.Create(options);
         _uploadOptions = uploadOptions ?? new S3UploadOptions();
+        _retry = RetryPolicy.For(options);
     }
+
+    /// <summary>How every request of this repository is retried.</summary>
+    internal RetryPolicy Retry => _retry;
 
     public BackupLocation Location { get; }
 
@@ -34,7 +39,7 @@ public sealed class S3Repository : IBackupRepository
         bool enabled;
         try
         {
-            var config = await _client.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = Location.Bucket }, cancellationToken).ConfigureAwait(false);
+            var config = await _retry.ExecuteAsync(ct => _client.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = Location.Bucket }, ct), cancellationToken).ConfigureAwait(false);
             enabled = config.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
         }
         catch (AmazonS3Exception e) when (e.ErrorCode is "ObjectLockConfigurationNotFoundError" or "ObjectLockConfigurationNotFound"
@@ -57,7 +62,7 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(ct => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, MaxKeys = 1 }, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -66,7 +71,7 @@ public sealed class S3Repository : IBackupRepository
     }
 
     public Task<IObjectWriter> CreateAsync(string key, string? storageClass, CancellationToken cancellationToken) =>
-        Task.FromResult<IObjectWriter>(new S3UploadStream(_client, Location.Bucket, KeyOf(key), storageClass, _uploadOptions, Describe(key)));
+        Task.FromResult<IObjectWriter>(new S3UploadStream(_client, Location.Bucket, KeyOf(key), storageClass, _uploadOptions, Describe(key), retry: _retry));
 
     private string Describe(string key) => Location.Describe(key);
 
@@ -74,17 +79,20 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            var request = new PutObjectRequest
+            await _retry.ExecuteAsync(ct =>
             {
-                BucketName = Location.Bucket,
-                Key = KeyOf(key),
-                InputStream = new MemoryStream(content, writable: false),
-                ContentType = contentType,
-                UseChunkEncoding = false,
-            };
-            if (!string.IsNullOrEmpty(storageClass)) request.StorageClass = S3StorageClass.FindValue(storageClass);
-            S3UploadStream.ApplyLock(request, _uploadOptions.ObjectLock, content, content.Length);
-            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+                var request = new PutObjectRequest
+                {
+                    BucketName = Location.Bucket,
+                    Key = KeyOf(key),
+                    InputStream = new MemoryStream(content, writable: false),
+                    ContentType = contentType,
+                    UseChunkEncoding = false,
+                };
+                if (!string.IsNullOrEmpty(storageClass)) request.StorageClass = S3StorageClass.FindValue(storageClass);
+                S3UploadStream.ApplyLock(request, _uploadOptions.ObjectLock, content, content.Length);
+                return _client.PutObjectAsync(request, ct);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -96,7 +104,7 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            await _client.GetObjectMetadataAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(ct => _client.GetObjectMetadataAsync(Location.Bucket, KeyOf(key), ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
@@ -113,10 +121,14 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            using var response = await _client.GetObjectAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
-            using var ms = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(ms, cancellationToken).ConfigureAwait(false);
-            return ms.ToArray();
+            // A small object: read whole inside the attempt, so a body cut off midway is read again.
+            return await _retry.ExecuteAsync(async ct =>
+            {
+                using var response = await _client.GetObjectAsync(Location.Bucket, KeyOf(key), ct).ConfigureAwait(false);
+                using var ms = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(ms, ct).ConfigureAwait(false);
+                return ms.ToArray();
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey" || (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket"))
         {
@@ -132,7 +144,8 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            var response = await _client.GetObjectAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
+            // Retried until the answer starts; a body that breaks off later is the reader's failure.
+            var response = await _retry.ExecuteAsync(ct => _client.GetObjectAsync(Location.Bucket, KeyOf(key), ct), cancellationToken).ConfigureAwait(false);
             return new ResponseOwningStream(response);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
@@ -155,7 +168,7 @@ public sealed class S3Repository : IBackupRepository
             ListObjectsV2Response response;
             try
             {
-                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+                response = await _retry.ExecuteAsync(ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -176,7 +189,7 @@ public sealed class S3Repository : IBackupRepository
     {
         try
         {
-            await _client.DeleteObjectAsync(Location.Bucket, KeyOf(key), cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(ct => _client.DeleteObjectAsync(Location.Bucket, KeyOf(key), ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -7,7 +7,10 @@ namespace ClutterDR.Repositories;
 /// <summary>
 /// A write-only stream of unknown length uploaded as S3 multipart parts from a bounded set of buffers,
 /// several parts in flight. A stream smaller than one part becomes a single PutObject. On any failure
-/// or cancellation the multipart upload is aborted, so no orphan parts stay behind.
+/// or cancellation the multipart upload is aborted, so no orphan parts stay behind. Every request goes
+/// through the repository's <see cref="RetryPolicy"/>. A CompleteMultipartUpload that fails after the
+/// server may have applied it (a 5xx or a lost answer) is settled by a HEAD: the object with our size and
+/// the ETag our parts make is complete; any other object under the key is removed, never left without its manifest.
 /// </summary>
 internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
 {
@@ -28,6 +31,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     private readonly IReadOnlyDictionary<string, string>? _metadata;
     private readonly string _contentType;
     private readonly ObjectLock? _lock;
+    private readonly RetryPolicy _retry;
 
     private byte[]? _current;
     private int _currentLength;
@@ -35,19 +39,22 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     private string? _uploadId;
     private long _length;
     private bool _finished;
+    private string? _declaredSha256;
 
     /// <param name="metadata">User metadata (x-amz-meta-*) of the object, e.g. a kept modification time.</param>
     public S3UploadStream(IAmazonS3 client, string bucket, string key, string? storageClass, S3UploadOptions options, string describe,
-        IReadOnlyDictionary<string, string>? metadata = null, string contentType = "application/octet-stream")
+        IReadOnlyDictionary<string, string>? metadata = null, string contentType = "application/octet-stream", RetryPolicy? retry = null)
     {
         _client = client; _bucket = bucket; _key = key; _storageClass = storageClass; _describe = describe;
-        _metadata = metadata; _contentType = contentType;
+        _metadata = metadata; _contentType = contentType; _retry = retry ?? new RetryPolicy();
         _initialPartSize = InitialPartSizeFor(options);
         _lock = options.ObjectLock;
         _slots = new SemaphoreSlim(Math.Max(1, options.PartsInFlight));
     }
 
     Stream IObjectWriter.Stream => this;
+
+    void IObjectWriter.DeclareSha256(string sha256) => _declaredSha256 = sha256;
 
     internal static long InitialPartSizeFor(S3UploadOptions options)
     {
@@ -149,13 +156,16 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
                 $"The backup to '{_describe}' exceeds S3's 10,000 parts. Pass a larger expected size so that parts start bigger.", _describe);
         if (_uploadId is null)
         {
-            var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
-            AddMetadata(init.Metadata, _metadata);
-            if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
-            if (_lock is not null) { init.ObjectLockMode = _lock.S3Mode; init.ObjectLockRetainUntilDate = _lock.RetainUntilUtc; }
             try
             {
-                _uploadId = (await _client.InitiateMultipartUploadAsync(init, cancellationToken).ConfigureAwait(false)).UploadId;
+                _uploadId = (await _retry.ExecuteAsync(ct =>
+                {
+                    var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
+                    AddMetadata(init.Metadata, _metadata);
+                    if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
+                    if (_lock is not null) { init.ObjectLockMode = _lock.S3Mode; init.ObjectLockRetainUntilDate = _lock.RetainUntilUtc; }
+                    return _client.InitiateMultipartUploadAsync(init, ct);
+                }, cancellationToken).ConfigureAwait(false)).UploadId;
             }
             catch (Exception e)
             {
@@ -163,7 +173,17 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             }
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
-        await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+        try
+        {
+            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Stopped by a part that failed, not by the caller: that part's error is the one to report.
+            await Task.WhenAny(Task.WhenAll(_parts)).ConfigureAwait(false);
+            ThrowIfAnyPartFailed();
+            throw;
+        }
         var buffer = _current!;
         var length = _currentLength;
         var number = ++_partNumber;
@@ -176,31 +196,20 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     {
         try
         {
-            for (var attempt = 1; ; attempt++)
+            var response = await _retry.ExecuteAsync(ct => _client.UploadPartAsync(new UploadPartRequest
             {
-                try
-                {
-                    var response = await _client.UploadPartAsync(new UploadPartRequest
-                    {
-                        BucketName = _bucket,
-                        Key = _key,
-                        UploadId = _uploadId,
-                        PartNumber = number,
-                        PartSize = length,
-                        InputStream = new MemoryStream(buffer, 0, length, writable: false),
-                        UseChunkEncoding = false,
-                        MD5Digest = _lock is null ? null : ContentMd5(buffer, 0, length),
-                    }, _cts.Token).ConfigureAwait(false);
-                    return new PartETag(number, response.ETag);
-                }
-                catch (Exception e) when (attempt < 3 && e is not OperationCanceledException && !_cts.IsCancellationRequested
-                                          && !(e is AmazonS3Exception s3 && (int)s3.StatusCode is >= 400 and < 500 && (int)s3.StatusCode != 429))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), _cts.Token).ConfigureAwait(false);
-                }
-            }
+                BucketName = _bucket,
+                Key = _key,
+                UploadId = _uploadId,
+                PartNumber = number,
+                PartSize = length,
+                InputStream = new MemoryStream(buffer, 0, length, writable: false),
+                UseChunkEncoding = false,
+                MD5Digest = _lock is null ? null : ContentMd5(buffer, 0, length),
+            }, ct), _cts.Token).ConfigureAwait(false);
+            return new PartETag(number, response.ETag);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException || !_cts.IsCancellationRequested)
         {
             _cts.Cancel(); // stop the other parts: this upload is lost anyway
             throw S3Errors.Map(e, _describe, true);
@@ -222,12 +231,12 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         try
         {
             if (await RetainedUntilAsync(cancellationToken).ConfigureAwait(false) >= _lock!.RetainUntilUtc) return;
-            await _client.PutObjectRetentionAsync(new PutObjectRetentionRequest
+            await _retry.ExecuteAsync(ct => _client.PutObjectRetentionAsync(new PutObjectRetentionRequest
             {
                 BucketName = _bucket,
                 Key = _key,
                 Retention = new ObjectLockRetention { Mode = _lock.S3Mode == ObjectLockMode.Compliance ? ObjectLockRetentionMode.Compliance : ObjectLockRetentionMode.Governance, RetainUntilDate = _lock.RetainUntilUtc },
-            }, cancellationToken).ConfigureAwait(false);
+            }, ct), cancellationToken).ConfigureAwait(false);
             if (await RetainedUntilAsync(cancellationToken).ConfigureAwait(false) >= _lock.RetainUntilUtc) return;
         }
         catch (Exception e) when (e is not ClutterException and not OperationCanceledException)
@@ -243,7 +252,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
     {
         try
         {
-            var r = await _client.GetObjectRetentionAsync(new GetObjectRetentionRequest { BucketName = _bucket, Key = _key }, cancellationToken).ConfigureAwait(false);
+            var r = await _retry.ExecuteAsync(ct => _client.GetObjectRetentionAsync(new GetObjectRetentionRequest { BucketName = _bucket, Key = _key }, ct), cancellationToken).ConfigureAwait(false);
             return r.Retention?.RetainUntilDate?.ToUniversalTime();
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && e.ErrorCode != "NoSuchKey" && e.ErrorCode != "NoSuchBucket")
@@ -283,20 +292,25 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         {
             if (_uploadId is null)
             {
-                var put = new PutObjectRequest
-                {
-                    BucketName = _bucket,
-                    Key = _key,
-                    InputStream = new MemoryStream(_current ?? Array.Empty<byte>(), 0, _currentLength, writable: false),
-                    ContentType = _contentType,
-                    UseChunkEncoding = false,
-                };
-                AddMetadata(put.Metadata, _metadata);
-                if (!string.IsNullOrEmpty(_storageClass)) put.StorageClass = S3StorageClass.FindValue(_storageClass);
-                ApplyLock(put, _lock, _current ?? Array.Empty<byte>(), _currentLength);
+                var body = _current ?? Array.Empty<byte>();
+                var length = _currentLength;
                 try
                 {
-                    await _client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+                    await _retry.ExecuteAsync(ct =>
+                    {
+                        var put = new PutObjectRequest
+                        {
+                            BucketName = _bucket,
+                            Key = _key,
+                            InputStream = new MemoryStream(body, 0, length, writable: false),
+                            ContentType = _contentType,
+                            UseChunkEncoding = false,
+                        };
+                        AddMetadata(put.Metadata, _metadata);
+                        if (!string.IsNullOrEmpty(_storageClass)) put.StorageClass = S3StorageClass.FindValue(_storageClass);
+                        ApplyLock(put, _lock, body, length);
+                        return _client.PutObjectAsync(put, ct);
+                    }, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -306,20 +320,23 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             else
             {
                 if (_currentLength > 0) await StartPartAsync(cancellationToken).ConfigureAwait(false);
-                var etags = await Task.WhenAll(_parts).ConfigureAwait(false);
+                var etags = (await Task.WhenAll(_parts).ConfigureAwait(false)).OrderBy(p => p.PartNumber).ToList();
                 try
                 {
-                    await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    await _retry.ExecuteAsync(ct => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
                     {
                         BucketName = _bucket,
                         Key = _key,
                         UploadId = _uploadId,
-                        PartETags = etags.OrderBy(p => p.PartNumber).ToList(),
-                    }, cancellationToken).ConfigureAwait(false);
+                        PartETags = etags,
+                    }, ct), cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    throw S3Errors.Map(e, _describe, true, _storageClass); // some servers check the class only here
+                    // The server may have applied a complete whose answer was an error or was lost (and then
+                    // answer NoSuchUpload to the retry): what is under the key decides.
+                    if (!await SettleFailedCompleteAsync(etags, cancellationToken).ConfigureAwait(false))
+                        throw CompleteFailed(e);
                 }
                 if (_lock is not null) await EnsureRetentionAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -336,6 +353,88 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         }
     }
 
+    /// <summary>
+    /// After CompleteMultipartUpload failed: true when the object under the key is this upload, complete:
+    /// our size, and the multipart ETag our parts' ETags make (Amazon S3, Ceph RGW), or, where the server
+    /// gives another ETag (s3rver: the MD5 of the content), the declared SHA-256 of the bytes read back.
+    /// Otherwise any object there is removed (it would be data without a manifest) and false. Unknown
+    /// (the server unreachable): false.
+    /// </summary>
+    private async Task<bool> SettleFailedCompleteAsync(List<PartETag> parts, CancellationToken cancellationToken)
+    {
+        GetObjectMetadataResponse head;
+        try
+        {
+            head = await _retry.ExecuteAsync(ct => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = _key }, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return false; // not there (the complete was not applied), or it cannot be told: the complete's error stands
+        }
+        if (head.ContentLength == _length)
+        {
+            var etag = head.ETag?.Trim('"') ?? "";
+            if (etag.Contains('-'))
+            {
+                if (string.Equals(etag, MultipartETag(parts.Select(p => p.ETag)), StringComparison.OrdinalIgnoreCase)) return true;
+            }
+            else if (_declaredSha256 is not null && await ReadBackMatchesAsync(_declaredSha256, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+        try
+        {
+            await _retry.ExecuteAsync(ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = _key }, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Best effort: the complete's error is reported either way.
+        }
+        return false;
+    }
+
+    private async Task<bool> ReadBackMatchesAsync(string sha256, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var actual = await _retry.ExecuteAsync(async ct =>
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = _key }, ct).ConfigureAwait(false);
+                return Convert.ToHexString(await System.Security.Cryptography.SHA256.HashDataAsync(response.ResponseStream, ct).ConfigureAwait(false));
+            }, cancellationToken).ConfigureAwait(false);
+            return string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The ETag S3 gives an object completed from parts with these ETags: MD5 of their MD5s, "-", their count; null when a part ETag is no MD5.</summary>
+    internal static string? MultipartETag(IEnumerable<string> partETags)
+    {
+        var digests = new List<byte>();
+        var count = 0;
+        foreach (var etag in partETags)
+        {
+            var hex = etag.Trim('"');
+            if (hex.Length != 32) return null;
+            try { digests.AddRange(Convert.FromHexString(hex)); }
+            catch (FormatException) { return null; }
+            count++;
+        }
+        return Convert.ToHexString(System.Security.Cryptography.MD5.HashData(digests.ToArray())).ToLowerInvariant() + "-" + count;
+    }
+
+    private Exception CompleteFailed(Exception e)
+    {
+        var mapped = S3Errors.Map(e, _describe, true, _storageClass); // some servers check the storage class only here
+        return mapped is ClutterException { ErrorId: "S3RequestFailed" or "S3Unreachable" } ce
+            ? new ClutterException(ce.ErrorId, ce.Kind, $"{ce.Message.TrimEnd()} Completing the upload of '{_describe}' failed; nothing was kept there. Run the backup again.", ce.Target, e)
+            : mapped;
+    }
+
     public async Task AbortAsync()
     {
         if (_finished) return;
@@ -347,7 +446,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, timeout.Token).ConfigureAwait(false);
+                await _retry.ExecuteAsync(ct => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, ct), timeout.Token).ConfigureAwait(false);
             }
             catch (Exception)
             {

@@ -22,8 +22,11 @@ public sealed record SyncRequest
     public long MultipartThreshold { get; init; } = 16 << 20;
     /// <summary>Part size and parts in flight per large upload (memory: ThrottleLimit x part size x (parts in flight + 1) at most).</summary>
     public S3UploadOptions Upload { get; init; } = new() { InitialPartSize = 8 << 20, PartsInFlight = 2 };
-    /// <summary>Attempts per item (transient S3 and network failures only).</summary>
-    public int MaxAttempts { get; init; } = 4;
+    /// <summary>
+    /// Retries of an item whose transfer broke off mid-stream (a download or a streamed copy), with the
+    /// same <see cref="RetryPolicy"/> as each S3 request (whose retries come from SourceS3/DestinationS3.MaxRetries).
+    /// </summary>
+    public int MaxRetries { get; init; } = RetryPolicy.DefaultMaxRetries;
 }
 
 /// <summary>A host's answer to one planned change.</summary>
@@ -140,8 +143,9 @@ public sealed class SyncService
                 var item = p.item;
                 try
                 {
-                    var s = await WithRetryAsync(() => source.LoadDetailsAsync(item.Source!, needMd5, ct), request.MaxAttempts, ct).ConfigureAwait(false);
-                    var d = await WithRetryAsync(() => destination.LoadDetailsAsync(item.Destination!, needMd5, ct), request.MaxAttempts, ct).ConfigureAwait(false);
+                    // Every S3 request in there is retried by its side's RetryPolicy, a body read included.
+                    var s = await source.LoadDetailsAsync(item.Source!, needMd5, ct).ConfigureAwait(false);
+                    var d = await destination.LoadDetailsAsync(item.Destination!, needMd5, ct).ConfigureAwait(false);
                     plan[p.index] = SyncPlanner.Resolve(item, s, d, mode);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -164,6 +168,7 @@ public sealed class SyncService
     private async Task<SyncSummary> ExecuteAsync(List<SyncPlanItem> plan, SyncSide source, SyncSide destination, SyncRequest request,
         ISyncCallbacks callbacks, Stopwatch watch, CancellationToken cancellationToken)
     {
+        var retry = new RetryPolicy(request.MaxRetries);
         int copied = 0, updated = 0, deleted = 0, skipped = 0, failed = 0;
         long bytes = 0;
         var work = new List<SyncPlanItem>();
@@ -233,9 +238,10 @@ public sealed class SyncService
             try
             {
                 if (item.Action == SyncActionKind.Delete)
-                    await WithRetryAsync(() => DeleteAsync(destination, item.Key, ct), request.MaxAttempts, ct).ConfigureAwait(false);
+                    await DeleteAsync(destination, item.Key, ct).ConfigureAwait(false);
                 else
-                    await WithRetryAsync(() => TransferAsync(item, source, destination, request, ct), request.MaxAttempts, ct).ConfigureAwait(false);
+                    // Each S3 request inside is retried on its own; this retries only what broke off mid-stream.
+                    await retry.ExecuteAsync(c => TransferAsync(item, source, destination, request, c), ct).ConfigureAwait(false);
                 lock (writeLock)
                 {
                     switch (item.Action)
@@ -315,26 +321,6 @@ public sealed class SyncService
         };
     }
 
-    /// <summary>Runs an action again on transient failures (5xx, throttling, dropped connections), backing off 0.25 s, 0.5 s, 1 s... with jitter.</summary>
-    internal static async Task<T> WithRetryAsync<T>(Func<Task<T>> action, int maxAttempts, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await action().ConfigureAwait(false);
-            }
-            catch (Exception e) when (attempt < maxAttempts && !cancellationToken.IsCancellationRequested && S3Errors.IsTransient(e))
-            {
-                var delay = TimeSpan.FromMilliseconds(250 * (1 << (attempt - 1)) + Random.Shared.Next(0, 250));
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static Task WithRetryAsync(Func<Task> action, int maxAttempts, CancellationToken cancellationToken) =>
-        WithRetryAsync(async () => { await action().ConfigureAwait(false); return true; }, maxAttempts, cancellationToken);
-
     // ------------------------------------------------------------------------------------ transfers
 
     private Task TransferAsync(SyncPlanItem item, SyncSide source, SyncSide destination, SyncRequest request, CancellationToken ct) =>
@@ -375,24 +361,30 @@ public sealed class SyncService
                 await input.ReadExactlyAsync(buffer, ct).ConfigureAwait(false);
                 input = new MemoryStream(buffer, writable: false);
             }
-            var put = new PutObjectRequest
-            {
-                BucketName = to.Bucket, Key = key, InputStream = input, AutoCloseStream = false, ContentType = contentType, UseChunkEncoding = false,
-            };
-            put.Metadata.Add(SyncEntry.MtimeMetadata, SyncEntry.FormatMtime(modified));
-            if (StorageClassOf(request, item.Key) is { Length: > 0 } storageClass) put.StorageClass = S3StorageClass.FindValue(storageClass);
+            var storageClass = StorageClassOf(request, item.Key);
+            var start = input.Position;
             try
             {
-                await to.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
+                await to.Retry.ExecuteAsync(c =>
+                {
+                    input.Position = start; // each attempt sends the whole body
+                    var put = new PutObjectRequest
+                    {
+                        BucketName = to.Bucket, Key = key, InputStream = input, AutoCloseStream = false, ContentType = contentType, UseChunkEncoding = false,
+                    };
+                    put.Metadata.Add(SyncEntry.MtimeMetadata, SyncEntry.FormatMtime(modified));
+                    if (storageClass is { Length: > 0 }) put.StorageClass = S3StorageClass.FindValue(storageClass);
+                    return to.Client.PutObjectAsync(put, c);
+                }, ct).ConfigureAwait(false);
             }
             catch (Exception e)
             {
-                throw S3Errors.Map(e, to.Describe(item.Key), true, put.StorageClass?.Value);
+                throw S3Errors.Map(e, to.Describe(item.Key), true, storageClass is { Length: > 0 } ? S3StorageClass.FindValue(storageClass).Value : null);
             }
             return;
         }
         await using var upload = new S3UploadStream(to.Client, to.Bucket, key, StorageClassOf(request, item.Key), request.Upload with { ExpectedSize = length },
-            to.Describe(item.Key), MetadataFor(modified), contentType);
+            to.Describe(item.Key), MetadataFor(modified), contentType, to.Retry);
         await input.CopyToAsync(upload, 1 << 20, ct).ConfigureAwait(false);
         await upload.CompleteAsync(ct).ConfigureAwait(false);
     }
@@ -402,7 +394,7 @@ public sealed class SyncService
     {
         try
         {
-            return await from.Client.GetObjectAsync(new GetObjectRequest { BucketName = from.Bucket, Key = from.KeyOf(item.Key) }, ct).ConfigureAwait(false);
+            return await from.Retry.ExecuteAsync(c => from.Client.GetObjectAsync(new GetObjectRequest { BucketName = from.Bucket, Key = from.KeyOf(item.Key) }, c), ct).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -469,7 +461,7 @@ public sealed class SyncService
             if (StorageClassOf(request, item.Key) is { Length: > 0 } storageClass) copy.StorageClass = S3StorageClass.FindValue(storageClass);
             try
             {
-                await from.Client.CopyObjectAsync(copy, ct).ConfigureAwait(false);
+                await from.Retry.ExecuteAsync(c => from.Client.CopyObjectAsync(copy, c), ct).ConfigureAwait(false);
                 return;
             }
             catch (AmazonS3Exception e) when (e.ErrorCode is "NoSuchBucket" or "NotImplemented" or "XNotImplemented" or "InvalidRequest" && !S3Errors.IsStorageClassRefusal(e, copy.StorageClass?.Value))
@@ -505,7 +497,7 @@ public sealed class SyncService
             case S3SyncSide s:
                 try
                 {
-                    await s.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = s.Bucket, Key = s.KeyOf(key) }, ct).ConfigureAwait(false);
+                    await s.Retry.ExecuteAsync(c => s.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = s.Bucket, Key = s.KeyOf(key) }, c), ct).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {

@@ -144,9 +144,12 @@ internal sealed class S3SyncSide : SyncSide
     {
         Options = options; Client = client; _ownsClient = ownsClient;
         BasePrefix = location.Prefix.Length == 0 ? "" : location.Prefix + "/";
+        Retry = RetryPolicy.For(options);
     }
 
     public S3Options Options { get; }
+    /// <summary>How every request to this side is retried.</summary>
+    public RetryPolicy Retry { get; }
     public IAmazonS3 Client { get; }
     public string Bucket => Location.Bucket;
     public string BasePrefix { get; }
@@ -198,7 +201,7 @@ internal sealed class S3SyncSide : SyncSide
             ListObjectsV2Response response;
             try
             {
-                response = await SyncService.WithRetryAsync(() => Client.ListObjectsV2Async(request, cancellationToken), 4, cancellationToken).ConfigureAwait(false);
+                response = await Retry.ExecuteAsync(ct => Client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -223,15 +226,20 @@ internal sealed class S3SyncSide : SyncSide
         var result = entry with { DetailsLoaded = true };
         if (entry.ModifiedIsWriteTime)
         {
-            var head = await Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = KeyOf(entry.Key) }, cancellationToken).ConfigureAwait(false);
+            var head = await Retry.ExecuteAsync(ct => Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = KeyOf(entry.Key) }, ct), cancellationToken).ConfigureAwait(false);
             if (SyncEntry.ParseMtime(head.Metadata[SyncEntry.MtimeMetadata]) is DateTime kept)
                 result = result with { ModifiedUtc = kept, ModifiedIsWriteTime = false };
         }
         if (needMd5 && result.Md5 is null)
         {
             // A multipart ETag is no MD5 of the content: read the object once and hash it.
-            using var response = await Client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = KeyOf(entry.Key) }, cancellationToken).ConfigureAwait(false);
-            result = result with { Md5 = await Md5Async(response.ResponseStream, cancellationToken).ConfigureAwait(false) };
+            // Read whole inside the attempt: a body cut off midway is read again.
+            var md5 = await Retry.ExecuteAsync(async ct =>
+            {
+                using var response = await Client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = KeyOf(entry.Key) }, ct).ConfigureAwait(false);
+                return await Md5Async(response.ResponseStream, ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            result = result with { Md5 = md5 };
         }
         return result;
     }

@@ -29,11 +29,16 @@ public abstract class ClutterS3Cmdlet : AsyncCmdlet
     [Credential]
     public PSCredential? S3Credential { get; set; }
 
+    /// <summary>How often each S3 request is tried again after a transient failure (5xx, SlowDown, a dropped connection, a timeout); 0: never.</summary>
+    [Parameter]
+    [ValidateRange(0, 50)]
+    public int MaxRetries { get; set; } = RetryPolicy.DefaultMaxRetries;
+
     protected S3Options BuildS3Options()
     {
         var c = S3Credential?.GetNetworkCredential();
         static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-        return new S3Options(OrNull(EndpointUrl), OrNull(Region), OrNull(ProfileName), OrNull(c?.UserName), c?.Password);
+        return new S3Options(OrNull(EndpointUrl), OrNull(Region), OrNull(ProfileName), OrNull(c?.UserName), c?.Password, MaxRetries);
     }
 
     protected BackupLocation ResolveLocation(string text) => LocationResolver.Resolve(this, text);

@@ -63,6 +63,11 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
     /// <summary>Also write one SyncItem per action.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
+    /// <summary>How often each S3 request (and a transfer that broke off mid-stream) is tried again after a transient failure; 0: never.</summary>
+    [Parameter]
+    [ValidateRange(0, 50)]
+    public int MaxRetries { get; set; } = RetryPolicy.DefaultMaxRetries;
+
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         if (Checksum && SizeOnly)
@@ -83,16 +88,17 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
             },
             ThrottleLimit = ThrottleLimit,
             StorageClass = StorageClass,
+            MaxRetries = MaxRetries,
         };
         var summary = await new SyncService(Sink).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
         EmitObject(summary);
     }
 
-    private static S3Options Options(string? endpoint, string? region, string? profile, PSCredential? credential)
+    private S3Options Options(string? endpoint, string? region, string? profile, PSCredential? credential)
     {
         var c = credential?.GetNetworkCredential();
         static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-        return new S3Options(OrNull(endpoint), OrNull(region), OrNull(profile), OrNull(c?.UserName), c?.Password);
+        return new S3Options(OrNull(endpoint), OrNull(region), OrNull(profile), OrNull(c?.UserName), c?.Password, MaxRetries);
     }
 
     private sealed class Callbacks : ISyncCallbacks
