@@ -422,8 +422,11 @@ $n
     }
 
     AfterAll {
-        foreach ($t in @($script:Targets)) { if ($t) { Invoke-TestPsql -Command "drop database if exists $t" -ErrorAction SilentlyContinue | Out-Null } }
-        if ($script:Role) { Invoke-TestPsql -Command "drop role if exists $Role" -ErrorAction SilentlyContinue | Out-Null }
+        try {
+            foreach ($t in @($script:Targets)) { if ($t) { Invoke-TestPsql -Command "drop database if exists $t" | Out-Null } }
+            if ($script:Role) { Invoke-TestPsql -Command "drop role if exists $Role" | Out-Null }
+        }
+        catch { Write-Warning "Secrets.Tests.ps1 cleanup: $_" }
         if ($script:GpgHome) { & gpgconf --homedir $GpgHome --kill gpg-agent 2>$null }
         if ($script:Root -and -not $env:CLUTTERDR_TEST_KEEP) { Remove-Item -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue }
     }
