@@ -43,14 +43,17 @@ BeforeDiscovery {
                 'Get-ClutterBackup "s3://$Bucket/db-pass" -Latest @S3 | Restore-ClutterDatabase -TargetConnectionString $TargetUrl1 -CreateDatabase -Passphrase $BackupPass -S3Credential $S3.S3Credential -Confirm:$false'
                 'Get-ClutterBackup (Join-Path $Shared "enc") -Latest | Restore-ClutterDatabase -TargetConnectionString $TargetUrl2NoPassword -Credential $DbCred -CreateDatabase -PrivateKey $Sec -PrivateKeyPassphrase $KeyPass -Confirm:$false'
                 'Get-ClutterBackup "s3://$Bucket/db" -Latest @S3 | Restore-ClutterDatabase -TargetConnectionString $TargetUrl1 -Table items -Clean -S3Credential $S3.S3Credential -Confirm:$false'
+                'Get-ClutterBackup "s3://$Bucket/db" -Latest @S3 | Restore-ClutterDatabase -TargetConnectionString $TargetUrl1 -Clean -S3Credential $S3.S3Credential -WhatIf'
             ) }
-        @{ Name = 'sync'; Expect = @{ 'ClutterDR.SyncSummary' = 2 }; ErrorIds = @(); Statements = @(
+        @{ Name = 'sync'; Expect = @{ 'ClutterDR.SyncSummary' = 3 }; ErrorIds = @(); Statements = @(
                 'Sync-ClutterStorage (Join-Path $Shared "pass") "s3://$Bucket/synced" -DestinationEndpointUrl $Endpoint -DestinationCredential $S3.S3Credential -PassThru'
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "back") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Checksum -PassThru'
+                'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "whatif") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Delete -WhatIf'
             ) }
         @{ Name = 'files'; Expect = @{ 'System.IO.FileInfo' = 4 }; ErrorIds = @(); Statements = @(
                 'Set-Content -LiteralPath (Join-Path $Out "app.env") -Value "DATABASE_URL=redacted"'
                 'Protect-ClutterFile -LiteralPath (Join-Path $Out "app.env") -Passphrase $BackupPass -Armor'
+                'Protect-ClutterFile -LiteralPath (Join-Path $Out "app.env") -Destination (Join-Path $Out "whatif.gpg") -Passphrase $BackupPass -WhatIf'
                 'Protect-ClutterFile -LiteralPath (Join-Path $Out "app.env") -Destination (Join-Path $Out "app.env.gpg") -Recipient $Pub'
                 'Unprotect-ClutterFile -LiteralPath (Join-Path $Out "app.env.asc") -Destination (Join-Path $Out "app.1.env") -Passphrase $BackupPass'
                 'Unprotect-ClutterFile -LiteralPath (Join-Path $Out "app.env.gpg") -Destination (Join-Path $Out "app.2.env") -PrivateKey $Sec -PrivateKeyPassphrase $KeyPass'
@@ -60,15 +63,28 @@ BeforeDiscovery {
                 'Backup-ClutterDatabase -ConnectionString $MissingDbUrl -Destination (Join-Path $Out "x2")'
                 'Backup-ClutterDatabase -ConnectionString $ClosedPortUrl -Destination (Join-Path $Out "x3")'
                 'Backup-ClutterDatabase -ConnectionString $BadUrl -Destination (Join-Path $Out "x4")'
+                'Backup-ClutterDatabase -ConnectionString $BadKeywordString -Destination (Join-Path $Out "x4k")'
+                'Backup-ClutterDatabase -ConnectionString $WrongKeywordString -Destination (Join-Path $Out "x4w")'
                 'Backup-ClutterDatabase -ConnectionString $Url -Destination "s3://$Bucket/x5" -EndpointUrl $Endpoint -S3Credential $WrongKeyIdCred'
                 'Get-ClutterBackup "s3://$Bucket/db" -EndpointUrl $DeadEndpoint -S3Credential $S3.S3Credential'
                 'Get-ClutterBackup (Join-Path $Shared "pass") -Latest | Test-ClutterBackup -Passphrase $WrongPass'
                 'Get-ClutterBackup (Join-Path $Shared "enc") -Latest | Restore-ClutterDatabase -TargetConnectionString $TargetUrl3 -CreateDatabase -PrivateKey $Sec -PrivateKeyPassphrase $WrongPass -Confirm:$false'
                 'Restore-ClutterDatabase -Location (Get-ClutterBackup (Join-Path $Shared "pass") -Latest).Location -TargetConnectionString $WrongPasswordUrl -Passphrase $BackupPass -Confirm:$false'
+                'Get-ClutterBackup "s3://$Bucket/db-pass" -Latest @S3 | Restore-ClutterDatabase -TargetConnectionString $TargetUrl1 -Clean -Passphrase $BackupPass -S3Credential $S3.S3Credential'
                 'Get-ChildItem -LiteralPath (Join-Path $Shared "pass") -Recurse -Filter *.gpg | Select-Object -First 1 | Unprotect-ClutterFile -Destination (Join-Path $Out "x.dump") -Passphrase $WrongPass'
             )
-            ErrorIds = @('AuthenticationFailed', 'DatabaseNotFound', 'ServerUnreachable', 'InvalidConnectionString', 'S3AccessDenied', 'S3Unreachable', 'DecryptionFailed') }
-        @{ Name = 'aws-environment'; Expect = @{}; ErrorIds = @(); AwsEnvironment = $true; Statements = @(
+            ErrorIds = @('AuthenticationFailed', 'DatabaseNotFound', 'ServerUnreachable', 'InvalidConnectionString', 'S3AccessDenied', 'S3Unreachable', 'DecryptionFailed', 'ConfirmationRequired') }
+        # Secrets from the environment (and a passfile): Environment maps a variable to a secret's name, or to a value.
+        @{ Name = 'pg-environment'; Expect = @{ 'ClutterDR.BackupInfo' = 2; 'ClutterDR.RestoreResult' = 1 }; ErrorIds = @()
+            Environment = @{ PGPASSWORD = 'PgPassword' }; Statements = @(
+                'Backup-ClutterDatabase -ConnectionString $UrlNoPassword -Destination (Join-Path $Out "env")'
+                'Backup-ClutterDatabase -ConnectionString $KeywordString -Destination (Join-Path $Out "keyword")'
+                'Get-ClutterBackup (Join-Path $Out "env") -Latest | Restore-ClutterDatabase -TargetConnectionString $TargetUrl1 -Clean -Confirm:$false'
+            ) }
+        @{ Name = 'pgpass-file'; Expect = @{ 'ClutterDR.BackupInfo' = 1 }; ErrorIds = @(); Environment = @{ PGPASSFILE = '{PassFile}' }; Statements = @(
+                'Backup-ClutterDatabase -ConnectionString $UrlNoPassword -Destination (Join-Path $Out "passfile")'
+            ) }
+        @{ Name = 'aws-environment'; Expect = @{}; ErrorIds = @(); Environment = @{ AWS_ACCESS_KEY_ID = '{AccessKey}'; AWS_SECRET_ACCESS_KEY = 'S3Secret' }; Statements = @(
                 'Get-ClutterBackup "s3://$Bucket/db" -EndpointUrl $Endpoint'
                 'Test-ClutterBackupAge "s3://$Bucket/db-enc" -MaxAge 48:00:00 -EndpointUrl $Endpoint'
             ) }
@@ -113,6 +129,10 @@ Describe 'Secrets' -ForEach @(@{ Cases = $Cases }) {
         Invoke-TestPsql -Command "create role $Role login superuser password '$($Secrets.PgPassword -replace "'", "''")'" | Out-Null
         $script:Db = New-TestDatabase -Prefix 'sec' -Sql 'create table items (id int primary key, name text); insert into items select g, md5(g::text) from generate_series(1, 300) g'
         $script:Targets = 1..3 | ForEach-Object { "sect_${tag}_$_" }
+        # A passfile outside the folders the runs write (which are scanned): host:port:database:user:password.
+        $script:PassFile = Join-Path $Root 'pgpass'
+        Set-Content -LiteralPath $PassFile -Value "*:*:*:${Role}:$($Secrets.PgPassword -replace '([\\:])', '\$1')"
+        if (-not $IsWindows) { chmod 600 $PassFile }
 
         # An ed25519 + cv25519 key made by gpg, its secret part protected by the passphrase (given on stdin, not argv).
         if (-not (Get-Command gpg -ErrorAction Ignore)) { throw 'gpg is not installed (Debian package gnupg); .ci/run installs it.' }
@@ -218,7 +238,8 @@ param([string]$ParamsFile, [string]$CaptureDir)
 $PSStyle.OutputRendering = 'PlainText'
 $p = Get-Content -Raw -LiteralPath $ParamsFile | ConvertFrom-Json
 # The statements run in a runspace of their own, so that every stream, progress included, is collected as records.
-$rs = [runspacefactory]::CreateRunspace(); $rs.Open()
+# The child's own host: what goes to the host (Write-Host, -WhatIf messages) reaches stdout, which the parent captures.
+$rs = [runspacefactory]::CreateRunspace($Host); $rs.Open()
 $rs.SessionStateProxy.SetVariable('p', $p)
 $ps = [powershell]::Create(); $ps.Runspace = $rs
 $null = $ps.AddScript({
@@ -247,6 +268,9 @@ $null = $ps.AddScript({
     $MissingDbUrl = PgUrl $s.PgPassword "$($Db)_missing"
     $ClosedPortUrl = PgUrl $s.PgPassword $Db $p.ClosedPort
     $BadUrl = "postgresql://$($p.Role):$([uri]::EscapeDataString($s.PgPassword))@$($p.PgHost):notaport/$Db"
+    $KeywordString = "Host=$($p.PgHost);Port=$($p.PgPort);Username=$($p.Role);Password='$($s.PgPassword)';Database=$Db"
+    $BadKeywordString = "Host=$($p.PgHost);Port=notaport;Username=$($p.Role);Password='$($s.PgPassword)';Database=$Db;Bogus=1"
+    $WrongKeywordString = "Host=$($p.PgHost);Port=$($p.PgPort);Username=$($p.Role);Password='$($s.WrongPgPassword)';Database=$Db"
     $WrongKeyIdCred = [pscredential]::new('NOSUCHKEYID', (Secure $s.S3Secret))
     $DeadEndpoint = "http://127.0.0.1:$($p.ClosedPort)"
     $s = $null
@@ -298,7 +322,7 @@ $text.ToString()   # to stdout as well
 
         # Runs one case: returns the findings (leaks, with where), the summary, the command lines seen.
         function Invoke-SecretRun {
-            param([string]$Name, [string[]]$Statements, [switch]$AwsEnvironment, [hashtable]$Plant = @{})
+            param([string]$Name, [string[]]$Statements, [hashtable]$Environment = @{}, [hashtable]$Plant = @{})
             $dir = Join-Path $Root "run-$Name"
             $capture = Join-Path $dir 'capture'; $out = Join-Path $dir 'out'
             # HOME and TMPDIR of the child are folders of the run: whatever it writes there (caches, temporary files) is scanned too.
@@ -320,9 +344,9 @@ $text.ToString()   # to stdout as well
             $psi.Environment['HOME'] = $childHome; $psi.Environment['TMPDIR'] = $childTemp
             $psi.Environment['CLUTTERDR_SECRETS_JSON'] = ([pscustomobject]$Secrets | ConvertTo-Json -Compress)
             $psi.Environment['AWS_SESSION_TOKEN'] = $Secrets.SessionToken
-            if ($AwsEnvironment) {
-                $psi.Environment['AWS_ACCESS_KEY_ID'] = $env:CLUTTERDR_TEST_S3_ACCESS_KEY
-                $psi.Environment['AWS_SECRET_ACCESS_KEY'] = $Secrets.S3Secret
+            foreach ($k in $Environment.Keys) {
+                $v = $Environment[$k]
+                $psi.Environment[$k] = switch ($v) { '{AccessKey}' { $env:CLUTTERDR_TEST_S3_ACCESS_KEY } '{PassFile}' { $PassFile } default { $Secrets[$v] } }
             }
             $poller = [ClutterDRTests.CmdlinePoller]::new()
             try {
@@ -350,6 +374,7 @@ $text.ToString()   # to stdout as well
                 Summary  = (Test-Path $summaryFile) ? @(Get-Content -Raw $summaryFile | ConvertFrom-Json) : @()
                 Cmdlines = $cmdlines
                 Stderr   = $stderr.Result
+                Stdout   = $stdout.Result
                 Scans    = $poller.Scans
                 Files    = @($files | ForEach-Object { $_.FullName.Substring($dir.Length + 1) })
             }
@@ -416,7 +441,7 @@ $n
         # Run every case in order (later cases read the backups of earlier ones), then read back the bucket.
         $script:Results = @{}
         foreach ($case in $Cases) {
-            $Results[$case.Name] = Invoke-SecretRun -Name $case.Name -Statements $case.Statements -AwsEnvironment:([bool]$case['AwsEnvironment'])
+            $Results[$case.Name] = Invoke-SecretRun -Name $case.Name -Statements $case.Statements -Environment ($case['Environment'] ?? @{})
         }
         $script:S3Findings = Invoke-S3Inspection -Name 'all'
     }
@@ -495,6 +520,7 @@ $n
             foreach ($id in $ErrorIds) { $seenIds | Should -Match "\b$id," -Because "case $Name must reach $id" }
             @($R.Summary | Where-Object Stream -EQ 'Verbose').Count | Should -BeGreaterThan 0
             if ($Name -like 'backup-*') { @($R.Summary | Where-Object Stream -EQ 'Progress').Count | Should -BeGreaterThan 0 }
+            if ($Name -in 'restore', 'files') { $R.Stdout | Should -Match 'What if:' -Because 'host output (-WhatIf) reaches the captured stdout' }
         }
 
         It 'leaks no secret into a stream, stdout/stderr, a file it wrote or a command line' {
