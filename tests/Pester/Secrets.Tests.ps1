@@ -1,12 +1,16 @@
-# No secret anywhere: every exported cmdlet runs in a child pwsh at -Verbose -Debug with a PostgreSQL password in the
-# connection URI (of a login role made for this test), an S3 secret key (-S3Credential), an OpenPGP passphrase (symmetric
-# backups and files) and a private key's passphrase, with AWS_SESSION_TOKEN (the S3 form of a bearer token) in its
-# environment, on success and on failure paths. Everything the run leaves is scanned for every secret, raw and encoded
-# (URL-encoded, JSON-escaped, base64 at each alignment, hex, UTF-16): the six streams (each record serialized in full,
-# exceptions with their inner exceptions), the child's stdout and stderr, every file the run wrote, every S3 object
-# (bytes, headers, user metadata) read back with the AWS SDK of the module's bin/lib, and the command line of every
-# process started while the cmdlet ran (/proc/<pid>/cmdline, polled: passwords travel through the environment, never
-# a command line). Negative controls prove that each channel and the scanner itself report a planted secret.
+# No secret anywhere: every exported cmdlet (and tab completion) runs in a child pwsh at -Verbose -Debug with a
+# PostgreSQL password in the connection URI (of a login role made for this test; also in a keyword string, -Credential,
+# PGPASSWORD and a passfile), an S3 secret key (-S3Credential, AWS_SECRET_ACCESS_KEY), an OpenPGP passphrase (symmetric
+# backups and files) and a private key's passphrase, with AWS_SESSION_TOKEN (the S3 form of a bearer token:
+# -S3Credential cannot carry one, so it sits in every child's environment, and the default chain sends it in the
+# aws-environment case), on success, -WhatIf and failure paths. Everything a run leaves is scanned for every secret,
+# raw and encoded (URL-encoded, JSON-escaped, base64 at each alignment, hex, UTF-16): every record of the six streams
+# and of progress (serialized in full, exceptions with their inner exceptions), the child's stdout (host output, -WhatIf)
+# and stderr, every file the run wrote (its folders, and the HOME and TMPDIR it was given), every S3 object (bytes,
+# headers, user metadata, tags) read back with the AWS SDK of the module's bin/lib, and the command line of every
+# process seen while the child ran (/proc/<pid>/cmdline, polled: passwords travel through the environment or a
+# passfile, never a command line). Negative controls prove that each channel and the scanner itself report a planted
+# secret.
 BeforeDiscovery {
     # Each case runs its statements in one child pwsh. Statements see $Url (the role's password in the URI), $UrlNoPassword,
     # $DbCred (-Credential), $S3 (splat: -EndpointUrl, -S3Credential), $Bucket, $Out (a folder of the run's own), $Pub, $Sec,
