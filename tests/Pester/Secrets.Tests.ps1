@@ -9,7 +9,7 @@
 # and stderr, every file the run wrote (its folders, and the HOME and TMPDIR it was given), every S3 object (bytes,
 # headers, user metadata, tags) read back with the AWS SDK of the module's bin/lib, and the command line of every
 # process seen while the child ran (/proc/<pid>/cmdline, polled: passwords travel through the environment or a
-# passfile, never a command line). Negative controls prove that each channel and the scanner itself report a planted
+# passfile, never a command line; Linux). Negative controls prove that each channel and the scanner itself report a planted
 # secret.
 BeforeDiscovery {
     # Each case runs its statements in one child pwsh. Statements see $Url (the role's password in the URI), $UrlNoPassword,
