@@ -242,3 +242,20 @@ public sealed class PgToolSearchTests : IDisposable
         Assert.Equal(v16, e.Target);
     }
 }
+
+public class PgExitTests
+{
+    [Theory]
+    [InlineData(0, "exit code 0")]
+    [InlineData(1, "exit code 1")]
+    [InlineData(128, "exit code 128")]
+    [InlineData(137, "killed by signal 9 (SIGKILL)")]
+    [InlineData(143, "killed by signal 15 (SIGTERM)")]
+    [InlineData(158, "killed by signal 30")]
+    [InlineData(255, "exit code 255")]
+    public void AnExitReadsAsWhatHappened(int exit, string expected)
+    {
+        if (OperatingSystem.IsWindows()) expected = $"exit code {exit}";
+        Assert.Equal(expected, Database.PgProcess.DescribeExit(exit));
+    }
+}

@@ -98,6 +98,18 @@ public sealed class PgProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// How a tool's exit reads in a message: "exit code 1", or on Unix, where .NET reports a process ended by a
+    /// signal as 128 + the signal's number, "killed by signal 9 (SIGKILL)" (the OOM killer, kill -9, a stopped container).
+    /// </summary>
+    public static string DescribeExit(int exit)
+    {
+        if (OperatingSystem.IsWindows() || exit <= 128 || exit > 128 + 64) return $"exit code {exit}";
+        var signal = exit - 128;
+        var name = signal switch { 1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 6 => "SIGABRT", 9 => "SIGKILL", 11 => "SIGSEGV", 13 => "SIGPIPE", 15 => "SIGTERM", _ => null };
+        return name is null ? $"killed by signal {signal}" : $"killed by signal {signal} ({name})";
+    }
+
     /// <summary>Whether the process exits within the given time; it is left running either way.</summary>
     public async Task<bool> ExitsWithinAsync(TimeSpan timeout)
     {

@@ -250,7 +250,7 @@ public sealed class BackupService
     {
         var stderr = dump.StandardErrorTail;
         return new ClutterException("PgDumpFailed", FailureKind.OperationFailed,
-            $"pg_dump of {conn.Display} failed (exit code {exit}); no backup was kept. pg_dump said: {(stderr.Length > 0 ? stderr : "(nothing)")}",
+            $"pg_dump of {conn.Display} failed ({PgProcess.DescribeExit(exit)}); no backup was kept. pg_dump said: {(stderr.Length > 0 ? stderr : "(nothing)")}",
             conn.Database);
     }
 

@@ -160,7 +160,7 @@ public sealed partial class RestoreService
             var exit = await p.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (exit != 0)
                 throw new ClutterException("ArchiveUnreadable", FailureKind.InvalidData,
-                    $"pg_restore cannot read the table of contents of '{backupText}' (exit code {exit}): {p.StandardErrorTail}. Check it with Test-ClutterBackup -Deep, or use an older backup.", backupText);
+                    $"pg_restore cannot read the table of contents of '{backupText}' ({PgProcess.DescribeExit(exit)}): {p.StandardErrorTail}. Check it with Test-ClutterBackup -Deep, or use an older backup.", backupText);
         }
         return ArchiveObjects.Parse(await outputs[0].ConfigureAwait(false), await outputs[1].ConfigureAwait(false));
     }

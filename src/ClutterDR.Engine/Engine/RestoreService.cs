@@ -255,7 +255,7 @@ public sealed partial class RestoreService
 
     private static ClutterException RestoreFailed(PgProcess proc, int exit, PgConnectionSettings target, string backupText) =>
         new("RestoreFailed", FailureKind.OperationFailed,
-            $"{proc.ToolName} failed restoring '{backupText}' into {target.Display} (exit code {exit}); its transaction was rolled back, so the target is as it was. {proc.ToolName} said: {proc.StandardErrorTail}",
+            $"{proc.ToolName} failed restoring '{backupText}' into {target.Display} ({PgProcess.DescribeExit(exit)}); its transaction was rolled back, so the target is as it was. {proc.ToolName} said: {proc.StandardErrorTail}",
             target.Database);
 
     private static async Task<bool> TargetExistsAsync(PgConnectionSettings target, CancellationToken cancellationToken)

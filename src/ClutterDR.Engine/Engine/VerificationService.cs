@@ -209,7 +209,7 @@ public sealed class VerificationService
         var toc = await listing.ConfigureAwait(false);
         if (exit != 0)
             return (raw, null, new ClutterException("ArchiveUnreadable", FailureKind.InvalidData,
-                $"pg_restore --list cannot read the archive of '{reader.BackupText}' (exit code {exit}): {proc.StandardErrorTail}", reader.BackupText));
+                $"pg_restore --list cannot read the archive of '{reader.BackupText}' ({PgProcess.DescribeExit(exit)}): {proc.StandardErrorTail}", reader.BackupText));
         return (raw, toc, null);
     }
 
