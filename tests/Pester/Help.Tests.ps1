@@ -284,12 +284,18 @@ Describe 'Every ErrorId the code can raise is documented' {
         )
         $script:CodeIds = [Collections.Generic.SortedSet[string]]::new([StringComparer]::Ordinal)
         $script:Unrecognised = [Collections.Generic.List[string]]::new()
+        $script:IdSources = @{}   # id -> the first file:line that raises it, for the failure messages
         $files = Get-ChildItem -Recurse -File -Filter *.cs (Join-Path $repoRoot 'src') |
             Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
         foreach ($file in $files) {
             $text = Get-Content -Raw -LiteralPath $file.FullName
             foreach ($p in $patterns) {
-                foreach ($m in [regex]::Matches($text, $p)) { $null = $CodeIds.Add($m.Groups[1].Value) }
+                foreach ($m in [regex]::Matches($text, $p)) {
+                    $null = $CodeIds.Add($m.Groups[1].Value)
+                    if (-not $IdSources.ContainsKey($m.Groups[1].Value)) {
+                        $IdSources[$m.Groups[1].Value] = "$([IO.Path]::GetRelativePath($repoRoot, $file.FullName)):$(($text.Substring(0, $m.Index) -split "`n").Count)"
+                    }
+                }
             }
             # A ClutterException built from anything else (an id in a variable) would escape the patterns above:
             # only a rethrow of another exception's ErrorId is known to add no new id.
@@ -308,6 +314,15 @@ Describe 'Every ErrorId the code can raise is documented' {
         $script:ReadmeIds = Get-DocumentedIds ([regex]::Match($readme, '(?ms)^## Errors\r?\n.*?(?=^## )').Value)
         $about = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'docs' 'en-US' 'about_ClutterDR.md')
         $script:AboutIds = Get-DocumentedIds ([regex]::Match($about, '(?ms)^### Errors\r?\n.*?(?=^##)').Value)
+        # docs/errors.md: one table row per id, "| `Id` | Category | Cause | What to do |".
+        $script:ErrorsDocPath = Join-Path $repoRoot 'docs' 'errors.md'
+        $script:ErrorsDocRows = @(Get-Content -LiteralPath $ErrorsDocPath | ForEach-Object {
+                if ($_ -match "^\|\s*``($id)``\s*\|") {
+                    $cells = @($_.Trim().Trim('|') -split '\|' | ForEach-Object { $_.Trim() })
+                    [pscustomobject]@{ Id = $Matches[1]; Cells = $cells }
+                }
+            })
+        $script:ErrorsDocIds = [Collections.Generic.HashSet[string]]@($ErrorsDocRows.Id)
     }
 
     It 'finds the ids (the collection itself works)' {
@@ -331,6 +346,24 @@ Describe 'Every ErrorId the code can raise is documented' {
     It 'about_ClutterDR "### Errors" lists every ErrorId' {
         $missing = @($CodeIds | Where-Object { -not $AboutIds.Contains($_) })
         $missing -join ', ' | Should -BeNullOrEmpty -Because 'every ErrorId the code can raise must be in about_ClutterDR'
+    }
+
+    It 'docs/errors.md has a row for every ErrorId the code can raise' {
+        $ErrorsDocRows.Count | Should -BeGreaterThan 40
+        $missing = @($CodeIds | Where-Object { -not $ErrorsDocIds.Contains($_) } | ForEach-Object { "$_ (raised in $($IdSources[$_]))" })
+        $missing -join '; ' | Should -BeNullOrEmpty -Because "each must get a row (| ``Id`` | Category | Cause | What to do |) in $ErrorsDocPath"
+    }
+
+    It 'docs/errors.md lists no ErrorId the code no longer raises' {
+        $stale = @($ErrorsDocIds | Where-Object { -not $CodeIds.Contains($_) } | Sort-Object)
+        $stale -join ', ' | Should -BeNullOrEmpty -Because "no file under src/ raises them: remove their rows from $ErrorsDocPath"
+    }
+
+    It 'docs/errors.md has one row per ErrorId, each with a category, a cause and what to do' {
+        @($ErrorsDocRows | Group-Object Id | Where-Object Count -GT 1 | ForEach-Object Name) -join ', ' |
+            Should -BeNullOrEmpty -Because "each id has one row in $ErrorsDocPath"
+        @($ErrorsDocRows | Where-Object { $_.Cells.Count -ne 4 -or @($_.Cells | Where-Object { -not $_ }).Count -gt 0 } | ForEach-Object Id) -join ', ' |
+            Should -BeNullOrEmpty -Because "every row of $ErrorsDocPath has four filled cells: id, category, cause, what to do"
     }
 }
 
