@@ -23,6 +23,11 @@ public sealed record BackupRequest
     public long? ExpectedSize { get; init; }
     /// <summary>OpenPGP encryption after compression, before the upload; off by default.</summary>
     public EncryptionOptions Encryption { get; init; } = new();
+    /// <summary>
+    /// Debris (unfinished uploads, partial files) of this database older than this is removed before the backup
+    /// writes; null: <see cref="DebrisService.ConfiguredMinimumAge"/> (24 hours, or CLUTTERDR_DEBRIS_MIN_AGE).
+    /// </summary>
+    public TimeSpan? DebrisMinimumAge { get; init; }
 }
 
 /// <summary>
@@ -60,6 +65,7 @@ public sealed class BackupService
                     ? "-CompressionLevel needs -Compression Zstd or Gzip."
                     : $"-CompressionLevel {level} is out of range for {request.Compression}: use {minLevel} to {maxLevel}.", level);
 
+        var debrisAge = request.DebrisMinimumAge ?? DebrisService.ConfiguredMinimumAge();
         // Keys first: a bad key file fails before the database or the destination is touched.
         var encryption = request.Encryption.Enabled ? EncryptionPlan.Prepare(request.Encryption) : null;
 
@@ -90,6 +96,9 @@ public sealed class BackupService
         // while the snapshot is taken.
         var previous = PreviousBackupAsync(repository, conn.Database, cancellationToken);
         _ = previous.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should the snapshot fail first
+        // What killed backups of this database left (never fails the backup); done before this backup creates anything.
+        var debris = DebrisService.RemoveForBackupAsync(repository, conn.Database, debrisAge, _sink, cancellationToken);
+        _ = debris.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
 
         // The dump's snapshot: held open until pg_dump is done; our row counts run inside it.
         await using var tx = await db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -118,6 +127,7 @@ public sealed class BackupService
         foreach (var t in request.ExcludeTables) args.Add("--exclude-table=" + t);
         if (request.Tables.Count > 0) args.Add("--strict-names");
 
+        await debris.ConfigureAwait(false);
         var started = DateTime.UtcNow;
         var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
         var location = repository.Describe(name.Key);
@@ -125,6 +135,7 @@ public sealed class BackupService
         if (last.Problem is not null) _sink.Verbose($"No previous backup of {conn.Database} to estimate the size from: {last.Problem}");
         var fromPrevious = last.Manifest is not null && ProgressEstimate.IsComparable(last.Manifest, conn.Database, request.Format, tables.Select(t => (t.Schema, t.Name)));
         var expected = ProgressEstimate.ForDump(fromPrevious ? last.Manifest!.RawBytes : null, estimate);
+        if (expected is long expectedBytes) writer.ExpectSize(expectedBytes);
         _sink.Verbose(fromPrevious
             ? $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the raw size of the previous backup {last.Location}."
             : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(last.Location is null ? "" : $"; {last.Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");
@@ -134,6 +145,7 @@ public sealed class BackupService
         PgProcess? dump = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<List<TableRowCount>>? countTask = null;
+        var dataCommitted = false;
         try
         {
             _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
@@ -170,6 +182,7 @@ public sealed class BackupService
             catch (Exception e) { throw PgErrors.Map(e, conn); }
 
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            dataCommitted = true;
             progress.Report(rawBytes);
 
             var manifest = new BackupManifest
@@ -211,6 +224,13 @@ public sealed class BackupService
             stop.Cancel();
             if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
             await writer.AbortAsync().ConfigureAwait(false);
+            if (dataCommitted)
+            {
+                // The manifest could not be written (a full disk, a refused request): a data object without its
+                // manifest is no backup, and nothing would ever remove it.
+                try { await repository.DeleteAsync(name.Key, CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception cleanup) { _sink.Verbose($"Could not remove {location}, written without its manifest: {cleanup.Message}"); }
+            }
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })
                 throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);
