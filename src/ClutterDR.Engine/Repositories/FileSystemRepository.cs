@@ -59,7 +59,9 @@ public sealed class FileSystemRepository : IBackupRepository
     public Task<IObjectWriter> CreateAsync(string key, string? storageClass, CancellationToken cancellationToken)
     {
         var final = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        var folder = Path.GetDirectoryName(final)!;
+        var createdFolder = !Directory.Exists(folder);
+        Directory.CreateDirectory(folder);
         var partial = final + PartialSuffix;
         if (File.Exists(final)) throw Exists(final);
         FileStream stream;
@@ -71,7 +73,7 @@ public sealed class FileSystemRepository : IBackupRepository
         {
             throw Exists(final, e); // another backup took this name first (same second)
         }
-        return Task.FromResult<IObjectWriter>(new FileWriter(stream, partial, final));
+        return Task.FromResult<IObjectWriter>(new FileWriter(stream, partial, final, createdFolder ? folder : null));
     }
 
     public async Task PutAsync(string key, byte[] content, string contentType, string? storageClass, CancellationToken cancellationToken)
@@ -183,12 +185,14 @@ public sealed class FileSystemRepository : IBackupRepository
         private readonly DestinationWriteStream _stream;
         private readonly string _partial;
         private readonly string _final;
+        private readonly string? _createdFolder;
         private long? _expectedSize;
         private bool _done;
 
-        public FileWriter(FileStream file, string partial, string final)
+        /// <param name="createdFolder">The database folder this backup created, removed again if the backup fails and leaves it empty.</param>
+        public FileWriter(FileStream file, string partial, string final, string? createdFolder)
         {
-            _file = file; _partial = partial; _final = final;
+            _file = file; _partial = partial; _final = final; _createdFolder = createdFolder;
             _stream = new DestinationWriteStream(file, final, partial, () => _expectedSize);
         }
 
@@ -212,6 +216,9 @@ public sealed class FileSystemRepository : IBackupRepository
             // On a full disk, closing fails again writing the buffered bytes; the file is closed all the same.
             try { await _file.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
             TryDelete(_partial);
+            if (_createdFolder is not null)
+                try { Directory.Delete(_createdFolder); } catch (IOException) { } catch (UnauthorizedAccessException) { } // not empty: another backup's
+
         }
 
         public ValueTask DisposeAsync() => new(AbortAsync());

@@ -48,7 +48,7 @@ public static class DestinationWrite
         try { if (File.Exists(tempFile)) written = new FileInfo(tempFile).Length; } catch (IOException) { } catch (UnauthorizedAccessException) { }
         var free = FreeSpace(folder);
         return new ClutterException(ErrorId, FailureKind.WriteError,
-            $"The disk holding '{folder}' is full: writing '{destination}' stopped after {Format.Bytes(written)} ({e.Message}). " +
+            $"The disk holding '{folder}' is full: writing '{destination}' stopped after {Format.Bytes(written)}. " +
             $"Nothing was kept; {(free is long f ? $"that filesystem now has {Format.Bytes(f + written)} free" : "its free space could not be read")}" +
             $"{(needed is long n and > 0 ? $" and this needs about {Format.Bytes(n)}" : "")}. Free space there (or raise the quota), or choose another destination.",
             destination, e);
