@@ -67,11 +67,11 @@ Describe 'A full disk (row 9)' {
             $listed = @(Get-ClutterBackup $Mount)
             $restored = $listed | Restore-ClutterDatabase -TargetConnectionString $TargetUrl -CreateDatabase -Confirm:$false
             @{
-                FirstName = $first.Name
+                FirstName = $first.Location
                 ErrorId = $e1[0].FullyQualifiedErrorId; Category = "$($e1[0].CategoryInfo.Category)"; Message = $e1[0].Exception.Message; Target = "$($e1[0].TargetObject)"
                 Errors = $e1.Count
                 Files = $filesAfter; Folders = $foldersAfter; FreeBytes = [long]$free
-                Listed = @($listed | ForEach-Object Name); Restored = "$($restored.Database)"
+                Listed = @($listed | ForEach-Object Location); Restored = "$($restored.Database)"
             }
         }
         $r.Errors | Should -Be 1
@@ -86,6 +86,7 @@ Describe 'A full disk (row 9)' {
         $r.Folders | Should -Be @("/$Small")
         $r.FreeBytes | Should -BeGreaterThan 1.5MB -Because 'the partial file that filled the disk is removed'
         # The earlier backup is still there and restores.
+        $r.FirstName | Should -Match "/disk/$Small/${Small}_\d{8}T\d{6}Z\.dump$"
         $r.Listed | Should -Be @($r.FirstName)
         $r.Restored | Should -Be $target
         Invoke-TestPsql -Database $target -Command 'select count(*) from t' | Should -Be 200
