@@ -44,10 +44,9 @@ public static class DebrisService
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var cutoff = DateTime.UtcNow - olderThan;
         var found = new List<DebrisEntry>();
-        await foreach (var d in repository.ListDebrisAsync(folder is null ? "" : folder + "/", cancellationToken).ConfigureAwait(false))
+        await foreach (var d in repository.ListDebrisAsync(folder is null ? "" : folder + "/", cutoff, cancellationToken).ConfigureAwait(false))
         {
             if (FolderOf(d.Key) is not string owner || (folder is not null && owner != folder)) continue;
-            if (d.StartedUtc > cutoff) continue;
             found.Add(d);
         }
         found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));

@@ -144,11 +144,11 @@ public sealed class FileSystemRepository : IBackupRepository
     /// The '.partial' files under keyPrefix: what a killed backup left (or what a running one is writing: its
     /// last write time is recent).
     /// </summary>
-    public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var entry in ListAsync(keyPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Key.EndsWith(PartialSuffix, StringComparison.Ordinal))
+            if (entry.Key.EndsWith(PartialSuffix, StringComparison.Ordinal) && entry.LastModifiedUtc <= startedBeforeUtc)
                 yield return new DebrisEntry(entry.Key[..^PartialSuffix.Length], DebrisKind.PartialFile, entry.LastModifiedUtc, entry.Size, Location.Describe(entry.Key), null);
         }
     }

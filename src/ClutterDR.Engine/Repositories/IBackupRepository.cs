@@ -48,8 +48,8 @@ public interface IBackupRepository : IDisposable
     IAsyncEnumerable<RepositoryEntry> ListAsync(string keyPrefix, CancellationToken cancellationToken);
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Every unfinished write under keyPrefix (multipart uploads, partial files), whoever started it.</summary>
-    IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, CancellationToken cancellationToken);
+    /// <summary>Every unfinished write under keyPrefix (multipart uploads, partial files) started before startedBeforeUtc, whoever started it.</summary>
+    IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, CancellationToken cancellationToken);
     /// <summary>Aborts the upload or deletes the partial file.</summary>
     Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken);
 

@@ -156,7 +156,7 @@ public sealed class S3Repository : IBackupRepository
     }
 
     /// <summary>The multipart uploads under keyPrefix never completed nor aborted, with the size of their parts.</summary>
-    public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var basePrefix = Location.Prefix.Length == 0 ? "" : Location.Prefix + "/";
         var request = new ListMultipartUploadsRequest { BucketName = Location.Bucket, Prefix = basePrefix + keyPrefix };
@@ -175,7 +175,9 @@ public sealed class S3Repository : IBackupRepository
             {
                 if (u.Key is null || !u.Key.StartsWith(basePrefix, StringComparison.Ordinal)) continue;
                 var key = u.Key.Substring(basePrefix.Length);
-                yield return new DebrisEntry(key, DebrisKind.MultipartUpload, u.Initiated?.ToUniversalTime() ?? DateTime.MinValue,
+                var initiated = u.Initiated?.ToUniversalTime() ?? DateTime.MinValue;
+                if (initiated > startedBeforeUtc) continue; // young: may be a backup running now (and its parts need no listing)
+                yield return new DebrisEntry(key, DebrisKind.MultipartUpload, initiated,
                     await PartsSizeAsync(u.Key, u.UploadId, cancellationToken).ConfigureAwait(false), Describe(key), u.UploadId);
             }
             if (response.IsTruncated != true || (string.IsNullOrEmpty(response.NextKeyMarker) && string.IsNullOrEmpty(response.NextUploadIdMarker))) yield break;
