@@ -1,5 +1,6 @@
 using Amazon.S3.Model;
 using ClutterDR.Catalog;
+using ClutterDR.Database;
 using ClutterDR.Engine;
 using ClutterDR.Repositories;
 
@@ -94,5 +95,26 @@ public class DebrisTests
         await repo.RemoveDebrisAsync(d, CancellationToken.None); // already gone: nothing to do, no error
         var left = (await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket })).MultipartUploads ?? new List<MultipartUpload>();
         Assert.Equal(new[] { notOurs, others, outside }.Order(), left.Select(u => u.UploadId).Order());
+    }
+}
+
+/// <summary>A backup whose last write fails keeps nothing: no data object without its manifest.</summary>
+public class BackupWriteFailureTests
+{
+    [Fact]
+    public async Task AManifestThatCannotBeWrittenTakesTheDataObjectWithIt()
+    {
+        var db = await TestServers.NewDatabaseAsync("create table t as select g from generate_series(1, 1000) g;");
+        var dir = Directory.CreateTempSubdirectory("clutterdr-xt-").FullName;
+        var folder = Path.Combine(dir, db);
+        Directory.CreateDirectory(folder);
+        // The manifest's temporary name, for every second the backup may start in, is taken by a folder: its write fails.
+        var now = DateTime.UtcNow;
+        for (var i = -1; i < 60; i++)
+            Directory.CreateDirectory(Path.Combine(folder, $"{db}_{now.AddSeconds(i):yyyyMMdd'T'HHmmss'Z'}.dump.zst.manifest.json.partial"));
+        var request = new BackupRequest { Connection = PgConnectionSettings.Parse(TestServers.PgUrl(db)), Destination = BackupLocation.ForFolder(dir) };
+        await Assert.ThrowsAnyAsync<Exception>(() => new BackupService(NullProgressSink.Instance).RunAsync(request, CancellationToken.None));
+        Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
+        Assert.Empty(await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(dir) }, CancellationToken.None));
     }
 }

@@ -71,8 +71,6 @@ internal sealed class DestinationWriteStream : WriteOnlyStream
         _inner = inner; _destination = destination; _tempFile = tempFile; _needed = needed;
     }
 
-    public long Written { get; private set; }
-
     public override bool CanWrite => true;
 
     private ClutterException Map(IOException e) => DestinationWrite.Failed(_destination, _tempFile, e, _needed());
@@ -83,7 +81,6 @@ internal sealed class DestinationWriteStream : WriteOnlyStream
     {
         try { _inner.Write(buffer); }
         catch (IOException e) { throw Map(e); }
-        Written += buffer.Length;
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -93,7 +90,6 @@ internal sealed class DestinationWriteStream : WriteOnlyStream
     {
         try { await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false); }
         catch (IOException e) { throw Map(e); }
-        Written += buffer.Length;
     }
 
     public override void Flush()
