@@ -8,45 +8,13 @@ BeforeAll {
     # About 40 MB of dump: at zstd level 19 a backup of it takes many seconds, long enough to be killed mid-way.
     $script:Db = New-TestDatabase -Prefix 'debris' -Sql "create table big as select g, md5(random()::text) || md5(random()::text) as t from generate_series(1, 500000) g"
 
-    # Multipart uploads through the AWS SDK the module ships, in a child pwsh: this process may hold another
-    # AWSSDK already (Coexistence.Tests.ps1 loads 3.7), and a second one cannot load beside it.
-    function Invoke-TestS3Sdk([string]$Script, [string[]]$Arguments) {
-        $lib = Join-Path (Split-Path -Parent $env:CLUTTERDR_MODULE_PATH) 'bin' 'lib'
-        $prelude = @"
-Add-Type -Path '$(Join-Path $lib 'AWSSDK.Core.dll')', '$(Join-Path $lib 'AWSSDK.S3.dll')'
-`$config = [Amazon.S3.AmazonS3Config]::new()
-`$config.ServiceURL = `$env:CLUTTERDR_TEST_S3_ENDPOINT
-`$config.ForcePathStyle = `$true
-`$config.AuthenticationRegion = 'us-east-1'
-`$s3 = [Amazon.S3.AmazonS3Client]::new(`$env:CLUTTERDR_TEST_S3_ACCESS_KEY, `$env:CLUTTERDR_TEST_S3_SECRET_KEY, `$config)
-"@
-        $file = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-s3sdk-$([guid]::NewGuid().ToString('N').Substring(0, 8)).ps1"
-        Set-Content -LiteralPath $file -Value ($prelude + "`n" + $Script)
-        try {
-            $out = & $Pwsh -NoProfile -NonInteractive -File $file @Arguments 2>&1
-            if ($LASTEXITCODE -ne 0) { throw "AWS SDK call failed: $(($out -join "`n") -replace '\x1b\[[0-9;]*m', '')" }
-        }
-        finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
-        $out | Where-Object { $_ -is [string] }
-    }
-
-    # The unfinished multipart uploads of a bucket, as ListMultipartUploads answers: objects with Key, UploadId, Initiated.
-    function Get-TestMultipartUploads([string]$Bucket) {
-        $json = Invoke-TestS3Sdk -Arguments $Bucket -Script @'
-$r = $s3.ListMultipartUploadsAsync([Amazon.S3.Model.ListMultipartUploadsRequest]@{ BucketName = $args[0] }).GetAwaiter().GetResult()
-ConvertTo-Json -Compress -InputObject @(@($r.MultipartUploads) | Where-Object { $_ } | ForEach-Object { @{ Key = $_.Key; UploadId = $_.UploadId } })
-'@
-        @(($json -join '') | ConvertFrom-Json)
-    }
-
-    # Starts a multipart upload with one 1 kB part and leaves it unfinished; returns its upload id.
+    # Starts a multipart upload with one 1 kB part and leaves it unfinished, as a killed backup does; returns its upload id.
     function New-TestMultipartUpload([string]$Bucket, [string]$Key) {
-        Invoke-TestS3Sdk -Arguments $Bucket, $Key -Script @'
-$id = $s3.InitiateMultipartUploadAsync($args[0], $args[1]).GetAwaiter().GetResult().UploadId
-$part = [Amazon.S3.Model.UploadPartRequest]@{ BucketName = $args[0]; Key = $args[1]; UploadId = $id; PartNumber = 1; InputStream = [IO.MemoryStream]::new([byte[]]::new(1024)) }
-$null = $s3.UploadPartAsync($part).GetAwaiter().GetResult()
-$id
-'@
+        $path = "/$Bucket/" + (($Key -split '/' | ForEach-Object { [Uri]::EscapeDataString($_) }) -join '/')
+        [xml]$xml = (Invoke-TestS3 -Method Post -Path $path -Query @{ uploads = '' }).Content
+        $id = $xml.InitiateMultipartUploadResult.UploadId
+        $null = Invoke-TestS3 -Method Put -Path $path -Query @{ partNumber = '1'; uploadId = $id } -Body ([byte[]]::new(1024))
+        $id
     }
 
     # Starts Backup-ClutterDatabase in a child pwsh, waits until $Until says it is writing, and kills it (SIGKILL).
@@ -222,28 +190,28 @@ Describe 'Debris of a killed backup to S3 (row 14)' {
         $earlier = Backup-ClutterDatabase (Get-TestPgUrl $Db) $dest -EndpointUrl $S3Endpoint
         # zstd level 19 stores about half of what pg_dump writes: past 20 MB dumped, the first 8 MB part is uploading.
         Invoke-KilledBackup -Destination $dest -Extra '-CompressionLevel', '19' -Until { $args[0] -ge 20 }
-        $uploads = @(Get-TestMultipartUploads $bucket)
+        $uploads = @(Get-TestS3Uploads $bucket)
         $uploads | Should -HaveCount 1 -Because 'the killed backup left its multipart upload'
-        $uploads[0].Key | Should -Match "^db/$Db/${Db}_\d{8}T\d{6}Z\.dump\.zst$"
+        $uploads[0] | Should -Match "^db/$Db/${Db}_\d{8}T\d{6}Z\.dump\.zst$"
         # Another database's upload under the same prefix is not this backup's to abort.
         $otherKey = 'db/otherdb/otherdb_20200101T000000Z.dump.zst'
         $null = New-TestMultipartUpload $bucket $otherKey
 
         $verbose = Backup-ClutterDatabase (Get-TestPgUrl $Db) $dest -EndpointUrl $S3Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        @(Get-TestMultipartUploads $bucket).Count | Should -Be 2 -Because 'an upload initiated less than 24 hours ago may be a backup running now'
+        @(Get-TestS3Uploads $bucket).Count | Should -Be 2 -Because 'an upload initiated less than 24 hours ago may be a backup running now'
         $verbose.Message -match 'interrupted backup' | Should -BeNullOrEmpty
 
         $env:CLUTTERDR_DEBRIS_MIN_AGE = '0s'
         $verbose = Backup-ClutterDatabase (Get-TestPgUrl $Db) $dest -EndpointUrl $S3Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        @($verbose.Message -like "Removed what an interrupted backup left: the multipart upload of s3://$bucket/$($uploads[0].Key) (*") | Should -HaveCount 1
-        @(Get-TestMultipartUploads $bucket).Key | Should -Be @($otherKey) -Because 'the killed backup's upload is aborted (ListMultipartUploads no longer has it), the other database's is not'
+        @($verbose.Message -like "Removed what an interrupted backup left: the multipart upload of s3://$bucket/$($uploads[0]) (*") | Should -HaveCount 1
+        @(Get-TestS3Uploads $bucket) | Should -Be @($otherKey) -Because 'the killed backup's upload is aborted (ListMultipartUploads no longer has it), the other database's is not'
 
         # Clear-ClutterBackupDebris removes the rest on demand.
         $items = @(Clear-ClutterBackupDebris $dest -OlderThan '0s' -EndpointUrl $S3Endpoint)
         $items | Should -HaveCount 1
         $items[0].Location | Should -Be "s3://$bucket/$otherKey"
         "$($items[0].Kind)" | Should -Be 'MultipartUpload'
-        @(Get-TestMultipartUploads $bucket) | Should -BeNullOrEmpty
+        @(Get-TestS3Uploads $bucket) | Should -BeNullOrEmpty
 
         $listed = @(Get-ClutterBackup $dest -EndpointUrl $S3Endpoint)
         $listed | Should -HaveCount 3
