@@ -188,30 +188,33 @@ Describe 'Debris of a killed backup to S3 (row 14)' {
         $bucket = New-TestBucket
         $dest = "s3://$bucket/db"
         $earlier = Backup-ClutterDatabase (Get-TestPgUrl $Db) $dest -EndpointUrl $S3Endpoint
-        # zstd level 19 stores about half of what pg_dump writes: past 20 MB dumped, the first 8 MB part is uploading.
-        Invoke-KilledBackup -Destination $dest -Extra '-CompressionLevel', '19' -Until { $args[0] -ge 20 }
-        $uploads = @(Get-TestS3Uploads $bucket)
+        # zstd level 19 stores about half of what pg_dump writes: past 18 MB dumped, the first 8 MB part is uploading.
+        Invoke-KilledBackup -Destination $dest -Extra '-CompressionLevel', '19' -Until { $args[0] -ge 18 }
+        $uploads = Get-TestS3Uploads $bucket
         $uploads | Should -HaveCount 1 -Because 'the killed backup left its multipart upload'
         $uploads[0] | Should -Match "^db/$Db/${Db}_\d{8}T\d{6}Z\.dump\.zst$"
         # Another database's upload under the same prefix is not this backup's to abort.
         $otherKey = 'db/otherdb/otherdb_20200101T000000Z.dump.zst'
         $null = New-TestMultipartUpload $bucket $otherKey
 
+        (Get-TestS3Uploads $bucket).Count | Should -Be 2
         $verbose = Backup-ClutterDatabase (Get-TestPgUrl $Db) $dest -EndpointUrl $S3Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        @(Get-TestS3Uploads $bucket).Count | Should -Be 2 -Because 'an upload initiated less than 24 hours ago may be a backup running now'
+        (Get-TestS3Uploads $bucket).Count | Should -Be 2 -Because 'an upload initiated less than 24 hours ago may be a backup running now'
         $verbose.Message -match 'interrupted backup' | Should -BeNullOrEmpty
 
         $env:CLUTTERDR_DEBRIS_MIN_AGE = '0s'
         $verbose = Backup-ClutterDatabase (Get-TestPgUrl $Db) $dest -EndpointUrl $S3Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         @($verbose.Message -like "Removed what an interrupted backup left: the multipart upload of s3://$bucket/$($uploads[0]) (*") | Should -HaveCount 1
-        @(Get-TestS3Uploads $bucket) | Should -Be @($otherKey) -Because 'the killed backup's upload is aborted (ListMultipartUploads no longer has it), the other database's is not'
+        $left = Get-TestS3Uploads $bucket
+        $left | Should -Be @($otherKey) -Because "the killed backup's upload is aborted (ListMultipartUploads no longer has it), the other database's is not"
 
         # Clear-ClutterBackupDebris removes the rest on demand.
         $items = @(Clear-ClutterBackupDebris $dest -OlderThan '0s' -EndpointUrl $S3Endpoint)
         $items | Should -HaveCount 1
         $items[0].Location | Should -Be "s3://$bucket/$otherKey"
         "$($items[0].Kind)" | Should -Be 'MultipartUpload'
-        @(Get-TestS3Uploads $bucket) | Should -BeNullOrEmpty
+        $left = Get-TestS3Uploads $bucket
+        $left | Should -BeNullOrEmpty
 
         $listed = @(Get-ClutterBackup $dest -EndpointUrl $S3Endpoint)
         $listed | Should -HaveCount 3
