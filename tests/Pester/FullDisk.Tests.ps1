@@ -103,7 +103,8 @@ Describe 'A full disk (row 9)' {
             $before = Join-Path $Mount 'kept.txt'
             Set-Content -LiteralPath $before -Value 'was here before'
             $err = $null
-            try { Sync-ClutterStorage $Src (Join-Path $Mount 'copy') -ErrorAction Stop | Out-Null } catch { $err = $_ }
+            # One transfer at a time (the largest first): the big file is the one that meets the full disk.
+            try { Sync-ClutterStorage $Src (Join-Path $Mount 'copy') -ThrottleLimit 1 -ErrorAction Stop | Out-Null } catch { $err = $_ }
             @{
                 ErrorId = $err.FullyQualifiedErrorId; Category = "$($err.CategoryInfo.Category)"; Message = $err.Exception.Message
                 Files = @(Get-ChildItem -Recurse -Force -File -LiteralPath $Mount | ForEach-Object { $_.FullName.Substring($Mount.Length) })
