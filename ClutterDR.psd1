@@ -18,6 +18,7 @@
         'Test-ClutterBackup'
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
+        'Clear-ClutterBackupDebris'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -14,6 +14,8 @@ public enum FailureKind
     OperationFailed,
     OperationStopped,
     LimitsExceeded,
+    /// <summary>A destination could not be written (a full disk, an I/O error).</summary>
+    WriteError,
 }
 
 /// <summary>

@@ -54,6 +54,12 @@ BeforeDiscovery {
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "back") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Checksum -PassThru'
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "whatif") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Delete -WhatIf'
             ) }
+        @{ Name = 'debris'; Expect = @{}; ErrorIds = @(); Statements = @(
+                # Nothing is left to clear (every backup above committed), but the listing of uploads and of
+                # partial files still runs with the credential and the passphrase-free options, verbosely.
+                'Clear-ClutterBackupDebris "s3://$Bucket/db" -OlderThan 00:00:00 @S3 -Confirm:$false'
+                'Clear-ClutterBackupDebris (Join-Path $Shared "pass") -OlderThan 00:00:00 -Confirm:$false'
+            ) }
         @{ Name = 'files'; Expect = @{ 'System.IO.FileInfo' = 4 }; ErrorIds = @(); Statements = @(
                 'Set-Content -LiteralPath (Join-Path $Out "app.env") -Value "DATABASE_URL=redacted"'
                 'Protect-ClutterFile -LiteralPath (Join-Path $Out "app.env") -Passphrase $BackupPass -Armor'

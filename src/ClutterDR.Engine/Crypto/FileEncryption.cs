@@ -1,4 +1,5 @@
 using ClutterDR.Engine;
+using ClutterDR.Streams;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 
@@ -108,11 +109,20 @@ public sealed class FileEncryption
         }
         try
         {
-            await using (output)
+            try
             {
-                await write(output, done => progress.Report(done)).ConfigureAwait(false);
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // A failed write of the file (a full disk) is DestinationWriteFailed, told apart from a failed read of the source.
+                var guarded = new DestinationWriteStream(output, destination, temp, () => total);
+                await write(guarded, done => progress.Report(done)).ConfigureAwait(false);
+                await guarded.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch
+            {
+                // On a full disk, closing fails again writing the buffered bytes; the file is closed all the same.
+                try { await output.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
+                throw;
+            }
+            await output.DisposeAsync().ConfigureAwait(false);
             File.Move(temp, destination, force);
             progress.Report(total);
             return new FileInfo(destination);

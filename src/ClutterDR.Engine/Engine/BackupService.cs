@@ -27,6 +27,11 @@ public sealed record BackupRequest
     public ObjectLock? ObjectLock { get; init; }
     /// <summary>Part size and parts in flight of an S3 upload (tests make parts small); ExpectedSize above still applies.</summary>
     internal S3UploadOptions? Upload { get; init; }
+    /// <summary>
+    /// Debris (unfinished uploads, partial files) of this database older than this is removed before the backup
+    /// writes; null: <see cref="DebrisService.ConfiguredMinimumAge"/> (24 hours, or CLUTTERDR_DEBRIS_MIN_AGE).
+    /// </summary>
+    public TimeSpan? DebrisMinimumAge { get; init; }
 }
 
 /// <summary>
@@ -69,6 +74,7 @@ public sealed class BackupService
                 $"-RetainUntil locks objects with S3 Object Lock, which a folder ('{request.Destination}') does not have. Back up to an s3:// bucket with Object Lock enabled, or leave out -RetainUntil (and protect the folder another way, e.g. a read-only snapshot).",
                 request.Destination.ToString());
 
+        var debrisAge = request.DebrisMinimumAge ?? DebrisService.ConfiguredMinimumAge();
         // Keys first: a bad key file fails before the database or the destination is touched.
         var encryption = request.Encryption.Enabled ? EncryptionPlan.Prepare(request.Encryption) : null;
 
@@ -99,6 +105,9 @@ public sealed class BackupService
         // while the snapshot is taken.
         var previous = PreviousBackupAsync(repository, conn.Database, cancellationToken);
         _ = previous.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should the snapshot fail first
+        // What killed backups of this database left (never fails the backup); done before this backup creates anything.
+        var debris = DebrisService.RemoveForBackupAsync(repository, conn.Database, debrisAge, _sink, cancellationToken);
+        _ = debris.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
 
         // The dump's snapshot: held open until pg_dump is done; our row counts run inside it.
         await using var tx = await db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -127,6 +136,7 @@ public sealed class BackupService
         foreach (var t in request.ExcludeTables) args.Add("--exclude-table=" + t);
         if (request.Tables.Count > 0) args.Add("--strict-names");
 
+        await debris.ConfigureAwait(false);
         var started = DateTime.UtcNow;
         var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
         var location = repository.Describe(name.Key);
@@ -134,6 +144,7 @@ public sealed class BackupService
         if (last.Problem is not null) _sink.Verbose($"No previous backup of {conn.Database} to estimate the size from: {last.Problem}");
         var fromPrevious = last.Manifest is not null && ProgressEstimate.IsComparable(last.Manifest, conn.Database, request.Format, tables.Select(t => (t.Schema, t.Name)));
         var expected = ProgressEstimate.ForDump(fromPrevious ? last.Manifest!.RawBytes : null, estimate);
+        if (expected is long expectedBytes) writer.ExpectSize(expectedBytes);
         _sink.Verbose(fromPrevious
             ? $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the raw size of the previous backup {last.Location}."
             : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(last.Location is null ? "" : $"; {last.Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");
@@ -143,7 +154,7 @@ public sealed class BackupService
         PgProcess? dump = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<List<TableRowCount>>? countTask = null;
-        var dataStored = false;
+        var dataCommitted = false;
         try
         {
             _sink.Verbose($"Backing up {conn.Display} ({tables.Count} tables, about {Format.Bytes(estimate)} of table data) to {location}; prepared in {Format.Duration(total.Elapsed)}.");
@@ -181,7 +192,7 @@ public sealed class BackupService
 
             writer.DeclareSha256(sha256);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            dataStored = true;
+            dataCommitted = true;
             progress.Report(rawBytes);
 
             var manifest = new BackupManifest
@@ -226,11 +237,12 @@ public sealed class BackupService
             stop.Cancel();
             if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
             await writer.AbortAsync().ConfigureAwait(false);
-            if (dataStored)
+            if (dataCommitted)
             {
-                // The data object is complete but its manifest is not: it would be a backup that does not exist.
+                // The manifest could not be written (a full disk, a refused request): a data object without its
+                // manifest is no backup, and nothing would ever remove it.
                 try { await repository.DeleteAsync(name.Key, CancellationToken.None).ConfigureAwait(false); }
-                catch (Exception) { /* the manifest's failure is the one to report */ }
+                catch (Exception cleanup) { _sink.Verbose($"Could not remove {location}, written without its manifest: {cleanup.Message}"); }
             }
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })

@@ -1,15 +1,18 @@
 using System.Runtime.CompilerServices;
 using ClutterDR.Catalog;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Repositories;
 
 /// <summary>
 /// Backups in a local or mounted folder. Data is written to '&lt;name&gt;.partial' and renamed when
-/// complete, so a crashed backup never looks like a finished one.
+/// complete, so a crashed backup never looks like a finished one. A failed write (a full disk) is
+/// DestinationWriteFailed and leaves no partial file; a killed backup's partial file is debris
+/// (<see cref="ListDebrisAsync"/>).
 /// </summary>
 public sealed class FileSystemRepository : IBackupRepository
 {
-    private const string PartialSuffix = ".partial";
+    internal const string PartialSuffix = ".partial";
     private const int BufferSize = 1 << 20;
 
     public FileSystemRepository(BackupLocation location) => Location = location;
@@ -56,7 +59,9 @@ public sealed class FileSystemRepository : IBackupRepository
     public Task<IObjectWriter> CreateAsync(string key, string? storageClass, CancellationToken cancellationToken)
     {
         var final = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        var folder = Path.GetDirectoryName(final)!;
+        var createdFolder = !Directory.Exists(folder);
+        Directory.CreateDirectory(folder);
         var partial = final + PartialSuffix;
         if (File.Exists(final)) throw Exists(final);
         FileStream stream;
@@ -68,7 +73,7 @@ public sealed class FileSystemRepository : IBackupRepository
         {
             throw Exists(final, e); // another backup took this name first (same second)
         }
-        return Task.FromResult<IObjectWriter>(new FileWriter(stream, partial, final));
+        return Task.FromResult<IObjectWriter>(new FileWriter(stream, partial, final, createdFolder ? folder : null));
     }
 
     public async Task PutAsync(string key, byte[] content, string contentType, string? storageClass, CancellationToken cancellationToken)
@@ -76,8 +81,21 @@ public sealed class FileSystemRepository : IBackupRepository
         var final = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
         var temp = final + PartialSuffix;
-        await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
-        File.Move(temp, final, overwrite: false);
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                var guarded = new DestinationWriteStream(file, final, temp, () => content.Length);
+                await guarded.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                guarded.FlushToDisk();
+            }
+            File.Move(temp, final, overwrite: false);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
     }
 
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
@@ -122,30 +140,71 @@ public sealed class FileSystemRepository : IBackupRepository
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The '.partial' files under keyPrefix: what a killed backup left (or what a running one is writing: its
+    /// last write time is recent).
+    /// </summary>
+    public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in ListAsync(keyPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Key.EndsWith(PartialSuffix, StringComparison.Ordinal) && entry.LastModifiedUtc <= startedBeforeUtc)
+                yield return new DebrisEntry(entry.Key[..^PartialSuffix.Length], DebrisKind.PartialFile, entry.LastModifiedUtc, entry.Size, Location.Describe(entry.Key), null);
+        }
+    }
+
+    public Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken)
+    {
+        if (debris.Kind != DebrisKind.PartialFile) throw new ArgumentException("A folder holds only partial files.", nameof(debris));
+        var path = PathOf(debris.Key) + PartialSuffix;
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ClutterException("DebrisNotRemoved", FailureKind.PermissionDenied,
+                $"The partial file '{path}' of an interrupted backup could not be removed: {e.Message} Remove it by hand, or fix the folder's permissions.", path, e);
+        }
+        return Task.CompletedTask;
+    }
+
     public void Dispose() { }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
 
     private static ClutterException Exists(string path, Exception? inner = null) =>
         new("BackupObjectExists", FailureKind.ResourceExists, $"'{path}' already exists.", path, inner);
 
     private sealed class FileWriter : IObjectWriter
     {
-        private readonly FileStream _stream;
+        private readonly FileStream _file;
+        private readonly DestinationWriteStream _stream;
         private readonly string _partial;
         private readonly string _final;
+        private readonly string? _createdFolder;
+        private long? _expectedSize;
         private bool _done;
 
-        public FileWriter(FileStream stream, string partial, string final)
+        /// <param name="createdFolder">The database folder this backup created, removed again if the backup fails and leaves it empty.</param>
+        public FileWriter(FileStream file, string partial, string final, string? createdFolder)
         {
-            _stream = stream; _partial = partial; _final = final;
+            _file = file; _partial = partial; _final = final; _createdFolder = createdFolder;
+            _stream = new DestinationWriteStream(file, final, partial, () => _expectedSize);
         }
 
         public Stream Stream => _stream;
 
+        public void ExpectSize(long bytes) => _expectedSize = bytes;
+
         public async Task CompleteAsync(CancellationToken cancellationToken)
         {
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            _stream.Flush(flushToDisk: true);
-            await _stream.DisposeAsync().ConfigureAwait(false);
+            _stream.FlushToDisk();
+            await _file.DisposeAsync().ConfigureAwait(false);
             File.Move(_partial, _final, overwrite: false);
             _done = true;
         }
@@ -154,8 +213,12 @@ public sealed class FileSystemRepository : IBackupRepository
         {
             if (_done) return;
             _done = true;
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            try { File.Delete(_partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // On a full disk, closing fails again writing the buffered bytes; the file is closed all the same.
+            try { await _file.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
+            TryDelete(_partial);
+            if (_createdFolder is not null)
+                try { Directory.Delete(_createdFolder); } catch (IOException) { } catch (UnauthorizedAccessException) { } // not empty: another backup's
+
         }
 
         public ValueTask DisposeAsync() => new(AbortAsync());

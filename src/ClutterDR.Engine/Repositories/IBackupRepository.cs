@@ -19,7 +19,18 @@ public interface IObjectWriter : IAsyncDisposable
     void DeclareSha256(string sha256) { }
     Task CompleteAsync(CancellationToken cancellationToken);
     Task AbortAsync();
+    /// <summary>A hint of the whole size, named in the error should the destination fill up.</summary>
+    void ExpectSize(long bytes) { }
 }
+
+public enum DebrisKind { MultipartUpload, PartialFile }
+
+/// <summary>
+/// What an interrupted write left: an S3 multipart upload never completed nor aborted, or a folder's
+/// '.partial' file. Key is the object it was to become (relative to the location); Started is when the
+/// upload was initiated (S3) or the file last written (folder); Size is what it holds, when known.
+/// </summary>
+public sealed record DebrisEntry(string Key, DebrisKind Kind, DateTime StartedUtc, long? Size, string Location, string? UploadId);
 
 /// <summary>Where backups are stored: an S3-compatible bucket prefix or a local folder.</summary>
 public interface IBackupRepository : IDisposable
@@ -41,6 +52,11 @@ public interface IBackupRepository : IDisposable
     /// <summary>Every object whose key starts with keyPrefix, recursively, in no particular order.</summary>
     IAsyncEnumerable<RepositoryEntry> ListAsync(string keyPrefix, CancellationToken cancellationToken);
     Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Every unfinished write under keyPrefix (multipart uploads, partial files) started before startedBeforeUtc, whoever started it.</summary>
+    IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, CancellationToken cancellationToken);
+    /// <summary>Aborts the upload or deletes the partial file.</summary>
+    Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken);
 
     /// <summary>The location text users see for a key.</summary>
     string Describe(string key) => Location.Describe(key);

@@ -197,6 +197,76 @@ public sealed class S3Repository : IBackupRepository
         }
     }
 
+    /// <summary>The multipart uploads under keyPrefix never completed nor aborted, with the size of their parts.</summary>
+    public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var basePrefix = Location.Prefix.Length == 0 ? "" : Location.Prefix + "/";
+        var request = new ListMultipartUploadsRequest { BucketName = Location.Bucket, Prefix = basePrefix + keyPrefix };
+        while (true)
+        {
+            ListMultipartUploadsResponse response;
+            try
+            {
+                response = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                throw S3Errors.Map(e, Location.ToString(), false);
+            }
+            foreach (var u in response.MultipartUploads ?? new List<MultipartUpload>())
+            {
+                if (u.Key is null || !u.Key.StartsWith(basePrefix, StringComparison.Ordinal)) continue;
+                var key = u.Key.Substring(basePrefix.Length);
+                var initiated = u.Initiated?.ToUniversalTime() ?? DateTime.MinValue;
+                if (initiated > startedBeforeUtc) continue; // young: may be a backup running now (and its parts need no listing)
+                yield return new DebrisEntry(key, DebrisKind.MultipartUpload, initiated,
+                    await PartsSizeAsync(u.Key, u.UploadId, cancellationToken).ConfigureAwait(false), Describe(key), u.UploadId);
+            }
+            if (response.IsTruncated != true || (string.IsNullOrEmpty(response.NextKeyMarker) && string.IsNullOrEmpty(response.NextUploadIdMarker))) yield break;
+            request.KeyMarker = response.NextKeyMarker;
+            request.UploadIdMarker = response.NextUploadIdMarker;
+        }
+    }
+
+    /// <summary>The bytes an upload's parts hold; null when the server does not say.</summary>
+    private async Task<long?> PartsSizeAsync(string fullKey, string uploadId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            long total = 0;
+            var request = new ListPartsRequest { BucketName = Location.Bucket, Key = fullKey, UploadId = uploadId };
+            while (true)
+            {
+                var response = await _client.ListPartsAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var p in response.Parts ?? new List<PartDetail>()) total += p.Size ?? 0;
+                if (response.IsTruncated != true || response.NextPartNumberMarker is null) return total;
+                request.PartNumberMarker = response.NextPartNumberMarker.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        catch (AmazonS3Exception)
+        {
+            return null; // aborted meanwhile, or ListParts refused: the size is only informative
+        }
+    }
+
+    public async Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken)
+    {
+        if (debris.Kind != DebrisKind.MultipartUpload || debris.UploadId is null)
+            throw new ArgumentException("A bucket holds only multipart uploads.", nameof(debris));
+        try
+        {
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Location.Bucket, Key = KeyOf(debris.Key), UploadId = debris.UploadId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
+        {
+            // completed or aborted meanwhile: nothing left to remove
+        }
+        catch (Exception e)
+        {
+            throw S3Errors.Map(e, debris.Location, true);
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>Keeps the GetObject response alive as long as its body is read.</summary>

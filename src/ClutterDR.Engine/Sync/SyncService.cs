@@ -4,6 +4,7 @@ using Amazon.S3.Model;
 using ClutterDR.Catalog;
 using ClutterDR.Engine;
 using ClutterDR.Repositories;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Sync;
 
@@ -257,7 +258,7 @@ public sealed class SyncService
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 var error = MapItemError(e, item, source, destination);
-                if (error.ErrorId is "StorageClassRejected" or "DestinationNotFound" or "S3CredentialsNotFound")
+                if (error.ErrorId is "StorageClassRejected" or "DestinationNotFound" or "S3CredentialsNotFound" or DestinationWrite.ErrorId)
                 {
                     // Every other item would fail the same way: stop them and fail the call once.
                     lock (writeLock) fatal ??= error;
@@ -431,11 +432,22 @@ public sealed class SyncService
         try
         {
             long written;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            try
             {
-                await content.CopyToAsync(file, 1 << 16, ct).ConfigureAwait(false);
+                // A failed write of the file (a full disk) is DestinationWriteFailed, told apart from a failed read of the source.
+                var guarded = new DestinationWriteStream(file, path, temp, () => expectedLength >= 0 ? expectedLength : null);
+                await content.CopyToAsync(guarded, 1 << 16, ct).ConfigureAwait(false);
+                await guarded.FlushAsync(ct).ConfigureAwait(false);
                 written = file.Length;
             }
+            catch
+            {
+                // On a full disk, closing fails again writing the buffered bytes; the file is closed all the same.
+                try { await file.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
+                throw;
+            }
+            await file.DisposeAsync().ConfigureAwait(false);
             if (expectedLength >= 0 && written != expectedLength)
                 throw new IOException($"the transfer ended after {written:N0} of {expectedLength:N0} bytes");
             File.SetLastWriteTimeUtc(temp, modifiedUtc);

@@ -31,6 +31,7 @@ internal static class ErrorRecords
         FailureKind.NotInstalled => ErrorCategory.NotInstalled,
         FailureKind.OperationStopped => ErrorCategory.OperationStopped,
         FailureKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        FailureKind.WriteError => ErrorCategory.WriteError,
         _ => ErrorCategory.InvalidOperation,
     };
 }

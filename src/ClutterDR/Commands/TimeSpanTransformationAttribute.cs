@@ -8,7 +8,13 @@ namespace ClutterDR.Commands;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class TimeSpanTransformationAttribute : ArgumentTransformationAttribute
 {
-    private const string Examples = "e.g. -MaxAge '2d', '36h', '90m', '30s', or write it as 48:00:00";
+    /// <summary>The parameter the messages name (MaxAge unless told).</summary>
+    public string ParameterName { get; set; } = "MaxAge";
+
+    /// <summary>What a negative duration means, for its message.</summary>
+    public string Meaning { get; set; } = "-MaxAge is how old the newest backup may be";
+
+    private string Examples => $"e.g. -{ParameterName} '2d', '36h', '90m', '30s', or write it as 48:00:00";
 
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
@@ -21,7 +27,7 @@ public sealed class TimeSpanTransformationAttribute : ArgumentTransformationAttr
         return inputData;
     }
 
-    private static TimeSpan FromString(string s)
+    private TimeSpan FromString(string s)
     {
         if (Duration.TryParse(s, out var span)) return span;
         var text = s.Trim();
@@ -29,13 +35,13 @@ public sealed class TimeSpanTransformationAttribute : ArgumentTransformationAttr
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) throw NoUnit(s);
         if (text.StartsWith('-') && Duration.TryParse(text[1..], out _))
             throw new ArgumentTransformationMetadataException(
-                $"'{s}' is negative. -MaxAge is how old the newest backup may be: give a positive duration, {Examples}.");
+                $"'{s}' is negative. {Meaning}: give a positive duration, {Examples}.");
         // What .NET reads as a TimeSpan (1.12:00:00); only with a colon, so that no other bare text slips through.
         if (text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out span)) return span;
         throw new ArgumentTransformationMetadataException(
             $"'{s}' is not a duration. Give a number with its unit (d, h, m, s), {Examples}, or a TimeSpan such as (New-TimeSpan -Hours 26).");
     }
 
-    private static ArgumentTransformationMetadataException NoUnit(object value) =>
+    private ArgumentTransformationMetadataException NoUnit(object value) =>
         new($"'{value}' has no unit. Quote the duration with its unit, {Examples}.");
 }

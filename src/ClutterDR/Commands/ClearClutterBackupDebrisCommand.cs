@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using ClutterDR.Commands.Completers;
+using ClutterDR.Engine;
+
+namespace ClutterDR.Commands;
+
+/// <summary>
+/// Removes what interrupted backups left at a location: S3 multipart uploads never completed, and
+/// folders' '.partial' files, of our backup names only and older than -OlderThan (default 24 hours).
+/// </summary>
+[Cmdlet(VerbsCommon.Clear, "ClutterBackupDebris", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(DebrisItem))]
+public sealed class ClearClutterBackupDebrisCommand : ClutterS3Cmdlet
+{
+    /// <summary>A folder or s3://bucket/prefix that backups are written to.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(S3LocationCompleter))]
+    public string Location { get; set; } = "";
+
+    /// <summary>Only these databases' debris; default: every database's under the location.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
+    public string[]? Database { get; set; }
+
+    /// <summary>Only debris older than this (default 24 hours): a younger upload may be a backup running now.</summary>
+    [Parameter]
+    [TimeSpanTransformation(ParameterName = "OlderThan", Meaning = "-OlderThan is how old debris must be to be removed")]
+    public TimeSpan OlderThan { get; set; } = TimeSpan.FromHours(24);
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        await PerItemAsync(async () =>
+        {
+            await DebrisService.RunAsync(new DebrisRequest
+            {
+                Location = ResolveLocation(Location),
+                S3 = BuildS3Options(),
+                Databases = Database,
+                OlderThan = OlderThan,
+            },
+            item => Confirm(item.Location, item.Kind == Repositories.DebrisKind.MultipartUpload ? "Abort the unfinished multipart upload" : "Remove the partial file"),
+            EmitObject, EmitError, Sink, cancellationToken).ConfigureAwait(false);
+            return this;
+        }, Location).ConfigureAwait(false);
+    }
+}
