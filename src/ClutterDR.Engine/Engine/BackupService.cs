@@ -46,7 +46,14 @@ public sealed class BackupService
     }
 
     private readonly IProgressSink _sink;
-    public BackupService(IProgressSink sink) => _sink = sink;
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">The time a backup is named after; the system clock unless a test fixes it.</param>
+    public BackupService(IProgressSink sink, TimeProvider? clock = null)
+    {
+        _sink = sink;
+        _clock = clock ?? TimeProvider.System;
+    }
 
     public async Task<BackupInfo> RunAsync(BackupRequest request, CancellationToken cancellationToken)
     {
@@ -118,9 +125,6 @@ public sealed class BackupService
         foreach (var t in request.ExcludeTables) args.Add("--exclude-table=" + t);
         if (request.Tables.Count > 0) args.Add("--strict-names");
 
-        var started = DateTime.UtcNow;
-        var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
-        var location = repository.Describe(name.Key);
         var last = await previous.ConfigureAwait(false);
         if (last.Problem is not null) _sink.Verbose($"No previous backup of {conn.Database} to estimate the size from: {last.Problem}");
         var fromPrevious = last.Manifest is not null && ProgressEstimate.IsComparable(last.Manifest, conn.Database, request.Format, tables.Select(t => (t.Schema, t.Name)));
@@ -128,6 +132,10 @@ public sealed class BackupService
         _sink.Verbose(fromPrevious
             ? $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the raw size of the previous backup {last.Location}."
             : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(last.Location is null ? "" : $"; {last.Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");
+        // Nothing between the name's claim and the try below can fail: the catch gives the claim back.
+        var started = _clock.GetUtcNow().UtcDateTime;
+        var (name, writer, claim) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
+        var location = repository.Describe(name.Key);
         // The activity names the object in full; the location (which can be long) is in the verbose stream.
         var progress = new ByteProgress(_sink, $"Backing up {name.FileName}", expected);
         var watch = Stopwatch.StartNew();
@@ -193,7 +201,7 @@ public sealed class BackupService
                 StoredBytes = storedBytes,
                 Sha256 = sha256,
                 StartedUtc = started,
-                CompletedUtc = DateTime.UtcNow,
+                CompletedUtc = _clock.GetUtcNow().UtcDateTime,
                 Tables = counts,
             };
             // An archived manifest (GLACIER, DEEP_ARCHIVE) could not be read without a restore request, and
@@ -202,6 +210,7 @@ public sealed class BackupService
             if (manifestClass != request.StorageClass)
                 _sink.Verbose($"The data object is stored as {request.StorageClass}; its manifest stays in STANDARD so that listings can read it. Restore the data object from {request.StorageClass} (aws s3api restore-object) before Restore-ClutterDatabase.");
             await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", manifestClass, cancellationToken).ConfigureAwait(false);
+            await ReleaseAsync(repository, claim).ConfigureAwait(false);
             _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped and {Format.Bytes(storedBytes)} stored in {Format.Duration(streamed)}, committed in {Format.Duration(watch.Elapsed - streamed)}.");
             return BackupCatalog.ToInfo(manifest, repository, name, request.S3);
         }
@@ -211,6 +220,7 @@ public sealed class BackupService
             stop.Cancel();
             if (countTask is not null) try { await countTask.ConfigureAwait(false); } catch { /* superseded by e */ }
             await writer.AbortAsync().ConfigureAwait(false);
+            await ReleaseAsync(repository, claim).ConfigureAwait(false);
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })
                 throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);
@@ -265,29 +275,70 @@ public sealed class BackupService
     }
 
     /// <summary>
-    /// A name no other backup has, opened for writing: the second's name, or -2, -3, ... when that
-    /// second is taken. A folder creates the file exclusively, so two backups racing for one name
-    /// cannot both get it.
+    /// A name no other backup has, opened for writing, and the claim that holds it (null without claims).
+    /// Where names can be claimed (a folder; an S3 endpoint that honours If-None-Match), the second's name or
+    /// -2, -3, ...: the claim object is created only if absent, so two backups racing for one name cannot both
+    /// get it, and it is removed once the manifest is written, so after claiming, a committed backup of that
+    /// name is looked for as well. Elsewhere the name gets a random tail that a racing backup cannot pick too.
     /// </summary>
-    private static async Task<(BackupName, IObjectWriter)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
+    private async Task<(BackupName, IObjectWriter, string?)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
     {
         var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
             BackupName.ExtensionFor(request.Format, request.Compression, encryption));
-        for (var seq = 1; seq < 1000; seq++)
+        if (!await repository.CanClaimAsync(cancellationToken).ConfigureAwait(false))
         {
-            var candidate = name.WithSequence(seq);
-            if (await repository.ExistsAsync(candidate.Key, cancellationToken).ConfigureAwait(false)
-                || await repository.ExistsAsync(candidate.ManifestKey, cancellationToken).ConfigureAwait(false))
-                continue;
-            try
+            _sink.Verbose($"{repository.Location} does not honour conditional writes (PutObject If-None-Match), so a name cannot be reserved there: the backup's name gets a random tail instead, which another backup started in the same second cannot pick too.");
+            for (var attempt = 0; attempt < 10; attempt++)
             {
-                return (candidate, await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false));
+                var candidate = name.WithTail(BackupName.RandomTail());
+                if (await IsUsedAsync(repository, candidate, cancellationToken).ConfigureAwait(false)) continue;
+                return (candidate, await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false), null);
             }
-            catch (ClutterException e) when (e.ErrorId == "BackupObjectExists")
+        }
+        else
+        {
+            for (var seq = 1; seq < 1000; seq++)
             {
+                var candidate = name.WithSequence(seq);
+                if (!await repository.TryClaimAsync(candidate.ClaimKey, cancellationToken).ConfigureAwait(false))
+                {
+                    _sink.Verbose($"{candidate.FileName} is being written by another backup; trying the next name.");
+                    continue;
+                }
+                IObjectWriter? writer = null;
+                try
+                {
+                    if (!await IsUsedAsync(repository, candidate, cancellationToken).ConfigureAwait(false))
+                        writer = await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ClutterException e) when (e.ErrorId == "BackupObjectExists")
+                {
+                }
+                catch
+                {
+                    await ReleaseAsync(repository, candidate.ClaimKey).ConfigureAwait(false);
+                    throw;
+                }
+                if (writer is not null) return (candidate, writer, candidate.ClaimKey);
+                await ReleaseAsync(repository, candidate.ClaimKey).ConfigureAwait(false);
             }
         }
         throw new ClutterException("BackupNameTaken", FailureKind.ResourceExists,
             $"Too many backups of '{database}' started in the same second at {repository.Location}.", repository.Location.ToString());
+    }
+
+    private static async Task<bool> IsUsedAsync(IBackupRepository repository, BackupName name, CancellationToken cancellationToken) =>
+        await repository.ExistsAsync(name.Key, cancellationToken).ConfigureAwait(false)
+        || await repository.ExistsAsync(name.ManifestKey, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Removes a claim; a claim left behind (the removal failed) only keeps its name from being used again.</summary>
+    private async Task ReleaseAsync(IBackupRepository repository, string? claimKey)
+    {
+        if (claimKey is null) return;
+        try { await repository.DeleteAsync(claimKey, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) when (e is ClutterException or IOException or UnauthorizedAccessException)
+        {
+            _sink.Verbose($"The name claim {repository.Describe(claimKey)} could not be removed ({e.Message}); it is an empty object that only keeps that name from being used again, and may be deleted.");
+        }
     }
 }
