@@ -166,6 +166,23 @@ public class ConcurrentBackupTests
         }
     }
 
+    [Fact]
+    public async Task TheProbeRunsOncePerEndpointAndBucketAndAFailedOneIsRetried()
+    {
+        var key = "test-endpoint " + Guid.NewGuid().ToString("N");
+        var calls = 0;
+        var gate = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var asking = Enumerable.Range(0, 5).Select(_ => ConditionalWrites.GetOrProbeAsync(key, () => { Interlocked.Increment(ref calls); return gate.Task; })).ToList();
+        gate.SetResult(true);
+        Assert.All(await Task.WhenAll(asking), Assert.True);
+        Assert.True(await ConditionalWrites.GetOrProbeAsync(key, () => { calls++; return Task.FromResult(false); }));
+        Assert.Equal(1, calls);
+
+        var failing = "test-endpoint " + Guid.NewGuid().ToString("N");
+        await Assert.ThrowsAsync<IOException>(() => ConditionalWrites.GetOrProbeAsync(failing, () => Task.FromException<bool>(new IOException("down"))));
+        Assert.False(await ConditionalWrites.GetOrProbeAsync(failing, () => Task.FromResult(false)));
+    }
+
     [Theory]
     [InlineData(412, null, ConditionalWrites.Answer.Taken)]
     [InlineData(409, "ConditionalRequestConflict", ConditionalWrites.Answer.Taken)]

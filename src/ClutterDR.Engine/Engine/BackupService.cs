@@ -93,6 +93,9 @@ public sealed class BackupService
         var tables = relations.Where(r => r.HasRows).ToList();
 
         await writable.ConfigureAwait(false);
+        // Whether names can be claimed there (an S3 endpoint is probed once per process), found out meanwhile.
+        var canClaim = repository.CanClaimAsync(cancellationToken);
+        _ = canClaim.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should the snapshot fail first
         // The previous backup's raw size is the best estimate of this one's: one listing and one manifest read,
         // while the snapshot is taken.
         var previous = PreviousBackupAsync(repository, conn.Database, cancellationToken);
@@ -134,7 +137,7 @@ public sealed class BackupService
             : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(last.Location is null ? "" : $"; {last.Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");
         // Nothing between the name's claim and the try below can fail: the catch gives the claim back.
         var started = _clock.GetUtcNow().UtcDateTime;
-        var (name, writer, claim) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
+        var (name, writer, claim) = await CreateUniqueAsync(repository, canClaim, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
         var location = repository.Describe(name.Key);
         // The activity names the object in full; the location (which can be long) is in the verbose stream.
         var progress = new ByteProgress(_sink, $"Backing up {name.FileName}", expected);
@@ -281,11 +284,11 @@ public sealed class BackupService
     /// get it, and it is removed once the manifest is written, so after claiming, a committed backup of that
     /// name is looked for as well. Elsewhere the name gets a random tail that a racing backup cannot pick too.
     /// </summary>
-    private async Task<(BackupName, IObjectWriter, string?)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
+    private async Task<(BackupName, IObjectWriter, string?)> CreateUniqueAsync(IBackupRepository repository, Task<bool> canClaim, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
     {
         var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
             BackupName.ExtensionFor(request.Format, request.Compression, encryption));
-        if (!await repository.CanClaimAsync(cancellationToken).ConfigureAwait(false))
+        if (!await canClaim.ConfigureAwait(false))
         {
             _sink.Verbose($"{repository.Location} does not honour conditional writes (PutObject If-None-Match), so a name cannot be reserved there: the backup's name gets a random tail instead, which another backup started in the same second cannot pick too.");
             for (var attempt = 0; attempt < 10; attempt++)
