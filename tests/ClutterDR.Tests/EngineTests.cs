@@ -63,8 +63,7 @@ public class S3RepositoryTests
         Assert.Empty(await ToListAsync(repo.ListAsync("", CancellationToken.None)));
         Assert.False(await repo.ExistsAsync("partial", CancellationToken.None));
         using var client = S3ClientFactory.Create(TestServers.S3Options);
-        var uploads = await ListUploadsOrNullAsync(client, bucket);
-        if (uploads is not null) Assert.Empty(uploads);
+        Assert.Empty(await ListUploadsAsync(client, bucket)); // RGW lists uploads in progress: the abort really happened
     }
 
     [Fact]
@@ -76,17 +75,8 @@ public class S3RepositoryTests
         Assert.Equal(FailureKind.ObjectNotFound, e.Kind);
     }
 
-    internal static async Task<List<MultipartUpload>?> ListUploadsOrNullAsync(Amazon.S3.IAmazonS3 client, string bucket)
-    {
-        try
-        {
-            return (await client.ListMultipartUploadsAsync(bucket)).MultipartUploads ?? new List<MultipartUpload>();
-        }
-        catch (Amazon.S3.AmazonS3Exception e) when ((int)e.StatusCode is 404 or 405 or 501)
-        {
-            return null; // the test server does not implement the listing
-        }
-    }
+    internal static async Task<List<MultipartUpload>> ListUploadsAsync(Amazon.S3.IAmazonS3 client, string bucket) =>
+        (await client.ListMultipartUploadsAsync(bucket)).MultipartUploads ?? new List<MultipartUpload>();
 
     internal static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
     {

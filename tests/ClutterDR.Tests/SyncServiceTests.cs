@@ -219,17 +219,36 @@ public class SyncServiceTests
     }
 
     [Fact]
-    public async Task ServerCopyRefusalFallsBackToStreamingOnce()
+    public async Task S3ToS3CopiesServerSide()
     {
-        // s3rver 5.0.0 misreads the SDK's URL-encoded x-amz-copy-source (NoSuchBucket): the engine streams instead.
+        // RGW does CopyObject as Amazon does (also with the SDK's %2F-encoded copy source): no streaming, no warning.
         var b1 = await TestServers.NewBucketAsync();
         var b2 = await TestServers.NewBucketAsync();
         using var client = S3ClientFactory.Create(TestServers.S3Options);
         for (var i = 0; i < 5; i++)
-            await client.PutObjectAsync(new PutObjectRequest { BucketName = b1, Key = $"k{i}", ContentBody = $"v{i}", UseChunkEncoding = false });
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = b1, Key = $"d/k{i}", ContentBody = $"v{i}", UseChunkEncoding = false });
         var sink = new Sink();
         var service = new SyncService(sink);
         var s = await service.RunAsync(Request($"s3://{b1}", $"s3://{b2}"), new Collector(), CancellationToken.None);
+        Assert.Equal(5, s.Copied);
+        Assert.False(service.ServerCopyRefused);
+        Assert.Empty(sink.Warnings);
+        Assert.Equal("v3"u8.ToArray(), await ReadObject(client, b2, "d/k3"));
+    }
+
+    [Fact]
+    public async Task ServerCopyRefusalFallsBackToStreamingOnce()
+    {
+        // s3rver 5.0.0 misreads the SDK's URL-encoded x-amz-copy-source (NoSuchBucket): the engine streams instead.
+        var options = TestServers.S3rverOptions;
+        var b1 = await TestServers.NewBucketAsync(options);
+        var b2 = await TestServers.NewBucketAsync(options);
+        using var client = S3ClientFactory.Create(options);
+        for (var i = 0; i < 5; i++)
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = b1, Key = $"k{i}", ContentBody = $"v{i}", UseChunkEncoding = false });
+        var sink = new Sink();
+        var service = new SyncService(sink);
+        var s = await service.RunAsync(Request($"s3://{b1}", $"s3://{b2}") with { SourceS3 = options, DestinationS3 = options }, new Collector(), CancellationToken.None);
         Assert.Equal(5, s.Copied);
         Assert.True(service.ServerCopyRefused);
         Assert.Single(sink.Warnings);

@@ -116,7 +116,7 @@ Describe 'Backup-ClutterDatabase rejects bad input' {
 Describe 'Restore-ClutterDatabase rejects bad input' {
     It 'a location with no manifest: ManifestNotFound' {
         $key = "db/$SourceDb/${SourceDb}_20200101T000000Z.dump.zst"
-        $null = Invoke-WebRequest -Method Put -Uri "$S3Endpoint/$Bucket/$key" -Body ([byte[]](1, 2, 3)) -UseBasicParsing
+        $null = Invoke-TestS3 -Method Put -Path "/$Bucket/$key" -Body ([byte[]](1, 2, 3))
         try {
             $target = New-TestDatabase -Prefix 'nomani'
             $f = Get-Failure { Restore-ClutterDatabase -Location "s3://$Bucket/$key" -EndpointUrl $S3Endpoint -TargetConnectionString (Get-TestPgUrl $target) -Confirm:$false }
@@ -124,7 +124,7 @@ Describe 'Restore-ClutterDatabase rejects bad input' {
             $f.Error.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             Invoke-TestPsql -Database $target -Command "select count(*) from pg_tables where schemaname = 'public'" | Should -Be 0
         }
-        finally { $null = Invoke-WebRequest -Method Delete -Uri "$S3Endpoint/$Bucket/$key" -UseBasicParsing }
+        finally { $null = Invoke-TestS3 -Method Delete -Path "/$Bucket/$key" }
     }
 
     It 'a non-empty target without -Clean: TargetNotEmpty, target untouched' {

@@ -7,6 +7,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot '_TestHelpers.ps1')
     $script:ModuleDir = Split-Path -Parent $env:CLUTTERDR_MODULE_PATH
+    $env:CLUTTERDR_NET8HOST_BUCKET = New-TestBucket -Prefix 'n8'
     $script:HostExe = & (Join-Path (Join-Path (Split-Path -Parent $PSScriptRoot) 'Net8Host') 'Build-Net8Host.ps1') -ModuleDir $ModuleDir
 }
 

@@ -30,7 +30,7 @@ Describe 'Backup-ClutterDatabase' {
         $keys = Get-TestS3Keys $Bucket
         $keys | Should -Contain "db/$SourceDb/$(Split-Path -Leaf $b.Location)"
         $keys | Should -Contain "db/$SourceDb/$(Split-Path -Leaf $b.ManifestLocation)"
-        $head = Invoke-WebRequest -Method Head -Uri "$S3Endpoint/$Bucket/db/$SourceDb/$(Split-Path -Leaf $b.Location)" -UseBasicParsing
+        $head = Invoke-TestS3 -Method Head -Path "/$Bucket/db/$SourceDb/$(Split-Path -Leaf $b.Location)"
         $head.Headers['x-amz-storage-class'] | Should -Be 'STANDARD_IA'
     }
 
@@ -93,7 +93,7 @@ Describe 'Get-ClutterBackup' {
 
     It 'ignores backups without a manifest' {
         $orphan = "db/$SourceDb/${SourceDb}_20990101T000000Z.dump.zst"
-        $null = Invoke-WebRequest -Method Put -Uri "$S3Endpoint/$ListBucket/$orphan" -Body ([byte[]](1, 2, 3)) -UseBasicParsing
+        $null = Invoke-TestS3 -Method Put -Path "/$ListBucket/$orphan" -Body ([byte[]](1, 2, 3))
         (Get-ClutterBackup $ListLoc -Latest).Location | Should -Be $Made[2].Location
     }
 }

@@ -20,8 +20,8 @@ BeforeAll {
     }
 
     function Get-StorageClass([string]$Bucket, [string]$Key) {
-        $uri = "$S3Endpoint/$Bucket/" + (($Key -split '/' | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/')
-        $head = Invoke-WebRequest -Method Head -Uri $uri -UseBasicParsing
+        $path = "/$Bucket/" + (($Key -split '/' | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/')
+        $head = Invoke-TestS3 -Method Head -Path $path
         $c = $head.Headers['x-amz-storage-class']
         if ($c) { "$c" } else { 'STANDARD' }
     }

@@ -42,7 +42,7 @@ BeforeAll {
         foreach ($k in $e.Keys) { $a[$k] | Should -Be $e[$k] -Because $k }
     }
     function Put-RawObject([string]$Bucket, [string]$EncodedKey, [string]$Body = 'x') {
-        $null = Invoke-WebRequest -Method Put -Uri "$S3Endpoint/$Bucket/$EncodedKey" -Body $Body -UseBasicParsing
+        $null = Invoke-TestS3 -Method Put -Path "/$Bucket/$EncodedKey" -Body ([Text.Encoding]::UTF8.GetBytes($Body))
     }
 }
 
@@ -57,7 +57,7 @@ Describe 'Sync-ClutterStorage' {
         $r1.Copied | Should -Be 6
         $r1.Failed | Should -Be 0
         $r1.Bytes | Should -Be ((Get-ChildItem -LiteralPath $Src -Recurse -File | Measure-Object Length -Sum).Sum)
-        $head = Invoke-WebRequest -Method Head -Uri "$S3Endpoint/$B1/media/20261126/videos/big%20one.mp4" -UseBasicParsing
+        $head = Invoke-TestS3 -Method Head -Path "/$B1/media/20261126/videos/big%20one.mp4"
         $head.Headers['x-amz-storage-class'] | Should -Be 'STANDARD_IA'
         $head.Headers['Content-Type'] | Should -Be 'video/mp4'
 

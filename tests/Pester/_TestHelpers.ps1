@@ -45,9 +45,55 @@ function New-TestDatabase([string]$Prefix = 'pt', [string]$Sql, [string[]]$Files
     $name
 }
 
-function New-TestBucket([string]$Prefix = 'pt') {
+function Invoke-TestS3 {
+    <# A raw S3 request, signed with AWS Signature V4 (a real S3 server refuses unsigned ones).
+       -Path is the request path as sent, already URL-encoded per segment ('/bucket/a%20b'); -Query is encoded here.
+       Returns Invoke-WebRequest's response; -SkipHttpErrorCheck returns 4xx/5xx answers instead of throwing. #>
+    param(
+        [ValidateSet('Get', 'Put', 'Head', 'Delete', 'Post')] [string]$Method = 'Get',
+        [Parameter(Mandatory)] [string]$Path,
+        [Collections.IDictionary]$Query = @{},
+        [byte[]]$Body = [byte[]]::new(0),
+        [Collections.IDictionary]$Headers = @{},
+        [string]$Endpoint = $script:S3Endpoint,
+        [string]$AccessKey = $env:CLUTTERDR_TEST_S3_ACCESS_KEY,
+        [string]$SecretKey = $env:CLUTTERDR_TEST_S3_SECRET_KEY,
+        [string]$Region = 'us-east-1',
+        [switch]$SkipHttpErrorCheck
+    )
+    $uri = [Uri]$Endpoint
+    $hostHeader = if ($uri.IsDefaultPort) { $uri.Host } else { "$($uri.Host):$($uri.Port)" }
+    $now = [DateTime]::UtcNow
+    $amzDate = $now.ToString("yyyyMMdd'T'HHmmss'Z'", [Globalization.CultureInfo]::InvariantCulture)
+    $day = $now.ToString('yyyyMMdd', [Globalization.CultureInfo]::InvariantCulture)
+    $sha = [Security.Cryptography.SHA256]
+    $hex = { param([byte[]]$b) [Convert]::ToHexString($b).ToLowerInvariant() }
+    $payloadHash = & $hex $sha::HashData($Body)
+    $queryText = (@($Query.Keys | Sort-Object -CaseSensitive | ForEach-Object {
+                [Uri]::EscapeDataString([string]$_) + '=' + [Uri]::EscapeDataString([string]$Query[$_]) })) -join '&'
+    $signed = [ordered]@{ host = $hostHeader; 'x-amz-content-sha256' = $payloadHash; 'x-amz-date' = $amzDate }
+    foreach ($k in $Headers.Keys) { $signed[$k.ToLowerInvariant()] = ([string]$Headers[$k]).Trim() }
+    $names = @($signed.Keys | Sort-Object -CaseSensitive)
+    $canonical = @($Method.ToUpperInvariant(), $Path, $queryText,
+        (($names | ForEach-Object { "${_}:$($signed[$_])`n" }) -join ''), ($names -join ';'), $payloadHash) -join "`n"
+    $scope = "$day/$Region/s3/aws4_request"
+    $toSign = "AWS4-HMAC-SHA256`n$amzDate`n$scope`n" + (& $hex $sha::HashData([Text.Encoding]::UTF8.GetBytes($canonical)))
+    $key = [Text.Encoding]::UTF8.GetBytes("AWS4$SecretKey")
+    foreach ($part in $day, $Region, 's3', 'aws4_request') { $key = [Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($part)) }
+    $signature = & $hex ([Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($toSign)))
+    $send = @{}
+    foreach ($k in $signed.Keys) { if ($k -ne 'host') { $send[$k] = $signed[$k] } }
+    $send['Authorization'] = "AWS4-HMAC-SHA256 Credential=$AccessKey/$scope, SignedHeaders=$($names -join ';'), Signature=$signature"
+    $target = "$($Endpoint.TrimEnd('/'))$Path" + $(if ($queryText) { "?$queryText" } else { '' })
+    $request = @{ Method = $Method; Uri = $target; Headers = $send; UseBasicParsing = $true; SkipHeaderValidation = $true; SkipHttpErrorCheck = [bool]$SkipHttpErrorCheck }
+    if ($Method -in 'Put', 'Post') { $request.Body = $Body }
+    Invoke-WebRequest @request
+}
+
+function New-TestBucket([string]$Prefix = 'pt', [switch]$ObjectLock) {
     $name = "$Prefix-$([guid]::NewGuid().ToString('N').Substring(0, 12))"
-    $null = Invoke-WebRequest -Method Put -Uri "$script:S3Endpoint/$name" -UseBasicParsing
+    $headers = if ($ObjectLock) { @{ 'x-amz-bucket-object-lock-enabled' = 'true' } } else { @{} }
+    $null = Invoke-TestS3 -Method Put -Path "/$name" -Headers $headers
     $name
 }
 
@@ -55,12 +101,19 @@ function Get-TestS3Keys([string]$Bucket) {
     $keys = [Collections.Generic.List[string]]::new()
     $token = $null
     do {
-        $uri = "$script:S3Endpoint/${Bucket}?list-type=2" + $(if ($token) { "&continuation-token=$([uri]::EscapeDataString($token))" } else { '' })
-        [xml]$xml = (Invoke-WebRequest -Uri $uri -UseBasicParsing).Content
+        $query = [ordered]@{ 'list-type' = '2' }
+        if ($token) { $query['continuation-token'] = $token }
+        [xml]$xml = (Invoke-TestS3 -Path "/$Bucket" -Query $query).Content
         foreach ($c in @($xml.ListBucketResult.SelectNodes('*[local-name()="Contents"]'))) { $keys.Add($c.Key) }
         $token = if ($xml.ListBucketResult.IsTruncated -eq 'true') { $xml.ListBucketResult.NextContinuationToken } else { $null }
     } while ($token)
     , $keys.ToArray()
+}
+
+function Get-TestS3Uploads([string]$Bucket) {
+    # Multipart uploads in progress (not completed, not aborted): their keys.
+    [xml]$xml = (Invoke-TestS3 -Path "/$Bucket" -Query @{ uploads = '' }).Content
+    , @($xml.ListMultipartUploadsResult.SelectNodes('*[local-name()="Upload"]') | ForEach-Object { $_.Key })
 }
 
 function New-TestFolder {

@@ -1,17 +1,20 @@
 <#
 .SYNOPSIS
-    Starts a throwaway PostgreSQL 15 cluster and an S3 test server (@20minutes/s3rver 5.0.0) for the tests.
+    Starts a throwaway PostgreSQL 15 cluster and the tests' S3 servers: Ceph RGW (a real S3 implementation, the one
+    every S3 test runs against) and @20minutes/s3rver 5.0.0 (a fake, kept for the fallback paths an endpoint without
+    conditional writes takes).
 
 .DESCRIPTION
-    Both services run in the background, outlive this script, bind 127.0.0.1 on free ports and keep their
-    data in a temp folder. What was started is recorded in a state file (default
+    The services run in the background, outlive this script, bind 127.0.0.1 on free ports and keep their
+    data in a temp folder (RGW: in its OSD's memory). What was started is recorded in a state file (default
     <temp>/clutterdr-test-services/state.json) that Stop-TestServices.ps1 reads.
 
     Sets these environment variables in the current process (and returns them):
       CLUTTERDR_TEST_PG_HOST, CLUTTERDR_TEST_PG_PORT, CLUTTERDR_TEST_PG_USER, CLUTTERDR_TEST_PG_PASSWORD,
       CLUTTERDR_TEST_PG_SOCKET (socket folder; empty on Windows), CLUTTERDR_TEST_PG_URL, CLUTTERDR_PG_BIN,
       CLUTTERDR_TEST_S3_ENDPOINT, CLUTTERDR_TEST_S3_ACCESS_KEY, CLUTTERDR_TEST_S3_SECRET_KEY,
-      CLUTTERDR_TEST_S3_REGION.
+      CLUTTERDR_TEST_S3_REGION, CLUTTERDR_TEST_S3_SERVER (rgw) for Ceph RGW;
+      CLUTTERDR_TEST_S3RVER_ENDPOINT, CLUTTERDR_TEST_S3RVER_ACCESS_KEY, CLUTTERDR_TEST_S3RVER_SECRET_KEY for s3rver.
 
     PostgreSQL: local socket connections are trusted; TCP connections need the password (scram-sha-256),
     so a wrong password is rejected.
@@ -20,7 +23,7 @@
     answers is reused and reported as not started (so the caller must not stop it).
 
 .PARAMETER Only
-    Start only these services (Postgres, S3). Default: both.
+    Start only these services (Postgres, S3 = Ceph RGW, S3rver). Default: all three.
 
 .PARAMETER StatePath
     State file. Default <temp>/clutterdr-test-services/state.json. Run folders go beside it.
@@ -30,13 +33,14 @@
     eval "$(dotnet pwsh -NoProfile -File tests/TestServices/Start-TestServices.ps1 -ShellExports)".
 
 .OUTPUTS
-    An object: StartedPostgres, StartedS3, ReusedPostgres, ReusedS3, Started (names), StatePath, Environment.
+    An object: StartedPostgres, StartedS3, StartedS3rver, ReusedPostgres, ReusedS3, ReusedS3rver, Started (names),
+    StatePath, Environment.
 #>
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateSet('Postgres', 'S3')]
-    [string[]]$Only = @('Postgres', 'S3'),
+    [ValidateSet('Postgres', 'S3', 'S3rver')]
+    [string[]]$Only = @('Postgres', 'S3', 'S3rver'),
     [string]$StatePath,
     [string]$PgPassword = 'clutter-test-pw',
     [switch]$ShellExports
@@ -45,6 +49,7 @@ param(
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 . (Join-Path $PSScriptRoot 'TestServices.Common.ps1')
+. (Join-Path $PSScriptRoot 'TestServices.Rgw.ps1')
 $script:TsStatusToStdErr = [bool]$ShellExports
 
 if (-not $StatePath) { $StatePath = Get-TsDefaultStatePath }
@@ -54,8 +59,8 @@ if (-not (Test-Path -LiteralPath $baseDir)) { $null = New-Item -ItemType Directo
 
 $state = Read-TsState -Path $StatePath
 $result = [ordered]@{
-    StartedPostgres = $false; StartedS3 = $false
-    ReusedPostgres  = $false; ReusedS3  = $false
+    StartedPostgres = $false; StartedS3 = $false; StartedS3rver = $false
+    ReusedPostgres  = $false; ReusedS3  = $false; ReusedS3rver  = $false
     Started         = @()
     StatePath       = $StatePath
     Environment     = [ordered]@{}
@@ -88,6 +93,13 @@ function Set-TsS3Env($e) {
     Set-TsEnv 'CLUTTERDR_TEST_S3_ACCESS_KEY' $e.AccessKey
     Set-TsEnv 'CLUTTERDR_TEST_S3_SECRET_KEY' $e.SecretKey
     Set-TsEnv 'CLUTTERDR_TEST_S3_REGION' $e.Region
+    Set-TsEnv 'CLUTTERDR_TEST_S3_SERVER' $(if ($e.Kind) { $e.Kind } else { 'rgw' })
+}
+
+function Set-TsS3rverEnv($e) {
+    Set-TsEnv 'CLUTTERDR_TEST_S3RVER_ENDPOINT' $e.Endpoint
+    Set-TsEnv 'CLUTTERDR_TEST_S3RVER_ACCESS_KEY' $e.AccessKey
+    Set-TsEnv 'CLUTTERDR_TEST_S3RVER_SECRET_KEY' $e.SecretKey
 }
 
 # ---------------------------------------------------------------------------------------------- PostgreSQL
@@ -187,7 +199,7 @@ function Start-TsS3 {
     $logFile = Join-Path $runDir 's3rver.log'
     $null = New-Item -ItemType Directory -Path $dataDir -Force
     $entry = [ordered]@{
-        Pid = 0; Port = 0; Endpoint = ''; AccessKey = 'S3RVER'; SecretKey = 'S3RVER'; Region = 'us-east-1'
+        Kind = 's3rver'; Pid = 0; Port = 0; Endpoint = ''; AccessKey = 'S3RVER'; SecretKey = 'S3RVER'; Region = 'us-east-1'
         RunDir = $runDir; DataDir = $dataDir; LogFile = $logFile
     }
     try {
@@ -276,46 +288,81 @@ if ($Only -contains 'Postgres') {
     }
 }
 
-if ($Only -contains 'S3') {
-    try {
+function Stop-TsAnyS3($Entry) {
+    # A state file from before RGW holds an s3rver entry under S3.
+    if ($Entry.Kind -eq 'rgw') { Stop-TsRgw -Entry $Entry } else { Stop-TsS3 -Entry $Entry }
+}
+
+try {
+    if ($Only -contains 'S3') {
         if ($env:CLUTTERDR_TEST_S3_ENDPOINT -and (Test-TsS3 -Endpoint $env:CLUTTERDR_TEST_S3_ENDPOINT)) {
             Set-TsS3Env @{
                 Endpoint  = $env:CLUTTERDR_TEST_S3_ENDPOINT
-                AccessKey = $(if ($env:CLUTTERDR_TEST_S3_ACCESS_KEY) { $env:CLUTTERDR_TEST_S3_ACCESS_KEY } else { 'S3RVER' })
-                SecretKey = $(if ($env:CLUTTERDR_TEST_S3_SECRET_KEY) { $env:CLUTTERDR_TEST_S3_SECRET_KEY } else { 'S3RVER' })
+                AccessKey = [string]$env:CLUTTERDR_TEST_S3_ACCESS_KEY
+                SecretKey = [string]$env:CLUTTERDR_TEST_S3_SECRET_KEY
                 Region    = $(if ($env:CLUTTERDR_TEST_S3_REGION) { $env:CLUTTERDR_TEST_S3_REGION } else { 'us-east-1' })
+                Kind      = $(if ($env:CLUTTERDR_TEST_S3_SERVER) { $env:CLUTTERDR_TEST_S3_SERVER } else { 'rgw' })
             }
             $result.ReusedS3 = $true
             Write-TsStatus "S3: reusing $($env:CLUTTERDR_TEST_S3_ENDPOINT) from the environment (started nothing)"
-        } elseif ($state.S3 -and (Test-TsProcess -ProcessId $state.S3.Pid -NameLike 'node*') -and (Test-TsS3 -Endpoint $state.S3.Endpoint)) {
+        } elseif ($state.S3 -and $state.S3.Kind -eq 'rgw' -and (Test-TsRgwAlive $state.S3)) {
             Set-TsS3Env $state.S3
             $result.ReusedS3 = $true
-            Write-TsStatus "S3: reusing $($state.S3.Endpoint) from $StatePath (started nothing)"
+            Write-TsStatus "S3: reusing Ceph RGW $($state.S3.Endpoint) from $StatePath (started nothing)"
         } else {
             if ($env:CLUTTERDR_TEST_S3_ENDPOINT) {
-                Write-TsStatus "S3 endpoint from CLUTTERDR_TEST_S3_ENDPOINT ($($env:CLUTTERDR_TEST_S3_ENDPOINT)) does not answer: starting one"
+                Write-TsStatus "S3 endpoint from CLUTTERDR_TEST_S3_ENDPOINT ($($env:CLUTTERDR_TEST_S3_ENDPOINT)) does not answer: starting Ceph RGW"
             }
             if ($state.S3) {
                 Write-TsStatus 'S3: cleaning up a stale server from the state file'
-                Stop-TsS3 -Entry $state.S3
+                Stop-TsAnyS3 $state.S3
                 $state.S3 = $null
                 Write-TsState -Path $StatePath -State $state
             }
-            $state.S3 = Start-TsS3
+            $state.S3 = Start-TsRgw
             Write-TsState -Path $StatePath -State $state
             Set-TsS3Env $state.S3
             $result.StartedS3 = $true
             $result.Started += 'S3'
         }
-    } catch {
-        # Do not leave a PostgreSQL we just started running when S3 fails: the caller gets no result to stop it.
-        $err = $_
-        if ($result.StartedPostgres) {
-            try { Stop-TsPostgres -Entry $state.Postgres; $state.Postgres = $null; Write-TsState -Path $StatePath -State $state }
-            catch { Write-Verbose "cleanup failed: $_" }
-        }
-        throw $err
     }
+
+    if ($Only -contains 'S3rver') {
+        if ($env:CLUTTERDR_TEST_S3RVER_ENDPOINT -and (Test-TsS3 -Endpoint $env:CLUTTERDR_TEST_S3RVER_ENDPOINT)) {
+            Set-TsS3rverEnv @{ Endpoint = $env:CLUTTERDR_TEST_S3RVER_ENDPOINT; AccessKey = 'S3RVER'; SecretKey = 'S3RVER' }
+            $result.ReusedS3rver = $true
+            Write-TsStatus "s3rver: reusing $($env:CLUTTERDR_TEST_S3RVER_ENDPOINT) from the environment (started nothing)"
+        } elseif ($state.S3rver -and (Test-TsProcess -ProcessId $state.S3rver.Pid -NameLike 'node*') -and (Test-TsS3 -Endpoint $state.S3rver.Endpoint)) {
+            Set-TsS3rverEnv $state.S3rver
+            $result.ReusedS3rver = $true
+            Write-TsStatus "s3rver: reusing $($state.S3rver.Endpoint) from $StatePath (started nothing)"
+        } else {
+            if ($state.S3rver) {
+                Stop-TsS3 -Entry $state.S3rver
+                $state.S3rver = $null
+                Write-TsState -Path $StatePath -State $state
+            }
+            $state.S3rver = Start-TsS3
+            Write-TsState -Path $StatePath -State $state
+            Set-TsS3rverEnv $state.S3rver
+            $result.StartedS3rver = $true
+            $result.Started += 'S3rver'
+        }
+    }
+} catch {
+    # Do not leave services we just started running when a later one fails: the caller gets no result to stop them.
+    $err = $_
+    foreach ($started in $result.Started) {
+        try {
+            switch ($started) {
+                'Postgres' { Stop-TsPostgres -Entry $state.Postgres; $state.Postgres = $null }
+                'S3' { Stop-TsRgw -Entry $state.S3; $state.S3 = $null }
+                'S3rver' { Stop-TsS3 -Entry $state.S3rver; $state.S3rver = $null }
+            }
+            Write-TsState -Path $StatePath -State $state
+        } catch { Write-Verbose "cleanup failed: $_" }
+    }
+    throw $err
 }
 
 if ($ShellExports) {

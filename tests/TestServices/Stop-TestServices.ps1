@@ -3,13 +3,14 @@
     Stops what Start-TestServices.ps1 started (per its state file) and deletes the services' temp folders.
 
 .DESCRIPTION
-    PostgreSQL: `pg_ctl stop -m fast` (the postmaster is killed if that fails). S3: the node process is killed.
+    PostgreSQL: `pg_ctl stop -m fast` (the postmaster is killed if that fails). Ceph RGW: its three daemons are killed
+    (the OSD keeps its objects in RAM). s3rver: the node process is killed.
     Only services recorded in the state file are touched; services that Start-TestServices.ps1 reused
     (from the environment) were never recorded and are left alone. Idempotent: nothing recorded, nothing
     done. The matching CLUTTERDR_TEST_* variables are removed from the current process.
 
 .PARAMETER Only
-    Stop only these services (Postgres, S3). Default: both. Pass the result's `Started` names to stop
+    Stop only these services (Postgres, S3 = Ceph RGW, S3rver). Default: all. Pass the result's `Started` names to stop
     exactly what one Start-TestServices.ps1 call started.
 
 .PARAMETER StatePath
@@ -18,15 +19,16 @@
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateSet('Postgres', 'S3')]
+    [ValidateSet('Postgres', 'S3', 'S3rver')]
     [AllowEmptyCollection()]
-    [string[]]$Only = @('Postgres', 'S3'),
+    [string[]]$Only = @('Postgres', 'S3', 'S3rver'),
     [string]$StatePath
 )
 
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 . (Join-Path $PSScriptRoot 'TestServices.Common.ps1')
+. (Join-Path $PSScriptRoot 'TestServices.Rgw.ps1')
 
 if (-not $StatePath) { $StatePath = Get-TsDefaultStatePath }
 $StatePath = [IO.Path]::GetFullPath($StatePath)
@@ -47,7 +49,7 @@ if ($Only -contains 'Postgres' -and $state.Postgres) {
 
 if ($Only -contains 'S3' -and $state.S3) {
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    Stop-TsS3 -Entry $state.S3
+    if ($state.S3.Kind -eq 'rgw') { Stop-TsRgw -Entry $state.S3 } else { Stop-TsS3 -Entry $state.S3 }
     if ($env:CLUTTERDR_TEST_S3_ENDPOINT -eq $state.S3.Endpoint) {
         foreach ($n in $script:TsS3EnvNames) { [Environment]::SetEnvironmentVariable($n, $null) }
     }
@@ -55,6 +57,18 @@ if ($Only -contains 'S3' -and $state.S3) {
     $state.S3 = $null
     Write-TsState -Path $StatePath -State $state
     $stopped += 'S3'
+}
+
+if ($Only -contains 'S3rver' -and $state.S3rver) {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    Stop-TsS3 -Entry $state.S3rver
+    if ($env:CLUTTERDR_TEST_S3RVER_ENDPOINT -eq $state.S3rver.Endpoint) {
+        foreach ($n in $script:TsS3rverEnvNames) { [Environment]::SetEnvironmentVariable($n, $null) }
+    }
+    Write-TsStatus ("s3rver {0} stopped in {1:N1} s" -f $state.S3rver.Endpoint, $sw.Elapsed.TotalSeconds)
+    $state.S3rver = $null
+    Write-TsState -Path $StatePath -State $state
+    $stopped += 'S3rver'
 }
 
 if (-not $stopped) { Write-TsStatus 'nothing to stop' }

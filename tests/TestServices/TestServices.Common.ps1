@@ -68,13 +68,14 @@ function Get-TsFreePort {
 
 function Read-TsState {
     param([Parameter(Mandatory)] [string]$Path)
-    $state = [ordered]@{ Postgres = $null; S3 = $null }
+    $state = [ordered]@{ Postgres = $null; S3 = $null; S3rver = $null }
     if (Test-Path -LiteralPath $Path -PathType Leaf) {
         try {
             $json = Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json -AsHashtable
             if ($json) {
                 if ($json.ContainsKey('Postgres')) { $state.Postgres = $json.Postgres }
                 if ($json.ContainsKey('S3')) { $state.S3 = $json.S3 }
+                if ($json.ContainsKey('S3rver')) { $state.S3rver = $json.S3rver }
             }
         } catch { Write-Warning "Ignoring unreadable state file '$Path': $_" }
     }
@@ -83,7 +84,7 @@ function Read-TsState {
 
 function Write-TsState {
     param([Parameter(Mandatory)] [string]$Path, [Parameter(Mandatory)] $State)
-    if (-not $State.Postgres -and -not $State.S3) {
+    if (-not $State.Postgres -and -not $State.S3 -and -not $State.S3rver) {
         if (Test-Path -LiteralPath $Path) { Remove-Item -LiteralPath $Path -Force }
         return
     }
@@ -241,4 +242,6 @@ $script:TsPgEnvNames = @(
     'CLUTTERDR_TEST_PG_HOST', 'CLUTTERDR_TEST_PG_PORT', 'CLUTTERDR_TEST_PG_USER', 'CLUTTERDR_TEST_PG_PASSWORD',
     'CLUTTERDR_TEST_PG_SOCKET', 'CLUTTERDR_TEST_PG_URL')
 $script:TsS3EnvNames = @(
-    'CLUTTERDR_TEST_S3_ENDPOINT', 'CLUTTERDR_TEST_S3_ACCESS_KEY', 'CLUTTERDR_TEST_S3_SECRET_KEY', 'CLUTTERDR_TEST_S3_REGION')
+    'CLUTTERDR_TEST_S3_ENDPOINT', 'CLUTTERDR_TEST_S3_ACCESS_KEY', 'CLUTTERDR_TEST_S3_SECRET_KEY', 'CLUTTERDR_TEST_S3_REGION',
+    'CLUTTERDR_TEST_S3_SERVER')
+$script:TsS3rverEnvNames = @('CLUTTERDR_TEST_S3RVER_ENDPOINT', 'CLUTTERDR_TEST_S3RVER_ACCESS_KEY', 'CLUTTERDR_TEST_S3RVER_SECRET_KEY')
