@@ -89,21 +89,31 @@ public class ConcurrentBackupTests
         Assert.DoesNotContain(files, f => f!.EndsWith(BackupName.ClaimSuffix) || f.EndsWith(".partial"));
     }
 
-    [Fact]
-    public async Task FiveBackupsInOneSecondIntoOneS3PrefixAreFiveRestorableBackups()
+    /// <summary>The two S3 servers of the tests: RGW honours If-None-Match (claims), s3rver ignores it (random tails).</summary>
+    private static S3Options Server(string server) => server == "rgw" ? TestServers.S3Options : TestServers.S3rverOptions;
+
+    [Theory]
+    [InlineData("rgw")]
+    [InlineData("s3rver")]
+    public async Task FiveBackupsInOneSecondIntoOneS3PrefixAreFiveRestorableBackups(string server)
     {
-        var bucket = await TestServers.NewBucketAsync();
+        var s3 = Server(server);
+        var bucket = await TestServers.NewBucketAsync(s3);
         var location = BackupLocation.Parse($"s3://{bucket}/nightly");
-        var infos = await RaceFiveAsync(location, TestServers.S3Options);
-        using var repo = new S3Repository(location, TestServers.S3Options);
+        var infos = await RaceFiveAsync(location, s3);
+        using var repo = new S3Repository(location, s3);
         var names = infos.Select(i => BackupName.TryParse(i.Location[(i.Location.LastIndexOf('/') + 1)..])!).ToList();
-        if (await repo.CanClaimAsync(CancellationToken.None))
+        if (server == "rgw")
         {
+            // Claimed with If-None-Match: the second's name and -2 ... -5.
+            Assert.True(await repo.CanClaimAsync(CancellationToken.None));
             Assert.Equal(new[] { 1, 2, 3, 4, 5 }, names.Select(n => n.Sequence).Order());
             Assert.All(names, n => Assert.Null(n.Tail));
         }
         else
         {
+            // The condition ignored: five random tails on the second's name.
+            Assert.False(await repo.CanClaimAsync(CancellationToken.None));
             Assert.All(names, n => Assert.Equal(1, n.Sequence));
             Assert.Equal(5, names.Select(n => n.Tail).Distinct().Count(t => t is not null));
         }
@@ -142,27 +152,35 @@ public class ConcurrentBackupTests
         Assert.Equal(1, (await Task.WhenAll(racers)).Count(won => won));
     }
 
-    [Fact]
-    public async Task TheConditionalWriteProbeTellsWhatTheServerDoes()
+    [Theory]
+    [InlineData("rgw", true)]
+    [InlineData("s3rver", false)]
+    public async Task TheConditionalWriteProbeTellsWhatTheServerDoes(string server, bool honours)
     {
-        // Found out from the server itself: two conditional creates of one key, raw, through the SDK.
-        var bucket = await TestServers.NewBucketAsync();
-        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        // What the server does, asked raw through the SDK: two conditional creates of one key.
+        var s3 = Server(server);
+        var bucket = await TestServers.NewBucketAsync(s3);
+        using var client = S3ClientFactory.Create(s3);
         PutObjectRequest Put() => new() { BucketName = bucket, Key = "raw-probe", ContentBody = "", IfNoneMatch = "*", UseChunkEncoding = false };
         await client.PutObjectAsync(Put());
-        bool honoured;
-        try { await client.PutObjectAsync(Put()); honoured = false; }
-        catch (Amazon.S3.AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed) { honoured = true; }
+        bool refusedTheSecond;
+        try { await client.PutObjectAsync(Put()); refusedTheSecond = false; }
+        catch (Amazon.S3.AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed) { refusedTheSecond = true; }
+        Assert.Equal(honours, refusedTheSecond);
 
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
-        Assert.Equal(honoured, await repo.CanClaimAsync(CancellationToken.None));
-        Assert.Equal(new[] { "raw-probe" }, (await S3RepositoryTests.ToListAsync(new S3Repository(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options).ListAsync("", CancellationToken.None))).Select(e => e.Key));
-        if (honoured)
+        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), s3);
+        Assert.Equal(honours, await repo.CanClaimAsync(CancellationToken.None));
+        using var root = new S3Repository(BackupLocation.Parse($"s3://{bucket}"), s3);
+        Assert.Equal(new[] { "raw-probe" }, (await KeysAsync(root))); // the probe cleaned up after itself
+        if (honours)
         {
             var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var racers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () => { await go.Task; return await repo.TryClaimAsync("db/x.dump.claim", CancellationToken.None); })).ToList();
             go.SetResult();
             Assert.Equal(1, (await Task.WhenAll(racers)).Count(won => won));
+            Assert.False(await repo.TryClaimAsync("db/x.dump.claim", CancellationToken.None));
+            await repo.DeleteAsync("db/x.dump.claim", CancellationToken.None);
+            Assert.True(await repo.TryClaimAsync("db/x.dump.claim", CancellationToken.None)); // free again once removed
         }
     }
 
