@@ -22,14 +22,19 @@ $b = Backup-ClutterDatabase -ConnectionString $Url -Destination $Destination @s3
 '@
 
     # Starts five backups that wait for one signal, gives it when all five are ready, returns their locations.
-    function Invoke-RacingBackups([string]$Destination, [int]$Count = 5) {
+    # s3rver, the fallback server (it ignores If-None-Match): its endpoint and keys.
+    $script:S3rver = @{ Endpoint = $env:CLUTTERDR_TEST_S3RVER_ENDPOINT; AccessKey = $env:CLUTTERDR_TEST_S3RVER_ACCESS_KEY; SecretKey = $env:CLUTTERDR_TEST_S3RVER_SECRET_KEY }
+
+    function Invoke-RacingBackups([string]$Destination, [hashtable]$Server = @{ Endpoint = $S3Endpoint; AccessKey = $env:CLUTTERDR_TEST_S3_ACCESS_KEY; SecretKey = $env:CLUTTERDR_TEST_S3_SECRET_KEY }, [int]$Count = 5) {
         $run = Join-Path $Work ([guid]::NewGuid().ToString('N').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $run
         $go = Join-Path $run 'go'
         $procs = foreach ($i in 1..$Count) {
             $psi = [Diagnostics.ProcessStartInfo]::new($Pwsh)
-            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $Job, $env:CLUTTERDR_MODULE_PATH, (Get-TestPgUrl $Db), $Destination, $S3Endpoint,
+            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $Job, $env:CLUTTERDR_MODULE_PATH, (Get-TestPgUrl $Db), $Destination, $Server.Endpoint,
                 (Join-Path $run "ready-$i"), $go, (Join-Path $run "warm-$i")) { $psi.ArgumentList.Add($a) }
+            $psi.Environment['AWS_ACCESS_KEY_ID'] = $Server.AccessKey
+            $psi.Environment['AWS_SECRET_ACCESS_KEY'] = $Server.SecretKey
             $psi.RedirectStandardOutput = $true
             $psi.RedirectStandardError = $true
             $p = [Diagnostics.Process]::Start($psi)
@@ -48,10 +53,10 @@ $b = Backup-ClutterDatabase -ConnectionString $Url -Destination $Destination @s3
         $locations
     }
 
-    function Assert-FiveRestorableBackups([string]$Destination, [string[]]$Locations) {
+    function Assert-FiveRestorableBackups([string]$Destination, [string[]]$Locations, [string]$Endpoint = $S3Endpoint) {
         $Locations.Count | Should -Be 5
         @($Locations | Sort-Object -Unique).Count | Should -Be 5
-        $s3 = if ($Destination -like 's3://*') { @{ EndpointUrl = $S3Endpoint } } else { @{} }
+        $s3 = if ($Destination -like 's3://*') { @{ EndpointUrl = $Endpoint } } else { @{} }
         $listed = @(Get-ClutterBackup -Location $Destination @s3)
         ($listed.Location | Sort-Object) | Should -Be ($Locations | Sort-Object)
         foreach ($loc in $Locations) {
@@ -68,14 +73,32 @@ AfterAll {
 }
 
 Describe 'Five backups of one database started at once by five processes' {
-    It 'into one S3 prefix: five distinct backups, each listed, verified and restored; no claim left' {
+    It 'into one S3 prefix (RGW, names claimed): five distinct backups, each listed, verified and restored; no claim left' {
         $bucket = New-TestBucket 'race'
         $dest = "s3://$bucket/nightly"
         $locations = Invoke-RacingBackups $dest
         Assert-FiveRestorableBackups $dest $locations
+        $locations | Should -Not -Match '-r[a-z2-7]{6}\.dump' # claimed names: the second's, or -2, -3, ...
         $keys = Get-TestS3Keys $bucket
         $keys.Count | Should -Be 10
         $keys | Where-Object { $_ -like '*.claim' -or $_ -like '*probe*' } | Should -BeNullOrEmpty
+    }
+
+    It 'into one S3 prefix of a server that ignores If-None-Match (s3rver): five distinct backups with random tails, each restorable' {
+        $bucket = "race-$([guid]::NewGuid().ToString('N').Substring(0, 12))"
+        $null = Invoke-TestS3 @S3rver -Method Put -Path "/$bucket"
+        $dest = "s3://$bucket/nightly"
+        $env:AWS_ACCESS_KEY_ID = $S3rver.AccessKey; $env:AWS_SECRET_ACCESS_KEY = $S3rver.SecretKey
+        try {
+            $locations = Invoke-RacingBackups $dest $S3rver
+            Assert-FiveRestorableBackups $dest $locations $S3rver.Endpoint
+            foreach ($l in $locations) { $l | Should -Match '_\d{8}T\d{6}Z-r[a-z2-7]{6}\.dump\.zst$' }
+            [xml]$xml = (Invoke-TestS3 @S3rver -Path "/$bucket" -Query @{ 'list-type' = '2' }).Content
+            $keys = @($xml.ListBucketResult.SelectNodes('*[local-name()="Contents"]') | ForEach-Object { $_.Key })
+            $keys.Count | Should -Be 10
+            $keys | Where-Object { $_ -like '*.claim' -or $_ -like '*probe*' } | Should -BeNullOrEmpty
+        }
+        finally { $env:AWS_ACCESS_KEY_ID = $env:CLUTTERDR_TEST_S3_ACCESS_KEY; $env:AWS_SECRET_ACCESS_KEY = $env:CLUTTERDR_TEST_S3_SECRET_KEY }
     }
 
     It 'into one folder: five distinct backups, each listed, verified and restored; no claim or partial file left' {
@@ -83,6 +106,7 @@ Describe 'Five backups of one database started at once by five processes' {
         try {
             $locations = Invoke-RacingBackups $dest
             Assert-FiveRestorableBackups $dest $locations
+            $locations | Should -Not -Match '-r[a-z2-7]{6}\.dump' # a folder claims names
             $files = @(Get-ChildItem -LiteralPath $dest -Recurse -File)
             $files.Count | Should -Be 10
             $files.Name | Where-Object { $_ -like '*.claim' -or $_ -like '*.partial' } | Should -BeNullOrEmpty
