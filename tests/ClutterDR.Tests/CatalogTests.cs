@@ -74,10 +74,41 @@ public class BackupNameTests
         Assert.Equal(new[] { 1, 2, 10 }, list.Select(x => x.Sequence));
     }
 
+    [Fact]
+    public void RandomTailsRoundTripAndSortAfterTheSecondsName()
+    {
+        var t = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var plain = new BackupName("db", t, 1, "dump.zst");
+        var tailed = plain.WithTail(BackupName.RandomTail());
+        Assert.Matches(@"^db_20260101T000000Z-r[a-z2-7]{6}\.dump\.zst$", tailed.FileName);
+        var back = BackupName.TryParse(tailed.ManifestFileName)!;
+        Assert.Equal(tailed.Tail, back.Tail);
+        Assert.Equal("dump.zst", back.Extension);
+        Assert.Equal(1, back.Sequence);
+        Assert.Equal(t, back.CreatedUtc);
+        Assert.Null(BackupName.TryParse(plain.FileName)!.Tail);
+        Assert.Equal(7, BackupName.TryParse(plain.WithSequence(7).FileName)!.Sequence);
+
+        var later = new BackupName("db", t.AddSeconds(1), 1, "dump.zst", "raaaaaa");
+        var ordered = new[] { later, tailed, plain.WithSequence(2), plain }.Select(x => BackupName.TryParse(x.FileName)!).OrderBy(x => x).ToList();
+        Assert.Equal(new[] { plain.FileName, tailed.FileName, plain.WithSequence(2).FileName, later.FileName }, ordered.Select(x => x.FileName));
+        Assert.NotEqual(BackupName.RandomTail(), BackupName.RandomTail());
+        Assert.Throws<ArgumentException>(() => plain.WithTail("x1"));
+    }
+
+    [Fact]
+    public void AClaimIsNotABackup()
+    {
+        var n = new BackupName("db", new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), 3, "sql.gz");
+        Assert.Equal("db/db_20260101T000000Z-3.sql.gz.claim", n.ClaimKey);
+        Assert.Null(BackupName.TryParse(n.FileName + BackupName.ClaimSuffix));
+    }
+
     [Theory]
     [InlineData("random.txt")]
     [InlineData("db_2026.dump")]
     [InlineData("db_20261125T020005Z.tar")]
+    [InlineData("db_20261125T020005Z-rABCDEF.dump")]
     public void IgnoresForeignNames(string name) => Assert.Null(BackupName.TryParse(name));
 
     [Theory]

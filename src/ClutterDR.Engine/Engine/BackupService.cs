@@ -55,7 +55,14 @@ public sealed class BackupService
     }
 
     private readonly IProgressSink _sink;
-    public BackupService(IProgressSink sink) => _sink = sink;
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">The time a backup is named after; the system clock unless a test fixes it.</param>
+    public BackupService(IProgressSink sink, TimeProvider? clock = null)
+    {
+        _sink = sink;
+        _clock = clock ?? TimeProvider.System;
+    }
 
     public async Task<BackupInfo> RunAsync(BackupRequest request, CancellationToken cancellationToken)
     {
@@ -101,6 +108,9 @@ public sealed class BackupService
         var tables = relations.Where(r => r.HasRows).ToList();
 
         await writable.ConfigureAwait(false);
+        // Whether names can be claimed there (an S3 endpoint is probed once per process), found out meanwhile.
+        var canClaim = repository.CanClaimAsync(cancellationToken);
+        _ = canClaim.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, should the snapshot fail first
         // The previous backup's raw size is the best estimate of this one's: one listing and one manifest read,
         // while the snapshot is taken.
         var previous = PreviousBackupAsync(repository, conn.Database, cancellationToken);
@@ -137,17 +147,18 @@ public sealed class BackupService
         if (request.Tables.Count > 0) args.Add("--strict-names");
 
         await debris.ConfigureAwait(false);
-        var started = DateTime.UtcNow;
-        var (name, writer) = await CreateUniqueAsync(repository, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
-        var location = repository.Describe(name.Key);
         var last = await previous.ConfigureAwait(false);
         if (last.Problem is not null) _sink.Verbose($"No previous backup of {conn.Database} to estimate the size from: {last.Problem}");
         var fromPrevious = last.Manifest is not null && ProgressEstimate.IsComparable(last.Manifest, conn.Database, request.Format, tables.Select(t => (t.Schema, t.Name)));
         var expected = ProgressEstimate.ForDump(fromPrevious ? last.Manifest!.RawBytes : null, estimate);
-        if (expected is long expectedBytes) writer.ExpectSize(expectedBytes);
         _sink.Verbose(fromPrevious
             ? $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the raw size of the previous backup {last.Location}."
             : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(last.Location is null ? "" : $"; {last.Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");
+        // Nothing between the name's claim and the try below can fail: the catch gives the claim back.
+        var started = _clock.GetUtcNow().UtcDateTime;
+        var (name, writer, claim) = await CreateUniqueAsync(repository, canClaim, conn.Database, started, request, encryption is null ? EncryptionKind.None : EncryptionKind.OpenPgp, cancellationToken).ConfigureAwait(false);
+        var location = repository.Describe(name.Key);
+        if (expected is long expectedBytes) writer.ExpectSize(expectedBytes);
         // The activity names the object in full; the location (which can be long) is in the verbose stream.
         var progress = new ByteProgress(_sink, $"Backing up {name.FileName}", expected);
         var watch = Stopwatch.StartNew();
@@ -216,7 +227,7 @@ public sealed class BackupService
                 StoredBytes = storedBytes,
                 Sha256 = sha256,
                 StartedUtc = started,
-                CompletedUtc = DateTime.UtcNow,
+                CompletedUtc = _clock.GetUtcNow().UtcDateTime,
                 Tables = counts,
                 ObjectLock = request.ObjectLock is null ? null : new ManifestObjectLock { Mode = request.ObjectLock.Mode.ToString(), RetainUntilUtc = request.ObjectLock.RetainUntilUtc },
             };
@@ -228,6 +239,7 @@ public sealed class BackupService
             await repository.PutAsync(name.ManifestKey, manifest.ToJson(), "application/json", manifestClass, cancellationToken).ConfigureAwait(false);
             if (request.ObjectLock is not null)
                 _sink.Verbose($"The data object and the manifest are locked ({request.ObjectLock.Mode} mode) until {request.ObjectLock.RetainUntilUtc:yyyy-MM-dd HH:mm:ss}Z.");
+            await ReleaseAsync(repository, claim).ConfigureAwait(false);
             _sink.Verbose($"Backup of {conn.Database} complete: {Format.Bytes(rawBytes)} dumped and {Format.Bytes(storedBytes)} stored in {Format.Duration(streamed)}, committed in {Format.Duration(watch.Elapsed - streamed)}.");
             return BackupCatalog.ToInfo(manifest, repository, name, request.S3);
         }
@@ -244,6 +256,7 @@ public sealed class BackupService
                 try { await repository.DeleteAsync(name.Key, CancellationToken.None).ConfigureAwait(false); }
                 catch (Exception cleanup) { _sink.Verbose($"Could not remove {location}, written without its manifest: {cleanup.Message}"); }
             }
+            await ReleaseAsync(repository, claim).ConfigureAwait(false);
             if (e is OperationCanceledException || cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The backup was stopped; nothing was kept.", e, cancellationToken);
             if (e is IOException && dump is { HasExited: true })
                 throw PgDumpFailed(dump, await dump.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false), conn);
@@ -298,29 +311,70 @@ public sealed class BackupService
     }
 
     /// <summary>
-    /// A name no other backup has, opened for writing: the second's name, or -2, -3, ... when that
-    /// second is taken. A folder creates the file exclusively, so two backups racing for one name
-    /// cannot both get it.
+    /// A name no other backup has, opened for writing, and the claim that holds it (null without claims).
+    /// Where names can be claimed (a folder; an S3 endpoint that honours If-None-Match), the second's name or
+    /// -2, -3, ...: the claim object is created only if absent, so two backups racing for one name cannot both
+    /// get it, and it is removed once the manifest is written, so after claiming, a committed backup of that
+    /// name is looked for as well. Elsewhere the name gets a random tail that a racing backup cannot pick too.
     /// </summary>
-    private static async Task<(BackupName, IObjectWriter)> CreateUniqueAsync(IBackupRepository repository, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
+    private async Task<(BackupName, IObjectWriter, string?)> CreateUniqueAsync(IBackupRepository repository, Task<bool> canClaim, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
     {
         var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
             BackupName.ExtensionFor(request.Format, request.Compression, encryption));
-        for (var seq = 1; seq < 1000; seq++)
+        if (!await canClaim.ConfigureAwait(false))
         {
-            var candidate = name.WithSequence(seq);
-            if (await repository.ExistsAsync(candidate.Key, cancellationToken).ConfigureAwait(false)
-                || await repository.ExistsAsync(candidate.ManifestKey, cancellationToken).ConfigureAwait(false))
-                continue;
-            try
+            _sink.Verbose($"{repository.Location} does not honour conditional writes (PutObject If-None-Match), so a name cannot be reserved there: the backup's name gets a random tail instead, which another backup started in the same second cannot pick too.");
+            for (var attempt = 0; attempt < 10; attempt++)
             {
-                return (candidate, await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false));
+                var candidate = name.WithTail(BackupName.RandomTail());
+                if (await IsUsedAsync(repository, candidate, cancellationToken).ConfigureAwait(false)) continue;
+                return (candidate, await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false), null);
             }
-            catch (ClutterException e) when (e.ErrorId == "BackupObjectExists")
+        }
+        else
+        {
+            for (var seq = 1; seq < 1000; seq++)
             {
+                var candidate = name.WithSequence(seq);
+                if (!await repository.TryClaimAsync(candidate.ClaimKey, cancellationToken).ConfigureAwait(false))
+                {
+                    _sink.Verbose($"{candidate.FileName} is being written by another backup; trying the next name.");
+                    continue;
+                }
+                IObjectWriter? writer = null;
+                try
+                {
+                    if (!await IsUsedAsync(repository, candidate, cancellationToken).ConfigureAwait(false))
+                        writer = await repository.CreateAsync(candidate.Key, request.StorageClass, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ClutterException e) when (e.ErrorId == "BackupObjectExists")
+                {
+                }
+                catch
+                {
+                    await ReleaseAsync(repository, candidate.ClaimKey).ConfigureAwait(false);
+                    throw;
+                }
+                if (writer is not null) return (candidate, writer, candidate.ClaimKey);
+                await ReleaseAsync(repository, candidate.ClaimKey).ConfigureAwait(false);
             }
         }
         throw new ClutterException("BackupNameTaken", FailureKind.ResourceExists,
             $"Too many backups of '{database}' started in the same second at {repository.Location}.", repository.Location.ToString());
+    }
+
+    private static async Task<bool> IsUsedAsync(IBackupRepository repository, BackupName name, CancellationToken cancellationToken) =>
+        await repository.ExistsAsync(name.Key, cancellationToken).ConfigureAwait(false)
+        || await repository.ExistsAsync(name.ManifestKey, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Removes a claim; a claim left behind (the removal failed) only keeps its name from being used again.</summary>
+    private async Task ReleaseAsync(IBackupRepository repository, string? claimKey)
+    {
+        if (claimKey is null) return;
+        try { await repository.DeleteAsync(claimKey, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) // never fails a committed backup, nor hides the failure of another
+        {
+            _sink.Verbose($"The name claim {repository.Describe(claimKey)} could not be removed ({e.Message}); it is an empty object that only keeps that name from being used again, and may be deleted.");
+        }
     }
 }

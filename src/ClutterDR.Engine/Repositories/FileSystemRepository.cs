@@ -169,6 +169,24 @@ public sealed class FileSystemRepository : IBackupRepository
         return Task.CompletedTask;
     }
 
+    public Task<bool> CanClaimAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    /// <summary>O_CREAT|O_EXCL (CREATE_NEW on Windows): atomic on local disks, NFS v3+ and SMB.</summary>
+    public Task<bool> TryClaimAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1)) { }
+            return Task.FromResult(true);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+    }
+
     public void Dispose() { }
 
     private static void TryDelete(string path)

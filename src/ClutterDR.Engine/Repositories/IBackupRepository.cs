@@ -57,6 +57,17 @@ public interface IBackupRepository : IDisposable
     IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, CancellationToken cancellationToken);
     /// <summary>Aborts the upload or deletes the partial file.</summary>
     Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken);
+    /// <summary>
+    /// Whether TryClaimAsync is atomic here: a folder always; an S3 endpoint when it honours
+    /// PutObject If-None-Match (found out once per endpoint and bucket per process, see ConditionalWrites).
+    /// </summary>
+    Task<bool> CanClaimAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates the empty object 'key' only if nothing has that name, atomically across processes and hosts:
+    /// true when this call created it, false when it was there already. Only when CanClaimAsync is true.
+    /// </summary>
+    Task<bool> TryClaimAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>The location text users see for a key.</summary>
     string Describe(string key) => Location.Describe(key);

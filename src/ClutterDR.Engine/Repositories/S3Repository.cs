@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ClutterDR.Catalog;
@@ -11,6 +12,7 @@ public sealed class S3Repository : IBackupRepository
     private readonly IAmazonS3 _client;
     private readonly S3UploadOptions _uploadOptions;
     private readonly RetryPolicy _retry;
+    private readonly string _endpointAndBucket;
 
     public S3Repository(BackupLocation location, S3Options options, S3UploadOptions? uploadOptions = null)
     {
@@ -18,6 +20,7 @@ public sealed class S3Repository : IBackupRepository
         _client = S3ClientFactory.Create(options);
         _uploadOptions = uploadOptions ?? new S3UploadOptions();
         _retry = RetryPolicy.For(options);
+        _endpointAndBucket = (options.EndpointUrl ?? "aws:" + (options.Region ?? _client.Config.RegionEndpoint?.SystemName)) + " " + location.Bucket;
     }
 
     /// <summary>How every request of this repository is retried.</summary>
@@ -264,6 +267,62 @@ public sealed class S3Repository : IBackupRepository
         catch (Exception e)
         {
             throw S3Errors.Map(e, debris.Location, true);
+        }
+    }
+
+    public Task<bool> CanClaimAsync(CancellationToken cancellationToken) =>
+        ConditionalWrites.GetOrProbeAsync(_endpointAndBucket, () => ProbeConditionalWritesAsync(cancellationToken));
+
+    /// <summary>Two conditional creates of one new key below the prefix, then the key removed (see ConditionalWrites).</summary>
+    private async Task<bool> ProbeConditionalWritesAsync(CancellationToken cancellationToken)
+    {
+        var key = $".clutterdr-claim-probe-{Guid.NewGuid():N}";
+        var first = await PutIfAbsentAsync(key, cancellationToken).ConfigureAwait(false);
+        if (first == ConditionalWrites.Answer.Refused) return false;
+        try
+        {
+            var second = await PutIfAbsentAsync(key, cancellationToken).ConfigureAwait(false);
+            return ConditionalWrites.Honoured(first, second);
+        }
+        finally
+        {
+            try { await _client.DeleteObjectAsync(Location.Bucket, KeyOf(key), CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException) { /* an empty probe object is harmless */ }
+        }
+    }
+
+    public async Task<bool> TryClaimAsync(string key, CancellationToken cancellationToken) =>
+        await PutIfAbsentAsync(key, cancellationToken).ConfigureAwait(false) switch
+        {
+            ConditionalWrites.Answer.Created => true,
+            ConditionalWrites.Answer.Taken => false,
+            _ => throw new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
+                $"The S3 endpoint refused a conditional write (If-None-Match) to '{Describe(key)}' that it accepted before. Run the backup again.", Describe(key)),
+        };
+
+    /// <summary>An empty object created with If-None-Match: *, and what the endpoint answered.</summary>
+    private async Task<ConditionalWrites.Answer> PutIfAbsentAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A retry after a lost answer may find its own claim (412): that name is then skipped, which costs nothing.
+            await _retry.ExecuteAsync(ct => _client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = Location.Bucket,
+                Key = KeyOf(key),
+                InputStream = new MemoryStream(Array.Empty<byte>(), writable: false),
+                IfNoneMatch = "*",
+                UseChunkEncoding = false,
+            }, ct), cancellationToken).ConfigureAwait(false);
+            return ConditionalWrites.Answer.Created;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode != "NoSuchBucket" && ConditionalWrites.Classify(e.StatusCode, e.ErrorCode) is { } answer)
+        {
+            return answer;
+        }
+        catch (Exception e)
+        {
+            throw S3Errors.Map(e, Describe(key), true);
         }
     }
 
