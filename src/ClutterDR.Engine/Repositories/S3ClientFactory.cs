@@ -30,6 +30,7 @@ public static class S3ClientFactory
             Timeout = requestTimeout ?? TimeSpan.FromMinutes(5),
         };
         if (requestTimeout is not null) config.MaxErrorRetry = 0;
+        S3Http.Configure(config); // no Expect: 100-continue (see S3Http)
         if (maxConnections is int max) config.MaxConnectionsPerServer = Math.Max(2, max);
         var region = options.Region
             ?? Environment.GetEnvironmentVariable("AWS_REGION")

@@ -152,12 +152,14 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
             if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
             try
             {
-                _uploadId = (await _client.InitiateMultipartUploadAsync(init, cancellationToken).ConfigureAwait(false)).UploadId;
+                // Not cut short by a stop: once the server has created the upload we need its id to abort it.
+                _uploadId = (await S3Http.WithGraceAsync(t => _client.InitiateMultipartUploadAsync(init, t), cancellationToken).ConfigureAwait(false)).UploadId;
             }
             catch (Exception e)
             {
                 throw S3Errors.Map(e, _describe, true, _storageClass);
             }
+            cancellationToken.ThrowIfCancellationRequested();
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
         await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -288,7 +290,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                using var timeout = new CancellationTokenSource(S3Http.CleanupTimeout);
                 await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception)

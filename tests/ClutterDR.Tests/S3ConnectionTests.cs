@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+using ClutterDR.Catalog;
+using ClutterDR.Repositories;
+
+namespace ClutterDR.Tests;
+
+/// <summary>
+/// The S3 client's pooled connections after a request the server refused or we cancelled, against the
+/// real S3 test server (Ceph RGW). RGW answers a PUT with an unknown storage class 400 from its headers;
+/// the body it never read must not reach the next request on that connection.
+/// </summary>
+public class S3ConnectionTests
+{
+    [Theory]
+    [InlineData(5)]      // "hello": under .NET's 1 KiB "send it anyway after an error" threshold
+    [InlineData(1000)]   // the StorageClass Pester test's files
+    [InlineData(70_000)] // over the threshold and over one socket write
+    public async Task ARefusedPutLeavesTheNextRequestOnTheClientIntact(int size)
+    {
+        var bucket = await TestServers.NewBucketAsync();
+        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        var body = size == 5 ? Encoding.ASCII.GetBytes("hello") : RandomNumberGenerator.GetBytes(size);
+        for (var i = 0; i < 15; i++)
+        {
+            var refused = await Assert.ThrowsAsync<ClutterException>(() =>
+                repo.PutAsync($"bad{i}", body, "application/octet-stream", "BOGUS", CancellationToken.None));
+            Assert.Equal("StorageClassRejected", refused.ErrorId);
+            // The very next requests on the same client (and so on the same pooled connection): a good PUT, a GET.
+            await repo.PutAsync($"good{i}", body, "application/octet-stream", null, CancellationToken.None);
+            Assert.Equal(body, await repo.TryReadAllAsync($"good{i}", CancellationToken.None));
+        }
+        var keys = (await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None))).Select(e => e.Key).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => $"good{i}").Order().ToList(), keys);
+    }
+
+    [Fact]
+    public async Task AnUploadAbortedWhileAPartIsOnItsWayIsGoneAndTheClientStaysUsable()
+    {
+        // The abort cancels the part in flight, then sends AbortMultipartUpload on the same client:
+        // that must reach the server (no upload left) and the client must go on working.
+        var bucket = await TestServers.NewBucketAsync();
+        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
+            new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        for (var i = 0; i < 5; i++)
+        {
+            await using (var w = await repo.CreateAsync($"cancelled{i}", null, CancellationToken.None))
+            {
+                await w.Stream.WriteAsync(RandomNumberGenerator.GetBytes(6 << 20)); // one part on its way
+                await w.AbortAsync();
+            }
+            Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket));
+            await repo.PutAsync($"after{i}", new byte[] { 1, 2, 3 }, "application/octet-stream", null, CancellationToken.None);
+            Assert.True(await repo.ExistsAsync($"after{i}", CancellationToken.None));
+        }
+    }
+}
