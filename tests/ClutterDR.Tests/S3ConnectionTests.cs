@@ -55,4 +55,41 @@ public class S3ConnectionTests
             Assert.True(await repo.ExistsAsync($"after{i}", CancellationToken.None));
         }
     }
+
+    [Fact]
+    public async Task AnUploadStoppedWhileItStartsIsAbortedAndTheNextRequestGetsItsAnswer()
+    {
+        // A stop (Sync with Select-Object -First, Ctrl+C) while InitiateMultipartUpload's answer is read: the SDK
+        // disposes that response from the cancellation callback, while it is still reading it. That used to lose
+        // the upload id (an upload left behind) or make the next request on the client, the abort, wait for an
+        // answer it had already received until its timeout (30 s), after which the upload was left as well.
+        var bucket = await TestServers.NewBucketAsync();
+        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
+            new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var client = S3ClientFactory.Create(TestServers.S3Options);
+        await repo.PutAsync("marker", new byte[] { 1 }, "application/octet-stream", null, CancellationToken.None);
+        var data = RandomNumberGenerator.GetBytes(6 << 20); // over one part: the write starts the upload
+        var stopped = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            await using (var w = await repo.CreateAsync($"stopped{i}", null, CancellationToken.None))
+            {
+                using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(i * 2 % 60)); // before, during and after the answer
+                try
+                {
+                    await w.Stream.WriteAsync(data, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    stopped++;
+                }
+                await w.AbortAsync();
+            }
+            Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket)); // aborted, or never started
+            // The next request on the same client gets its answer (a bound far above its few milliseconds).
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            Assert.True(await repo.ExistsAsync("marker", bound.Token), $"iteration {i}");
+        }
+        Assert.True(stopped > 0, "no write was stopped: the test did not test anything");
+    }
 }
