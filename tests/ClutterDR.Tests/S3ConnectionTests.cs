@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using ClutterDR.Catalog;
@@ -53,6 +55,35 @@ public class S3ConnectionTests
             Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket));
             await repo.PutAsync($"after{i}", new byte[] { 1, 2, 3 }, "application/octet-stream", null, CancellationToken.None);
             Assert.True(await repo.ExistsAsync($"after{i}", CancellationToken.None));
+        }
+    }
+
+    [Theory]
+    [InlineData("PUT", 400, "application/xml", 200L, true)]        // a refusal the SDK reads whole
+    [InlineData("POST", 200, "application/xml", 266L, true)]       // InitiateMultipartUpload
+    [InlineData("GET", 200, "application/xml", null, true)]        // a listing (RGW sends it chunked)
+    [InlineData("GET", 404, "application/xml", 230L, true)]        // NoSuchKey
+    [InlineData("GET", 200, "application/json", 900L, true)]       // a small object (a manifest)
+    [InlineData("GET", 200, "application/octet-stream", 50_000_000L, false)] // a backup's data: streamed
+    [InlineData("GET", 200, "application/octet-stream", null, false)]
+    [InlineData("HEAD", 200, "application/octet-stream", 50_000_000L, false)] // no body
+    [InlineData("DELETE", 204, null, null, false)]
+    public void ApiAnswersAreReadWholeAndObjectBodiesStream(string method, int status, string? type, long? length, bool buffered)
+    {
+        using var response = new HttpResponseMessage((HttpStatusCode)status) { Content = new UnknownLengthContent() };
+        response.Content.Headers.ContentType = type is null ? null : new MediaTypeHeaderValue(type);
+        response.Content.Headers.ContentLength = length;
+        Assert.Equal(buffered, S3Http.IsApiAnswer(new HttpMethod(method), response));
+    }
+
+    /// <summary>Like a response's content: no length unless the headers say one.</summary>
+    private sealed class UnknownLengthContent : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => Task.CompletedTask;
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
         }
     }
 

@@ -81,7 +81,9 @@ internal static class S3Http
     /// <summary>Whether a response is an S3 API answer the SDK reads whole (buffer it), not an object's body (stream it).</summary>
     internal static bool IsApiAnswer(HttpMethod method, HttpResponseMessage response)
     {
-        if (method != HttpMethod.Get || !response.IsSuccessStatusCode) return true; // errors, PUT/POST/DELETE/HEAD answers
+        if (method == HttpMethod.Head || response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified)
+            return false; // no body: nothing left on the connection (and HEAD's Content-Length is the object's size)
+        if (method != HttpMethod.Get || !response.IsSuccessStatusCode) return true; // errors, PUT/POST/DELETE answers
         var length = response.Content.Headers.ContentLength;
         if (length is <= SmallBody) return true;
         // Listings and other GET subresources are XML (RGW sends them chunked); an object's body rarely is.
