@@ -6,15 +6,17 @@ namespace ClutterDR.Repositories;
 
 /// <summary>
 /// The HTTP layer under every S3 client: the SDK's own SocketsHttpHandler settings, but no
-/// <c>Expect: 100-continue</c>, and API answers read whole before the SDK sees them. The SDK asks for it on PutObject and UploadPart; servers that answer such a
-/// request early (Ceph RGW refuses an unknown storage class from the headers, 400) then neither read nor
-/// discard the body, expecting the client not to send it, while .NET sends a body of up to 1 KiB anyway and,
+/// <c>Expect: 100-continue</c>, and API answers read whole before the SDK sees them.
+/// <para>
+/// The SDK asks for 100-continue on PutObject and UploadPart; servers that answer such a request early (Ceph
+/// RGW refuses an unknown storage class from the headers, 400) then neither read nor discard the body, expecting the client not to send it, while .NET sends a body of up to 1 KiB anyway and,
 /// on a larger one, may already have started sending it after its 1 s Expect100ContinueTimeout. Either way the
 /// unread body stays on the pooled connection and the server reads it as the start of the next request
 /// (<c>helloGET /...</c> answered 405), so a later, unrelated call fails. Without the expectation a refused
 /// request's body is sent whole and the server discards it before reading the next request.
+/// </para>
 /// <para>
-/// And every S3 API answer (XML, errors, empty bodies) is read to its end here, before the SDK sees it. The SDK
+/// Every S3 API answer (XML, errors, empty bodies) is read to its end here, before the SDK sees it. The SDK
 /// unmarshals such a body with synchronous reads and, for the caller's CancellationToken, registers a callback that
 /// disposes the response. A stop while it reads (a Sync stopped by Select-Object -First, Ctrl+C) then disposes
 /// .NET's response stream concurrently with the read: the dispose starts a drain, a second read on the socket; the
