@@ -164,11 +164,16 @@ Describe 'Sync-ClutterStorage' {
         foreach ($f in Get-ChildItem -LiteralPath $dest -File) {
             $f.Length | Should -Be (Get-Item -LiteralPath (Join-Path $many $f.Name)).Length -Because "$($f.Name) is complete or absent"
         }
-        # The same to S3 (multipart uploads in flight are aborted).
+        # The same to S3 (multipart uploads in flight are aborted), and promptly: a stop answered at once by the
+        # server once waited 30 s for an answer the client had already received.
         $bucket = New-TestBucket 'stop'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
         $items = @(Sync-ClutterStorage $Src "s3://$bucket" -PassThru -ThrottleLimit 8 -ErrorVariable errs | Select-Object -First 1)
+        $watch.Stop()
         $errs.Count | Should -Be 0 -Because ($errs | Out-String)
         $items.Count | Should -Be 1
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'a stop must not wait on the cleanup of the uploads in flight'
+        (Get-TestS3Uploads $bucket).Count | Should -Be 0 -Because 'the multipart upload in flight is aborted'
     }
 
     It '-WhatIf reports what it would do in a summary marked WhatIf' {

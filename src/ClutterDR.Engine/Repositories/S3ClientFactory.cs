@@ -34,6 +34,7 @@ public static class S3ClientFactory
             MaxStaleConnectionRetries = 0,
             Timeout = requestTimeout ?? TimeSpan.FromMinutes(5),
         };
+        S3Http.Configure(config); // no Expect: 100-continue, API answers read whole (see S3Http)
         if (maxConnections is int max) config.MaxConnectionsPerServer = Math.Max(2, max);
         var region = options.Region
             ?? Environment.GetEnvironmentVariable("AWS_REGION")

@@ -158,19 +158,21 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         {
             try
             {
-                _uploadId = (await _retry.ExecuteAsync(ct =>
+                // Not cut short by a stop: once the server has created the upload we need its id to abort it.
+                _uploadId = (await S3Http.WithGraceAsync(g => _retry.ExecuteAsync(ct =>
                 {
                     var init = new InitiateMultipartUploadRequest { BucketName = _bucket, Key = _key, ContentType = _contentType };
                     AddMetadata(init.Metadata, _metadata);
                     if (!string.IsNullOrEmpty(_storageClass)) init.StorageClass = S3StorageClass.FindValue(_storageClass);
                     if (_lock is not null) { init.ObjectLockMode = _lock.S3Mode; init.ObjectLockRetainUntilDate = _lock.RetainUntilUtc; }
                     return _client.InitiateMultipartUploadAsync(init, ct);
-                }, cancellationToken).ConfigureAwait(false)).UploadId;
+                }, g), cancellationToken).ConfigureAwait(false)).UploadId;
             }
             catch (Exception e)
             {
                 throw S3Errors.Map(e, _describe, true, _storageClass);
             }
+            cancellationToken.ThrowIfCancellationRequested();
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
         try
@@ -445,7 +447,7 @@ internal sealed class S3UploadStream : WriteOnlyStream, IObjectWriter
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                using var timeout = new CancellationTokenSource(S3Http.CleanupTimeout); // the whole budget, retries included
                 await _retry.ExecuteAsync(ct => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, ct), timeout.Token).ConfigureAwait(false);
             }
             catch (Exception)
