@@ -8,10 +8,15 @@
 
       producer limit      pg_dump -Fc -Z0 <db> > /dev/null
       seed runbook        pg_dump -Fc -f file; gzip -k file; /usr/bin/aws s3 cp file.gz s3://bucket/... (sum of the 3)
-      Backup-Clutter...   Backup-ClutterDatabase -> s3://bucket/... (the local S3 test server), in a fresh pwsh
+      Backup-Clutter...   Backup-ClutterDatabase -> s3://bucket/... (Ceph RGW, the real S3 server), in a fresh pwsh
       pg_restore          pg_restore -d <new db> <runbook's custom-format file> (database created beforehand, untimed)
       Restore-Clutter...  Restore-ClutterDatabase from that S3 backup -CreateDatabase, in a fresh pwsh
       pwsh baseline       pwsh -NoProfile -c 'Import-Module ClutterDR' (the RSS that is PowerShell, not the backup)
+
+    The test services run two S3 servers: Ceph RGW (CLUTTERDR_TEST_S3_*; radosgw, ceph-osd, ceph-mon) and s3rver
+    (CLUTTERDR_TEST_S3RVER_*; node). The rows above use RGW; the runbook's `aws s3 cp`, Backup-ClutterDatabase and
+    Restore-ClutterDatabase are also run against s3rver in the same run, side by side, so that each server's
+    overhead is known: the report gives each against the baselines and RGW/s3rver. Without s3rver those rows are left out.
 
     Every step runs under GNU time (`/usr/bin/time -f '%e %M %U %S'`): wall seconds, peak RSS and CPU seconds.
     GNU time's peak RSS is that of the largest single process of the tree (not a sum): for the pwsh steps that
@@ -21,15 +26,16 @@
 
     With -Diagnose, extra rows show where the backup's time goes: the same cmdlet with -CompressionLevel 1,
     -Compression None and/or to a folder; the native pipelines pg_dump | cat, pg_dump | zstd -3 (to /dev/null) and
-    pg_dump | zstd -3 / -1 | aws s3 cp - (to the same S3 server); the row counts Backup-ClutterDatabase runs beside
+    pg_dump | zstd -3 / -1 | aws s3 cp - (to RGW, as the backup rows); the row counts Backup-ClutterDatabase runs beside
     pg_dump; and pg_restore --single-transaction (as the module runs it).
 
-    Each row also shows the CPU the PostgreSQL and S3 servers used during the step, and the CPU anything else on
-    the machine used ("other": noise). Before each step the script waits for the machine to go quiet.
+    Each row also shows the CPU the PostgreSQL server and the S3 server the step talks to used during the step, and
+    the CPU anything else on the machine used ("other": noise; the idle S3 server is counted in neither). Before
+    each step the script waits for the machine to go quiet.
     An interrupted run leaves its scratch folder and clutterdr_bench_* databases; the next run drops the latter.
 
-    Services: tests/TestServices/Start-TestServices.ps1 reuses PostgreSQL / S3 that CLUTTERDR_TEST_* already point
-    at (and then this script does not stop them); otherwise it starts them, and this script stops what it started.
+    Services: tests/TestServices/Start-TestServices.ps1 reuses PostgreSQL / RGW / s3rver that CLUTTERDR_TEST_* already
+    point at (and then this script does not stop them); otherwise it starts them, and this script stops what it started.
     Everything this script creates (databases, S3 objects, files under -WorkDir) is removed at the end.
 
     Writes the markdown report to bench/results/backup-<date>.md and to stdout.
@@ -107,24 +113,28 @@ $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 
 # ------------------------------------------------------------------------------------------------ machine noise
 # The machine may be shared (2 cores here): CPU used during a step by processes that are not the step's own tree,
-# not the PostgreSQL / S3 servers the step talks to and not this script is reported as "other CPU s"; before each
-# step the script waits (up to -QuietTimeout seconds) until the whole machine is near idle.
-$script:ServicePids = @()     # postmaster and s3rver
-# CPU seconds of these processes, their live children, and their children already reaped.
-function Get-TreeCpuSeconds([int[]]$Pids) {
-    $ticks = 0L
-    $want = @{}
-    foreach ($p in $Pids) { $want[$p] = $true }
+# not the servers and not this script is reported as "other CPU s"; before each step the script waits (up to
+# -QuietTimeout seconds) until the whole machine is near idle. "Server CPU s" is PostgreSQL plus the S3 server the
+# step talks to (none for steps without S3); the other S3 server idles meanwhile and is counted in neither.
+$script:ServerGroups = [ordered]@{}   # 'Postgres' | 'RGW' | 's3rver' -> process ids (RGW: radosgw, ceph-osd, ceph-mon)
+$script:ServicePids = @()             # all of them
+# CPU seconds per server group: its processes, their live children, and their children already reaped.
+function Get-ServerCpuByGroup {
+    $ticks = @{}
+    $owner = @{}
+    foreach ($g in $script:ServerGroups.Keys) { $ticks[$g] = 0L; foreach ($p in $script:ServerGroups[$g]) { $owner[[int]$p] = $g } }
     foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
         $name = [IO.Path]::GetFileName($dir)
         if ($name -notmatch '^\d+$') { continue }
         try { $stat = [IO.File]::ReadAllText("$dir/stat") } catch { continue }
         $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
         $procId = [int]$name
-        if ($want.ContainsKey($procId)) { $ticks += [long]$f[11] + [long]$f[12] + [long]$f[13] + [long]$f[14] }
-        elseif ($want.ContainsKey([int]$f[1])) { $ticks += [long]$f[11] + [long]$f[12] }
+        if ($owner.ContainsKey($procId)) { $ticks[$owner[$procId]] += [long]$f[11] + [long]$f[12] + [long]$f[13] + [long]$f[14] }
+        elseif ($owner.ContainsKey([int]$f[1])) { $ticks[$owner[[int]$f[1]]] += [long]$f[11] + [long]$f[12] }
     }
-    $ticks / $script:ClkTck
+    $seconds = @{}
+    foreach ($g in $ticks.Keys) { $seconds[$g] = $ticks[$g] / $script:ClkTck }
+    $seconds
 }
 # This script's own CPU (not its reaped children: the measured steps are those).
 function Get-SelfCpuSeconds {
@@ -145,7 +155,6 @@ function Get-ServerChildCount {
     }
     $n
 }
-function Get-ServerCpuSeconds { if ($script:ServicePids) { Get-TreeCpuSeconds $script:ServicePids } else { 0.0 } }
 function Wait-Quiet {
     if ($QuietTimeout -le 0) { return }
     $deadline = [DateTime]::UtcNow.AddSeconds($QuietTimeout)
@@ -166,7 +175,7 @@ function Wait-Quiet {
 }
 
 # Runs one command line under GNU time. Returns seconds (wall), peak RSS (MB, largest process of the tree),
-# CPU seconds (user+sys of the tree), exit code and the stderr tail.
+# CPU seconds (user+sys of the tree), the servers' CPU (-S3: the S3 server the step talks to), exit code and the stderr tail.
 function Invoke-Timed {
     param(
         [string[]]$Command = @(),
@@ -174,6 +183,7 @@ function Invoke-Timed {
         [string]$StdIn,
         [string]$ShellLine,           # a whole sh command line (pipelines) instead of -Command
         [hashtable]$Environment = @{},
+        [string]$S3 = '',             # 'RGW' | 's3rver': the S3 server the step talks to ('' = none)
         [switch]$AllowFailure,
         [switch]$NoWait
     )
@@ -191,14 +201,14 @@ function Invoke-Timed {
     try {
         if (-not $NoWait) { Wait-Quiet }
         $children0 = Get-ServerChildCount
-        $srv0 = Get-ServerCpuSeconds; $self0 = Get-SelfCpuSeconds; $busy0 = Get-MachineBusySeconds
+        $srv0 = Get-ServerCpuByGroup; $self0 = Get-SelfCpuSeconds; $busy0 = Get-MachineBusySeconds
         & /bin/sh -c $line
         $rc = $LASTEXITCODE
         # A backend's CPU moves to the postmaster's "children" total only once it has exited and been reaped:
         # wait (up to 3 s) for the step's backends to go before reading the servers' CPU.
         $until = [DateTime]::UtcNow.AddSeconds(3)
         while ((Get-ServerChildCount) -gt $children0 -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 50 }
-        $busy1 = Get-MachineBusySeconds; $self1 = Get-SelfCpuSeconds; $srv1 = Get-ServerCpuSeconds
+        $busy1 = Get-MachineBusySeconds; $self1 = Get-SelfCpuSeconds; $srv1 = Get-ServerCpuByGroup
     } finally {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
     }
@@ -215,12 +225,18 @@ function Invoke-Timed {
     $f = $stats -split ' '
     $inv = [Globalization.CultureInfo]::InvariantCulture
     $cpu = [double]::Parse($f[2], $inv) + [double]::Parse($f[3], $inv)
+    $pgCpu = 0.0; $s3Cpu = 0.0; $idleCpu = 0.0
+    foreach ($g in $srv1.Keys) {
+        $d = $srv1[$g] - $srv0[$g]
+        if ($g -eq 'Postgres') { $pgCpu += $d } elseif ($g -eq $S3) { $s3Cpu += $d } else { $idleCpu += $d }
+    }
     [pscustomobject]@{
         Seconds = [double]::Parse($f[0], $inv)
         PeakMB  = [long]$f[1] / 1024.0
         CpuSec  = $cpu
-        ServerCpuSec = [math]::Max(0.0, ($srv1 - $srv0))
-        OtherCpuSec  = [math]::Max(0.0, ($busy1 - $busy0) - $cpu - ($srv1 - $srv0) - ($self1 - $self0))
+        ServerCpuSec = [math]::Max(0.0, $pgCpu + $s3Cpu)
+        S3CpuSec     = [math]::Max(0.0, $s3Cpu)
+        OtherCpuSec  = [math]::Max(0.0, ($busy1 - $busy0) - $cpu - $pgCpu - $s3Cpu - $idleCpu - ($self1 - $self0))
         Exit    = $rc
         StdErr  = $stderr
     }
@@ -249,9 +265,19 @@ function Get-Median([double[]]$Values) {
     return ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2
 }
 
-function Remove-S3Prefix([string]$Prefix) {
-    if (-not $script:Aws) { return }
-    $null = & $script:Aws s3 rm "s3://$Bucket/$Prefix" --recursive --endpoint-url $script:S3Endpoint --only-show-errors 2>&1
+# The environment that points the AWS default chain (awscli, the module) at one S3 server's credentials.
+function Get-S3Environment([string]$Server) {
+    $s = $script:S3Servers[$Server]
+    @{ AWS_ACCESS_KEY_ID = $s.AccessKey; AWS_SECRET_ACCESS_KEY = $s.SecretKey }
+}
+
+function Remove-S3Prefix([string]$Prefix, [string]$Server = 'RGW') {
+    if (-not $script:Aws -or -not $script:S3Servers.Contains($Server)) { return }
+    $saved = @{}
+    $envVars = Get-S3Environment $Server
+    foreach ($k in $envVars.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $envVars[$k]) }
+    try { $null = & $script:Aws s3 rm "s3://$Bucket/$Prefix" --recursive --endpoint-url $script:S3Servers[$Server].Endpoint --only-show-errors 2>&1 }
+    finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
 }
 
 # ------------------------------------------------------------------------------------------------ the module
@@ -362,13 +388,16 @@ function Read-ToolLog([string]$Path) {
 }
 
 function Invoke-ChildBackup {
-    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [int]$Level = 0, [switch]$S3, [string]$Recipient = '')
+    # -S3: the S3 server ('RGW' | 's3rver') of an s3:// destination; '' for a folder.
+    param([string]$Database, [string]$Destination, [string]$Compression = 'Zstd', [int]$Level = 0, [string]$S3 = '', [string]$Recipient = '')
     $result = Join-Path $WorkDir "result-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
     $toolLog = Join-Path $WorkDir "tools-$([guid]::NewGuid().ToString('N').Substring(0, 8)).log"
     $cmd = $script:PwshCmd + @('-NoProfile', '-NonInteractive', '-File', $script:ChildBackupPath,
         '-Module', $script:ModuleManifest, '-ConnectionString', (Get-PgUrl $Database), '-Destination', $Destination,
-        '-EndpointUrl', $(if ($S3) { $script:S3Endpoint } else { '' }), '-Compression', $Compression, '-Level', "$Level", '-ResultPath', $result, '-Recipient', $Recipient)
-    $t = Invoke-Timed -Command $cmd -Environment @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
+        '-EndpointUrl', $(if ($S3) { $script:S3Servers[$S3].Endpoint } else { '' }), '-Compression', $Compression, '-Level', "$Level", '-ResultPath', $result, '-Recipient', $Recipient)
+    $envVars = @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
+    if ($S3) { $envVars += Get-S3Environment $S3 }
+    $t = Invoke-Timed -Command $cmd -Environment $envVars -S3 $S3
     $r = Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
     $tool = Read-ToolLog $toolLog
     Remove-Item -LiteralPath $result, $toolLog -Force -ErrorAction SilentlyContinue
@@ -376,13 +405,14 @@ function Invoke-ChildBackup {
 }
 
 function Invoke-ChildRestore {
-    param([string]$Location, [string]$Target)
+    param([string]$Location, [string]$Target, [string]$S3 = 'RGW')
     $result = Join-Path $WorkDir "result-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
     $toolLog = Join-Path $WorkDir "tools-$([guid]::NewGuid().ToString('N').Substring(0, 8)).log"
     $cmd = $script:PwshCmd + @('-NoProfile', '-NonInteractive', '-File', $script:ChildRestorePath,
         '-Module', $script:ModuleManifest, '-Location', $Location, '-TargetConnectionString', (Get-PgUrl $Target),
-        '-EndpointUrl', $script:S3Endpoint, '-ResultPath', $result)
-    $t = Invoke-Timed -Command $cmd -Environment @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog }
+        '-EndpointUrl', $script:S3Servers[$S3].Endpoint, '-ResultPath', $result)
+    $envVars = @{ CLUTTERDR_PG_BIN = $script:WrapperBin; CLUTTERDR_BENCH_TOOL_LOG = $toolLog } + (Get-S3Environment $S3)
+    $t = Invoke-Timed -Command $cmd -Environment $envVars -S3 $S3
     $r = Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
     $tool = Read-ToolLog $toolLog
     Remove-Item -LiteralPath $result, $toolLog -Force -ErrorAction SilentlyContinue
@@ -391,7 +421,7 @@ function Invoke-ChildRestore {
 
 # ------------------------------------------------------------------------------------------------ results
 # One row per measured step and run: Scale, Run, Key, Group (backup|restore|other), Seconds, PeakMB, CpuSec,
-# CmdletSeconds (pwsh steps), ToolPeakMB (pg_dump/pg_restore under the module), Bytes, Note.
+# ServerCpuSec (PostgreSQL + the step's S3 server), S3CpuSec (the S3 server alone), OtherCpuSec, CmdletSeconds (pwsh steps), ToolPeakMB (pg_dump/pg_restore under the module), Bytes, Note.
 $Rows = [Collections.Generic.List[object]]::new()
 $StepInfo = [ordered]@{}   # key -> label, group, order, note
 function Register-Step([string]$Key, [string]$Label, [string]$Group, [string]$Note = '') {
@@ -402,7 +432,7 @@ function Add-Row {
         [double]$ToolPeakMB = [double]::NaN, [double]$PwshPeakMB = [double]::NaN, [long]$Bytes = -1)
     $Rows.Add([pscustomobject]@{
         Scale = $ScaleValue; Run = $Run; Key = $Key; Seconds = $Timed.Seconds; PeakMB = $Timed.PeakMB; CpuSec = $Timed.CpuSec
-        ServerCpuSec = $Timed.ServerCpuSec; OtherCpuSec = $Timed.OtherCpuSec
+        ServerCpuSec = $Timed.ServerCpuSec; S3CpuSec = $Timed.S3CpuSec; OtherCpuSec = $Timed.OtherCpuSec
         CmdletSeconds = $CmdletSeconds; ToolPeakMB = $ToolPeakMB; PwshPeakMB = $PwshPeakMB; Bytes = $Bytes
     })
     $extra = if (-not [double]::IsNaN($CmdletSeconds)) { (', cmdlet {0:N2} s' -f $CmdletSeconds) } else { '' }
@@ -415,6 +445,7 @@ function Add-SumRow([int]$ScaleValue, [int]$Run, [string]$Key, [object[]]$Parts,
         PeakMB  = ($Parts | Measure-Object PeakMB -Maximum).Maximum
         CpuSec  = ($Parts | Measure-Object CpuSec -Sum).Sum
         ServerCpuSec = ($Parts | Measure-Object ServerCpuSec -Sum).Sum
+        S3CpuSec = ($Parts | Measure-Object S3CpuSec -Sum).Sum
         OtherCpuSec = ($Parts | Measure-Object OtherCpuSec -Sum).Sum
     }
     Add-Row -ScaleValue $ScaleValue -Run $Run -Key $Key -Timed $sum -Bytes $Bytes
@@ -425,23 +456,26 @@ Register-Step 'producer' 'producer limit: pg_dump -Fc -Z0 > /dev/null' 'backup' 
 Register-Step 'runbook' 'seed runbook (total)' 'backup' 'sum of the three steps below; peak = largest of them'
 Register-Step 'runbook.dump' '  pg_dump -Fc -f file' 'backup'
 Register-Step 'runbook.gzip' '  gzip -k file' 'backup' '-k keeps the .dump for the pg_restore step'
-Register-Step 'runbook.aws' '  aws s3 cp file.gz (awscli)' 'backup'
-Register-Step 'backup' 'Backup-ClutterDatabase -> S3 (Zstd)' 'backup' 'fresh pwsh; seconds = whole process, ratio uses the cmdlet call alone'
-Register-Step 'backup.enc' 'Backup-ClutterDatabase -> S3 (Zstd, -Recipient)' 'backup' 'the same, encrypted to an RSA-3072 OpenPGP key made by gpg'
+Register-Step 'runbook.aws' '  aws s3 cp file.gz -> RGW (awscli)' 'backup'
+Register-Step 'runbook.aws.s3rver' '  aws s3 cp file.gz -> s3rver (awscli)' 'backup' 'the same upload to s3rver; not in the runbook''s total'
+Register-Step 'backup' 'Backup-ClutterDatabase -> RGW (Zstd)' 'backup' 'fresh pwsh; seconds = whole process, ratio uses the cmdlet call alone'
+Register-Step 'backup.enc' 'Backup-ClutterDatabase -> RGW (Zstd, -Recipient)' 'backup' 'the same, encrypted to an RSA-3072 OpenPGP key made by gpg'
+Register-Step 'backup.s3rver' 'Backup-ClutterDatabase -> s3rver (Zstd)' 'backup' 'the same as the RGW row, to s3rver'
 if ($Diagnose) {
     Register-Step 'diag.catpipe' 'diag: pg_dump -Z0 | cat > /dev/null' 'backup' 'the cost of reading pg_dump through a pipe at all'
     Register-Step 'diag.zstdpipe' 'diag: pg_dump -Z0 | zstd -3 > /dev/null' 'backup' 'native compression of the same stream'
-    Register-Step 'diag.awspipe' 'diag: pg_dump -Z0 | zstd -3 | aws s3 cp -' 'backup' 'native streaming pipeline to the same S3 server'
+    Register-Step 'diag.awspipe' 'diag: pg_dump -Z0 | zstd -3 | aws s3 cp -' 'backup' 'native streaming pipeline to the same S3 server (RGW)'
     Register-Step 'diag.awspipe1' 'diag: pg_dump -Z0 | zstd -1 | aws s3 cp -' 'backup' 'the same at zstd level 1'
-    Register-Step 'diag.zstd1.s3' 'diag: Backup -CompressionLevel 1 -> S3' 'backup'
-    Register-Step 'diag.none.s3' 'diag: Backup -Compression None -> S3' 'backup'
+    Register-Step 'diag.zstd1.s3' 'diag: Backup -CompressionLevel 1 -> RGW' 'backup'
+    Register-Step 'diag.none.s3' 'diag: Backup -Compression None -> RGW' 'backup'
     Register-Step 'diag.zstd.folder' 'diag: Backup (Zstd) -> folder' 'backup'
     Register-Step 'diag.none.folder' 'diag: Backup -Compression None -> folder' 'backup'
     Register-Step 'diag.counts' 'diag: count(*) of every table (psql)' 'backup' 'the row counts Backup-ClutterDatabase runs beside pg_dump, alone'
 }
 Register-Step 'pgrestore' 'pg_restore -d newdb file' 'restore' 'the runbook''s custom-format file (zlib); database created beforehand'
 if ($Diagnose) { Register-Step 'diag.pgrestore.1tx' 'diag: pg_restore --single-transaction' 'restore' 'same file, --single-transaction --exit-on-error as the module runs it' }
-Register-Step 'restore' 'Restore-ClutterDatabase <- S3' 'restore' 'fresh pwsh, -CreateDatabase, includes row-count verification; ratio uses the cmdlet call alone'
+Register-Step 'restore' 'Restore-ClutterDatabase <- RGW' 'restore' 'fresh pwsh, -CreateDatabase, includes row-count verification; ratio uses the cmdlet call alone'
+Register-Step 'restore.s3rver' 'Restore-ClutterDatabase <- s3rver' 'restore' 'the same as the RGW row, from the s3rver backup'
 
 # ------------------------------------------------------------------------------------------------ main
 $savedEnv = @{}
@@ -449,7 +483,8 @@ foreach ($n in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_
     'AWS_REQUEST_CHECKSUM_CALCULATION', 'AWS_RESPONSE_CHECKSUM_VALIDATION', 'AWS_PAGER', 'AWS_PROFILE', 'PGPASSWORD', 'PGCONNECT_TIMEOUT',
     'CLUTTERDR_TEST_PG_HOST', 'CLUTTERDR_TEST_PG_PORT', 'CLUTTERDR_TEST_PG_USER', 'CLUTTERDR_TEST_PG_PASSWORD', 'CLUTTERDR_TEST_PG_SOCKET',
     'CLUTTERDR_TEST_PG_URL', 'CLUTTERDR_PG_BIN', 'CLUTTERDR_TEST_S3_ENDPOINT', 'CLUTTERDR_TEST_S3_ACCESS_KEY', 'CLUTTERDR_TEST_S3_SECRET_KEY',
-    'CLUTTERDR_TEST_S3_REGION') {
+    'CLUTTERDR_TEST_S3_REGION', 'CLUTTERDR_TEST_S3_SERVER', 'CLUTTERDR_TEST_S3RVER_ENDPOINT', 'CLUTTERDR_TEST_S3RVER_ACCESS_KEY',
+    'CLUTTERDR_TEST_S3RVER_SECRET_KEY') {
     $savedEnv[$n] = [Environment]::GetEnvironmentVariable($n)
 }
 
@@ -458,6 +493,7 @@ $StatePath = Join-Path (Join-Path $WorkDir 'services') 'state.json'
 $services = $null
 $databases = [Collections.Generic.List[string]]::new()
 $script:Aws = $null
+$script:S3Servers = [ordered]@{}   # 'RGW' [, 's3rver'] -> Endpoint, AccessKey, SecretKey
 $script:BuildNote = ''
 $script:DbInfo = @()
 $script:NoisyWaits = 0
@@ -494,6 +530,14 @@ try {
     $script:PgPassword = $env:CLUTTERDR_TEST_PG_PASSWORD
     $script:PgBinReal = $env:CLUTTERDR_PG_BIN
     $script:S3Endpoint = $env:CLUTTERDR_TEST_S3_ENDPOINT
+    if ($env:CLUTTERDR_TEST_S3_SERVER -and $env:CLUTTERDR_TEST_S3_SERVER -ne 'rgw') {
+        throw "CLUTTERDR_TEST_S3_SERVER is '$($env:CLUTTERDR_TEST_S3_SERVER)': this benchmark expects Ceph RGW there (and s3rver in CLUTTERDR_TEST_S3RVER_*)."
+    }
+    $script:S3Servers['RGW'] = [pscustomobject]@{ Endpoint = $script:S3Endpoint; AccessKey = $env:CLUTTERDR_TEST_S3_ACCESS_KEY; SecretKey = $env:CLUTTERDR_TEST_S3_SECRET_KEY }
+    if ($env:CLUTTERDR_TEST_S3RVER_ENDPOINT) {
+        $script:S3Servers['s3rver'] = [pscustomobject]@{ Endpoint = $env:CLUTTERDR_TEST_S3RVER_ENDPOINT
+            AccessKey = $env:CLUTTERDR_TEST_S3RVER_ACCESS_KEY; SecretKey = $env:CLUTTERDR_TEST_S3RVER_SECRET_KEY }
+    } else { Write-Warning 'CLUTTERDR_TEST_S3RVER_ENDPOINT is not set after Start-TestServices: the s3rver rows are left out.' }
     $script:Psql = Join-Path $script:PgBinReal 'psql'
     $PgDump = Join-Path $script:PgBinReal 'pg_dump'
     $PgRestore = Join-Path $script:PgBinReal 'pg_restore'
@@ -505,14 +549,17 @@ try {
         $env:PGPASSWORD = $script:PgPassword
         $ckpt = [int](Invoke-Psql -Sql "select pid from pg_stat_activity where backend_type = 'checkpointer'")
         $st = [IO.File]::ReadAllText("/proc/$ckpt/stat")
-        $script:ServicePids += [int](($st.Substring($st.LastIndexOf(')') + 2) -split ' ')[1])
+        $script:ServerGroups['Postgres'] = @([int](($st.Substring($st.LastIndexOf(')') + 2) -split ' ')[1]))
     } catch { Write-Warning "Cannot find the postmaster's process (its CPU will count as 'other'): $_" }
-    try {
-        $s3port = ([uri]$script:S3Endpoint).Port
-        $ssOut = (& ss -Hltnp "sport = :$s3port" 2>$null) -join ' '
-        if ($ssOut -match 'pid=(\d+)') { $script:ServicePids += [int]$Matches[1] } else { throw "ss: $ssOut" }
-    } catch { Write-Warning "Cannot find the S3 server's process (its CPU will count as 'other'): $_" }
-    Write-Status "server processes: $($script:ServicePids -join ', ')"
+    foreach ($name in $script:S3Servers.Keys) {
+        try { $script:ServerGroups[$name] = Get-S3ServerProcessIds $script:S3Servers[$name].Endpoint }
+        catch { Write-Warning "Cannot find the processes of $name (their CPU will count as 'other'): $_" }
+    }
+    $script:ServicePids = @($script:ServerGroups.Values | ForEach-Object { $_ })
+    Write-Status "server processes: $(($script:ServerGroups.Keys | ForEach-Object { "$_ $($script:ServerGroups[$_] -join '/')" }) -join ', ')"
+    if ($script:ServerGroups.Contains('RGW') -and @($script:ServerGroups['RGW']).Count -lt 3) {
+        Write-Warning "Found $(@($script:ServerGroups['RGW']).Count) of RGW's 3 processes (radosgw, ceph-osd, ceph-mon): the missing ones' CPU counts as 'other'."
+    }
     $script:ChildBackupPath = Join-Path $WorkDir 'child-backup.ps1'
     $script:ChildRestorePath = Join-Path $WorkDir 'child-restore.ps1'
     Set-Content -LiteralPath $script:ChildBackupPath -Value $ChildBackup
@@ -533,8 +580,12 @@ try {
     $env:AWS_CONFIG_FILE = $awsConfig
     $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $WorkDir 'aws-credentials-none'
 
-    $resp = Invoke-WebRequest -Method Put -Uri "$script:S3Endpoint/$Bucket" -SkipHttpErrorCheck -UseBasicParsing
-    if ([int]$resp.StatusCode -ge 300 -and [int]$resp.StatusCode -ne 409) { throw "Creating bucket $Bucket failed: HTTP $($resp.StatusCode) $($resp.Content)" }
+    # The bucket on each S3 server (a signed request: RGW refuses unsigned ones; 409 = it exists already).
+    foreach ($name in $script:S3Servers.Keys) {
+        $s = $script:S3Servers[$name]
+        $resp = Invoke-BenchS3 -Method Put -Path "/$Bucket" -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey -SkipHttpErrorCheck
+        if ([int]$resp.StatusCode -ge 300 -and [int]$resp.StatusCode -ne 409) { throw "Creating bucket $Bucket on $name ($($s.Endpoint)) failed: HTTP $($resp.StatusCode) $($resp.Content)" }
+    }
 
     # An OpenPGP public key for the encrypted backup step, made by gpg in a private home.
     $script:RecipientKey = $null
@@ -555,6 +606,10 @@ try {
     $pgVersion = (& $PgDump --version) -join ' '
     $awsVersion = if ($script:Aws) { ((& $script:Aws --version 2>&1) -join ' ') -replace ' Python.*', '' } else { 'n/a' }
     $zstdAvailable = [bool](Get-Command zstd -CommandType Application -ErrorAction SilentlyContinue)
+    $rgwVersion = try { ((& radosgw --version 2>&1) -join ' ') -replace '^ceph version (\S+).*$', 'Ceph RGW $1' } catch { 'Ceph RGW' }
+    $s3rverVersion = try {
+        's3rver ' + (Get-Content -LiteralPath (Join-Path (Join-Path $TestServicesDir 's3rver') 'package.json') -Raw | ConvertFrom-Json).dependencies.'@20minutes/s3rver'
+    } catch { 's3rver' }
 
     foreach ($sc in $Scale) {
         $db = "clutterdr_bench_s$sc"
@@ -592,14 +647,19 @@ try {
             Add-Row $sc $run 'runbook.gzip' $t2 -Bytes (Get-Item -LiteralPath "$dumpFile.gz").Length
             if ($script:Aws) {
                 $t3 = Invoke-Timed -Command @($script:Aws, 's3', 'cp', "$dumpFile.gz", "s3://$Bucket/$prefix/runbook/", '--endpoint-url', $script:S3Endpoint,
-                    '--no-progress', '--only-show-errors')
+                    '--no-progress', '--only-show-errors') -S3 RGW
                 Add-Row $sc $run 'runbook.aws' $t3
                 Add-SumRow $sc $run 'runbook' @($t1, $t2, $t3) -Bytes (Get-Item -LiteralPath "$dumpFile.gz").Length
+                if ($script:S3Servers.Contains('s3rver')) {
+                    $t = Invoke-Timed -Command @($script:Aws, 's3', 'cp', "$dumpFile.gz", "s3://$Bucket/$prefix/runbook/", '--endpoint-url', $script:S3Servers['s3rver'].Endpoint,
+                        '--no-progress', '--only-show-errors') -Environment (Get-S3Environment 's3rver') -S3 s3rver
+                    Add-Row $sc $run 'runbook.aws.s3rver' $t
+                }
             }
             Remove-Item -LiteralPath "$dumpFile.gz" -Force -ErrorAction SilentlyContinue
 
             # Backup-ClutterDatabase to S3.
-            $b = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr" -S3
+            $b = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr" -S3 RGW
             Add-Row $sc $run 'backup' $b.Timed -CmdletSeconds $b.Result.CmdletSeconds -ToolPeakMB $(if ($b.Tool) { $b.Tool.PeakMB } else { [double]::NaN }) `
                 -PwshPeakMB $b.Result.PwshPeakMB -Bytes $b.Result.SizeBytes
             $script:RawBytes[$sc] = [long]$b.Result.RawSizeBytes
@@ -607,9 +667,18 @@ try {
 
             # The same, encrypted (issue: at most 15% more wall time, memory flat).
             if ($script:RecipientKey) {
-                $e = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr-enc" -S3 -Recipient $script:RecipientKey
+                $e = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr-enc" -S3 RGW -Recipient $script:RecipientKey
                 Add-Row $sc $run 'backup.enc' $e.Timed -CmdletSeconds $e.Result.CmdletSeconds -ToolPeakMB $(if ($e.Tool) { $e.Tool.PeakMB } else { [double]::NaN }) `
                     -PwshPeakMB $e.Result.PwshPeakMB -Bytes $e.Result.SizeBytes
+            }
+
+            # The same backup to s3rver, for the servers' overheads side by side.
+            $s3rverLocation = $null
+            if ($script:S3Servers.Contains('s3rver')) {
+                $q = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr" -S3 s3rver
+                Add-Row $sc $run 'backup.s3rver' $q.Timed -CmdletSeconds $q.Result.CmdletSeconds -ToolPeakMB $(if ($q.Tool) { $q.Tool.PeakMB } else { [double]::NaN }) `
+                    -PwshPeakMB $q.Result.PwshPeakMB -Bytes $q.Result.SizeBytes
+                $s3rverLocation = $q.Result.Location
             }
 
             if ($Diagnose) {
@@ -621,10 +690,10 @@ try {
                     Add-Row $sc $run 'diag.zstdpipe' $t
                     if ($script:Aws) {
                         $t = Invoke-Timed -Command @() -ShellLine ("$pipe | zstd -3 -q -c | $(ConvertTo-ShArg $script:Aws) s3 cp - " +
-                            (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors")
+                            (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors") -S3 RGW
                         Add-Row $sc $run 'diag.awspipe' $t
                         $t = Invoke-Timed -ShellLine ("$pipe | zstd -1 -q -c | $(ConvertTo-ShArg $script:Aws) s3 cp - " +
-                            (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe1/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors")
+                            (ConvertTo-ShArg "s3://$Bucket/$prefix/pipe1/$db.dump.zst") + " --endpoint-url $(ConvertTo-ShArg $script:S3Endpoint) --only-show-errors") -S3 RGW
                         Add-Row $sc $run 'diag.awspipe1' $t
                     }
                 }
@@ -634,7 +703,7 @@ try {
                         @{ Key = 'diag.zstd.folder'; Compression = 'Zstd'; S3 = $false }
                         @{ Key = 'diag.none.folder'; Compression = 'None'; S3 = $false })) {
                     $dest = if ($v.S3) { "s3://$Bucket/$prefix/$($v.Key)" } else { Join-Path (Join-Path $WorkDir 'folder') $v.Key }
-                    $d = Invoke-ChildBackup -Database $db -Destination $dest -Compression $v.Compression -Level $(if ($v.ContainsKey('Level')) { $v.Level } else { 0 }) -S3:$v.S3
+                    $d = Invoke-ChildBackup -Database $db -Destination $dest -Compression $v.Compression -Level $(if ($v.ContainsKey('Level')) { $v.Level } else { 0 }) -S3 $(if ($v.S3) { 'RGW' } else { '' })
                     Add-Row $sc $run $v.Key $d.Timed -CmdletSeconds $d.Result.CmdletSeconds -ToolPeakMB $(if ($d.Tool) { $d.Tool.PeakMB } else { [double]::NaN }) `
                         -PwshPeakMB $d.Result.PwshPeakMB -Bytes $d.Result.SizeBytes
                     if ($v.S3) { Remove-S3Prefix "$prefix/$($v.Key)/" } else { Remove-Item -LiteralPath $dest -Recurse -Force -ErrorAction SilentlyContinue }
@@ -663,13 +732,22 @@ try {
             $target = "clutterdr_bench_s${sc}_cdr$run"
             Remove-Database $target
             $databases.Add($target)
-            $r = Invoke-ChildRestore -Location $backupLocation -Target $target
+            $r = Invoke-ChildRestore -Location $backupLocation -Target $target -S3 RGW
             if (-not $r.Result.Verified) { Write-Warning "Restore-ClutterDatabase into $target did not verify." }
             Add-Row $sc $run 'restore' $r.Timed -CmdletSeconds $r.Result.CmdletSeconds -ToolPeakMB $(if ($r.Tool) { $r.Tool.PeakMB } else { [double]::NaN }) `
                 -PwshPeakMB $r.Result.PwshPeakMB
             Remove-Database $target
 
+            if ($s3rverLocation) {
+                $r = Invoke-ChildRestore -Location $s3rverLocation -Target $target -S3 s3rver
+                if (-not $r.Result.Verified) { Write-Warning "Restore-ClutterDatabase into $target (from s3rver) did not verify." }
+                Add-Row $sc $run 'restore.s3rver' $r.Timed -CmdletSeconds $r.Result.CmdletSeconds -ToolPeakMB $(if ($r.Tool) { $r.Tool.PeakMB } else { [double]::NaN }) `
+                    -PwshPeakMB $r.Result.PwshPeakMB
+                Remove-Database $target
+            }
+
             Remove-S3Prefix "$prefix/"
+            Remove-S3Prefix "$prefix/" -Server s3rver
             Remove-Item -LiteralPath $dumpFile -Force -ErrorAction SilentlyContinue
         }
         Remove-Database $db
@@ -686,7 +764,7 @@ try {
         $pw = @($rs | Where-Object { -not [double]::IsNaN($_.PwshPeakMB) } | ForEach-Object PwshPeakMB)
         [pscustomobject]@{
             Seconds = Get-Median @($rs.Seconds); CpuSec = Get-Median @($rs.CpuSec)
-            ServerCpuSec = Get-Median @($rs.ServerCpuSec); OtherCpuSec = Get-Median @($rs.OtherCpuSec)
+            ServerCpuSec = Get-Median @($rs.ServerCpuSec); S3CpuSec = Get-Median @($rs | ForEach-Object S3CpuSec); OtherCpuSec = Get-Median @($rs.OtherCpuSec)
             PeakMB = ($rs | Measure-Object PeakMB -Maximum).Maximum
             CmdletSeconds = if ($cmd.Count) { Get-Median $cmd } else { [double]::NaN }
             ToolPeakMB = if ($tool.Count) { ($tool | Measure-Object -Maximum).Maximum } else { [double]::NaN }
@@ -705,12 +783,15 @@ try {
     & $L ('Machine: {0} cores, {1:N0} GiB RAM, {2}. {3}; {4}; PowerShell {5}; awscli {6}. Commit {7}{8}. Scales {9}, {10} run(s) each{11}.' -f
         [Environment]::ProcessorCount, ([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB),
         ((Get-Content /etc/os-release | Where-Object { $_ -like 'PRETTY_NAME=*' }) -replace 'PRETTY_NAME=|"', ''),
-        $pgVersion, 'PostgreSQL server and S3 (s3rver, node) on the same machine', $PSVersionTable.PSVersion, $awsVersion,
+        $pgVersion, $(if ($script:S3Servers.Contains('s3rver')) {
+                "PostgreSQL server and two S3 servers, $rgwVersion (radosgw, one memstore ceph-osd, one ceph-mon) and $s3rverVersion (node), on the same machine"
+            } else { "PostgreSQL server and S3 (${rgwVersion}: radosgw, one memstore ceph-osd, one ceph-mon) on the same machine" }),
+        $PSVersionTable.PSVersion, $awsVersion,
         $commit, $(if ($dirty) { ' (src/ has uncommitted changes)' } else { '' }), ($Scale -join ', '), $Runs, $(if ($Runs -gt 1) { ': median seconds, highest peak RSS' } else { '' }))
     if ($script:BuildNote) { & $L ''; & $L "Build: $($script:BuildNote)." }
     if ($awsNote) { & $L ''; & $L "**$awsNote**" }
     & $L ''
-    & $L 'Seconds and peak RSS come from GNU time (`/usr/bin/time -f ''%e %M %U %S''`) around each command; peak RSS is that of the largest single process of the command''s tree (for pwsh steps: pwsh). CPU s = user+sys of the command''s whole tree (pg_dump included); "server CPU s" = the PostgreSQL and S3 servers'' CPU during the step; "other CPU s" = CPU used meanwhile by anything else on the machine (noise: the script waits for a quiet machine before each step, but cannot stop others starting). For pwsh steps, "cmdlet s" is the cmdlet call alone (no pwsh start-up, no Import-Module), "pwsh MB" is pwsh''s own peak (VmHWM) and "tool MB" the peak of the pg_dump / pg_restore the module started. Ratios: backup steps vs the producer limit, restore steps vs pg_restore; pwsh steps use "cmdlet s".'
+    & $L 'Seconds and peak RSS come from GNU time (`/usr/bin/time -f ''%e %M %U %S''`) around each command; peak RSS is that of the largest single process of the command''s tree (for pwsh steps: pwsh). CPU s = user+sys of the command''s whole tree (pg_dump included); "server CPU s" = the CPU of the PostgreSQL server and of the S3 server the step talks to (RGW: radosgw + ceph-osd + ceph-mon; s3rver: node) during the step; "other CPU s" = CPU used meanwhile by anything else on the machine (noise: the script waits for a quiet machine before each step, but cannot stop others starting; the S3 server the step does not use is counted in neither). For pwsh steps, "cmdlet s" is the cmdlet call alone (no pwsh start-up, no Import-Module), "pwsh MB" is pwsh''s own peak (VmHWM) and "tool MB" the peak of the pg_dump / pg_restore the module started. Ratios: backup steps vs the producer limit, restore steps vs pg_restore; pwsh steps use "cmdlet s". Rows marked RGW go to Ceph RGW (the real S3 server), rows marked s3rver to s3rver, in the same run; the RGW-vs-s3rver table below each scale compares them.'
     & $L ''
 
     $targets = [Collections.Generic.List[object]]::new()
@@ -739,14 +820,37 @@ try {
                 (Fmt $a.CpuSec), (Fmt $a.ServerCpuSec), (Fmt $a.OtherCpuSec), $stored)
         }
         & $L ''
+        # The two S3 servers side by side: the same step against RGW and against s3rver.
+        $pairs = @(
+            @{ Label = 'aws s3 cp file.gz (awscli)'; Rgw = 'runbook.aws'; S3rver = 'runbook.aws.s3rver' }
+            @{ Label = 'Backup-ClutterDatabase (Zstd)'; Rgw = 'backup'; S3rver = 'backup.s3rver' }
+            @{ Label = 'Restore-ClutterDatabase'; Rgw = 'restore'; S3rver = 'restore.s3rver' }
+        ) | Where-Object { (Get-Agg $sc $_.Rgw) -and (Get-Agg $sc $_.S3rver) }
+        if ($pairs) {
+            & $L "### RGW vs s3rver (scale $sc)"
+            & $L ''
+            & $L '| Step | RGW s | s3rver s | RGW/s3rver | RGW vs baseline | s3rver vs baseline | RGW peak RSS MB | s3rver peak RSS MB | RGW CPU s | s3rver CPU s |'
+            & $L '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+            foreach ($pair in $pairs) {
+                $ar = Get-Agg $sc $pair.Rgw; $as = Get-Agg $sc $pair.S3rver
+                $ref = switch ($StepInfo[$pair.Rgw].Group) { 'backup' { $producer } 'restore' { $pgr } default { $null } }
+                $vs = { param($a) if ($ref -and $pair.Rgw -notlike 'runbook.*') { (Fmt ((Get-JudgedSeconds $a) / $ref.Seconds)) + 'x' } else { '' } }
+                & $L ('| {0} | {1} | {2} | {3}x | {4} | {5} | {6} | {7} | {8} | {9} |' -f $pair.Label, (Fmt (Get-JudgedSeconds $ar)), (Fmt (Get-JudgedSeconds $as)),
+                    (Fmt ((Get-JudgedSeconds $ar) / (Get-JudgedSeconds $as))), (& $vs $ar), (& $vs $as), (Fmt $ar.PeakMB 'N1'), (Fmt $as.PeakMB 'N1'),
+                    (Fmt $ar.S3CpuSec), (Fmt $as.S3CpuSec))
+            }
+            & $L ''
+            & $L 'Seconds: "cmdlet s" for the pwsh steps, the process for awscli. "RGW CPU s" / "s3rver CPU s": the S3 server''s own CPU during the step (RGW: radosgw + ceph-osd + ceph-mon; s3rver: node), without PostgreSQL. Baseline: the producer limit for backups, pg_restore for restores.'
+            & $L ''
+        }
         $bk = Get-Agg $sc 'backup'; $rb = Get-Agg $sc 'runbook'; $rs = Get-Agg $sc 'restore'; $base = Get-Agg $sc 'baseline'
         if ($bk -and $producer) {
             $v = (Get-JudgedSeconds $bk) / $producer.Seconds
-            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≤ 1.3x producer limit'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $producer.Seconds), (Fmt ($bk.Seconds / $producer.Seconds))); Met = $v -le 1.3 })
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup (RGW) ≤ 1.3x producer limit'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $producer.Seconds), (Fmt ($bk.Seconds / $producer.Seconds))); Met = $v -le 1.3 })
         }
         if ($bk -and $rb) {
             $v = $rb.Seconds / (Get-JudgedSeconds $bk)
-            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≥ 4x faster than the runbook'; Value = ('{0}x faster ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $rb.Seconds), (Fmt ($rb.Seconds / $bk.Seconds))); Met = $v -ge 4 })
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup (RGW) ≥ 4x faster than the runbook'; Value = ('{0}x faster ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bk)), (Fmt $rb.Seconds), (Fmt ($rb.Seconds / $bk.Seconds))); Met = $v -ge 4 })
         } elseif ($bk) {
             $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup ≥ 4x faster than the runbook'; Value = 'unavailable (no awscli)'; Met = $null })
         }
@@ -757,7 +861,16 @@ try {
         }
         if ($rs -and $pgr) {
             $v = (Get-JudgedSeconds $rs) / $pgr.Seconds
-            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Restore ≤ 1.15x pg_restore from file'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $rs)), (Fmt $pgr.Seconds), (Fmt ($rs.Seconds / $pgr.Seconds))); Met = $v -le 1.15 })
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Restore (RGW) ≤ 1.15x pg_restore from file'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $rs)), (Fmt $pgr.Seconds), (Fmt ($rs.Seconds / $pgr.Seconds))); Met = $v -le 1.15 })
+        }
+        $bq = Get-Agg $sc 'backup.s3rver'; $rq = Get-Agg $sc 'restore.s3rver'
+        if ($bq -and $producer) {
+            $v = (Get-JudgedSeconds $bq) / $producer.Seconds
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Backup (s3rver) ≤ 1.3x producer limit'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $bq)), (Fmt $producer.Seconds), (Fmt ($bq.Seconds / $producer.Seconds))); Met = $v -le 1.3 })
+        }
+        if ($rq -and $pgr) {
+            $v = (Get-JudgedSeconds $rq) / $pgr.Seconds
+            $targets.Add([pscustomobject]@{ Scale = $sc; Target = 'Restore (s3rver) ≤ 1.15x pg_restore from file'; Value = ('{0}x ({1} s vs {2} s; whole process {3}x)' -f (Fmt $v), (Fmt (Get-JudgedSeconds $rq)), (Fmt $pgr.Seconds), (Fmt ($rq.Seconds / $pgr.Seconds))); Met = $v -le 1.15 })
         }
     }
     if ($Scale.Count -ge 2) {
@@ -796,7 +909,7 @@ try {
     [IO.File]::WriteAllText($outFile, $report)
     # The raw measurements beside it, one object per step and run.
     $Rows | Select-Object Scale, Run, Key, @{ n = 'Step'; e = { $StepInfo[$_.Key].Label.Trim() } }, Seconds, CmdletSeconds, PeakMB, PwshPeakMB, ToolPeakMB,
-        CpuSec, ServerCpuSec, OtherCpuSec, Bytes | ConvertTo-Json -Depth 3 |
+        CpuSec, ServerCpuSec, S3CpuSec, OtherCpuSec, Bytes | ConvertTo-Json -Depth 3 |
         ForEach-Object { [IO.File]::WriteAllText([IO.Path]::ChangeExtension($outFile, '.json'), $_) }
     Write-Status "report written to $outFile"
     $report
@@ -810,7 +923,7 @@ finally {
         if ($env:CLUTTERDR_TEST_PG_PORT -and $script:Psql) {
             foreach ($d in $databases | Select-Object -Unique) { try { Remove-Database $d } catch { Write-Warning "could not drop $d`: $_" } }
         }
-        if ($script:Aws -and $env:CLUTTERDR_TEST_S3_ENDPOINT) { Remove-S3Prefix "$RunId/" }
+        if ($script:Aws) { foreach ($name in @($script:S3Servers.Keys)) { Remove-S3Prefix "$RunId/" -Server $name } }
     } catch { Write-Warning "cleanup: $_" }
     if ($services -and @($services.Started).Count -gt 0) {
         Write-Status "stopping the services this run started ($($services.Started -join ', '))"
