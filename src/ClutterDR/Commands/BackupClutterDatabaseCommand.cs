@@ -15,11 +15,16 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     [ValidateNotNullOrEmpty]
     public string ConnectionString { get; set; } = "";
 
-    /// <summary>A folder path or s3://bucket/prefix.</summary>
+    /// <summary>A folder path or s3://bucket/prefix; several (s3://offsite/db, /var/backups/db) get the same stored bytes from one dump.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(S3LocationCompleter))]
-    public string Destination { get; set; } = "";
+    public string[] Destination { get; set; } = Array.Empty<string>();
+
+    /// <summary>With several -Destination: how many copies must commit for the backup to succeed (default: all).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? MinimumCopies { get; set; }
 
     /// <summary>Database user and password; overrides those in the connection string.</summary>
     [Parameter]
@@ -82,15 +87,19 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var info = await PerItemAsync(async () =>
+        var outcome = await PerItemAsync(async () =>
         {
             if (RetainUntil is null && MyInvocation.BoundParameters.ContainsKey(nameof(RetentionMode)))
                 throw new ClutterException("RetainUntilMissing", FailureKind.InvalidArgument,
                     $"-RetentionMode {RetentionMode} needs -RetainUntil: the date until which the backup must not be deleted, e.g. -RetainUntil (Get-Date).AddDays(30).", RetentionMode);
+            // Wildcards ask the provider: on its thread.
+            var destinations = OnPipelineThread(() => Destination.Select(d => LocationResolver.ResolveDestination(this, d)).ToList());
             var request = new BackupRequest
             {
                 Connection = PgConnectionSettings.Parse(ConnectionString, DatabaseCredential.From(Credential)),
-                Destination = OnPipelineThread(() => LocationResolver.ResolveDestination(this, Destination)), // wildcards ask the provider: on its thread
+                Destination = destinations[0],
+                Copies = destinations.Skip(1).ToList(),
+                MinimumCopies = MinimumCopies,
                 S3 = BuildS3Options(),
                 Format = Enum.Parse<DumpFormat>(Format, ignoreCase: true),
                 Compression = Enum.Parse<CompressionKind>(Compression, ignoreCase: true),
@@ -104,8 +113,10 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                     ? Repositories.ObjectLock.Create(Enum.Parse<Repositories.RetentionMode>(RetentionMode, ignoreCase: true), until, DateTime.UtcNow)
                     : null,
             };
-            return await new BackupService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
-        }, Destination).ConfigureAwait(false);
-        if (info is not null) EmitObject(info);
+            return await new BackupService(Sink).RunAllAsync(request, cancellationToken).ConfigureAwait(false);
+        }, string.Join(", ", Destination)).ConfigureAwait(false);
+        if (outcome is null) return;
+        foreach (var info in outcome.Backups) EmitObject(info);
+        if (outcome.Shortfall is ClutterException shortfall) EmitError(shortfall);
     }
 }
