@@ -329,12 +329,13 @@ $ProgressPreference = 'SilentlyContinue'
 $t0 = [Diagnostics.Stopwatch]::StartNew()
 Import-Module $Module
 $import = $t0.Elapsed.TotalSeconds
-$p = @{ ConnectionString = $ConnectionString; Destination = $Destination; Compression = $Compression }
+# '|' separates several destinations (one dump, a copy in each).
+$p = @{ ConnectionString = $ConnectionString; Destination = @($Destination -split '\|'); Compression = $Compression }
 if ($EndpointUrl) { $p.EndpointUrl = $EndpointUrl }
 if ($Level -gt 0) { $p.CompressionLevel = $Level }
 if ($Recipient) { $p.Recipient = $Recipient }
 $sw = [Diagnostics.Stopwatch]::StartNew()
-$info = Backup-ClutterDatabase @p
+$info = @(Backup-ClutterDatabase @p)[0]
 $sw.Stop()
 $me = Get-Process -Id $PID
 [ordered]@{
@@ -461,6 +462,7 @@ Register-Step 'runbook.aws.s3rver' '  aws s3 cp file.gz -> s3rver (awscli)' 'bac
 Register-Step 'backup' 'Backup-ClutterDatabase -> RGW (Zstd)' 'backup' 'fresh pwsh; seconds = whole process, ratio uses the cmdlet call alone'
 Register-Step 'backup.enc' 'Backup-ClutterDatabase -> RGW (Zstd, -Recipient)' 'backup' 'the same, encrypted to an RSA-3072 OpenPGP key made by gpg'
 Register-Step 'backup.s3rver' 'Backup-ClutterDatabase -> s3rver (Zstd)' 'backup' 'the same as the RGW row, to s3rver'
+Register-Step 'backup.copies' 'Backup-ClutterDatabase -> RGW + folder (two copies)' 'backup' 'one dump, the same stored bytes to RGW and to a local folder: the cost of the second copy is this row against the RGW row'
 if ($Diagnose) {
     Register-Step 'diag.catpipe' 'diag: pg_dump -Z0 | cat > /dev/null' 'backup' 'the cost of reading pg_dump through a pipe at all'
     Register-Step 'diag.zstdpipe' 'diag: pg_dump -Z0 | zstd -3 > /dev/null' 'backup' 'native compression of the same stream'
@@ -671,6 +673,14 @@ try {
                 Add-Row $sc $run 'backup.enc' $e.Timed -CmdletSeconds $e.Result.CmdletSeconds -ToolPeakMB $(if ($e.Tool) { $e.Tool.PeakMB } else { [double]::NaN }) `
                     -PwshPeakMB $e.Result.PwshPeakMB -Bytes $e.Result.SizeBytes
             }
+
+            # Two copies from one dump: to RGW and to a folder on this machine.
+            $copiesFolder = Join-Path (Join-Path $WorkDir 'copies') "$sc-$run"
+            $k = Invoke-ChildBackup -Database $db -Destination "s3://$Bucket/$prefix/clutterdr-copies|$copiesFolder" -S3 RGW
+            Add-Row $sc $run 'backup.copies' $k.Timed -CmdletSeconds $k.Result.CmdletSeconds -ToolPeakMB $(if ($k.Tool) { $k.Tool.PeakMB } else { [double]::NaN }) `
+                -PwshPeakMB $k.Result.PwshPeakMB -Bytes $k.Result.SizeBytes
+            Remove-Item -LiteralPath $copiesFolder -Recurse -Force -ErrorAction SilentlyContinue
+            Remove-S3Prefix "$prefix/clutterdr-copies/"
 
             # The same backup to s3rver, for the servers' overheads side by side.
             $s3rverLocation = $null

@@ -136,7 +136,17 @@ public sealed class FileSystemRepository : IBackupRepository
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        var path = PathOf(key);
+        File.Delete(path);
+        var folder = Path.GetDirectoryName(path)!;
+        bool created;
+        lock (_createdFolders) created = _createdFolders.Contains(folder);
+        // The last file of a folder this repository created (a failed backup's claim): the folder goes too.
+        if (created && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            try { Directory.Delete(folder); lock (_createdFolders) _createdFolders.Remove(folder); }
+            catch (IOException) { /* something was written there meanwhile: it stays */ }
+        }
         return Task.CompletedTask;
     }
 
@@ -171,11 +181,19 @@ public sealed class FileSystemRepository : IBackupRepository
 
     public Task<bool> CanClaimAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
+    // Database folders this repository created (for a claim): a failed backup that leaves one empty removes it.
+    private readonly HashSet<string> _createdFolders = new(StringComparer.Ordinal);
+
     /// <summary>O_CREAT|O_EXCL (CREATE_NEW on Windows): atomic on local disks, NFS v3+ and SMB.</summary>
     public Task<bool> TryClaimAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var folder = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            lock (_createdFolders) _createdFolders.Add(folder);
+        }
         try
         {
             using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1)) { }
