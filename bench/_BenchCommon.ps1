@@ -24,6 +24,32 @@ function Get-MachineBusySeconds {
     ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7] + [long]$f[8]) / $script:ClkTck
 }
 
+# CPU seconds per server group of $script:ServerGroups (name -> process ids, set by the calling script): its processes,
+# their live children, and their children already reaped.
+function Get-ServerCpuByGroup {
+    $ticks = @{}
+    $owner = @{}
+    foreach ($g in $script:ServerGroups.Keys) { $ticks[$g] = 0L; foreach ($p in $script:ServerGroups[$g]) { $owner[[int]$p] = $g } }
+    foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name -notmatch '^\d+$') { continue }
+        try { $stat = [IO.File]::ReadAllText("$dir/stat") } catch { continue }
+        $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
+        $procId = [int]$name
+        if ($owner.ContainsKey($procId)) { $ticks[$owner[$procId]] += [long]$f[11] + [long]$f[12] + [long]$f[13] + [long]$f[14] }
+        elseif ($owner.ContainsKey([int]$f[1])) { $ticks[$owner[[int]$f[1]]] += [long]$f[11] + [long]$f[12] }
+    }
+    $seconds = @{}
+    foreach ($g in $ticks.Keys) { $seconds[$g] = $ticks[$g] / $script:ClkTck }
+    $seconds
+}
+# This script's own CPU (not its reaped children: the measured steps are those).
+function Get-SelfCpuSeconds {
+    $stat = [IO.File]::ReadAllText("/proc/$PID/stat")
+    $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
+    ([long]$f[11] + [long]$f[12]) / $script:ClkTck
+}
+
 # A raw S3 request signed with AWS Signature V4 (Ceph RGW refuses unsigned ones); a copy of Invoke-TestS3 in
 # tests/Pester/_TestHelpers.ps1, which cannot be dot-sourced here (it imports the module and needs the test variables).
 # -Path is the request path as sent, already URL-encoded per segment ('/bucket/a%20b'); -Query is encoded here.

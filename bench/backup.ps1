@@ -109,7 +109,7 @@ $Bucket = 'clutterdr-bench'
 if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-$RunId" }
 $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 
-. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds
+. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds, Get-ServerCpuByGroup, Get-SelfCpuSeconds, Invoke-BenchS3, Get-S3ServerProcessIds
 
 # ------------------------------------------------------------------------------------------------ machine noise
 # The machine may be shared (2 cores here): CPU used during a step by processes that are not the step's own tree,
@@ -118,30 +118,7 @@ $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 # step talks to (none for steps without S3); the other S3 server idles meanwhile and is counted in neither.
 $script:ServerGroups = [ordered]@{}   # 'Postgres' | 'RGW' | 's3rver' -> process ids (RGW: radosgw, ceph-osd, ceph-mon)
 $script:ServicePids = @()             # all of them
-# CPU seconds per server group: its processes, their live children, and their children already reaped.
-function Get-ServerCpuByGroup {
-    $ticks = @{}
-    $owner = @{}
-    foreach ($g in $script:ServerGroups.Keys) { $ticks[$g] = 0L; foreach ($p in $script:ServerGroups[$g]) { $owner[[int]$p] = $g } }
-    foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
-        $name = [IO.Path]::GetFileName($dir)
-        if ($name -notmatch '^\d+$') { continue }
-        try { $stat = [IO.File]::ReadAllText("$dir/stat") } catch { continue }
-        $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
-        $procId = [int]$name
-        if ($owner.ContainsKey($procId)) { $ticks[$owner[$procId]] += [long]$f[11] + [long]$f[12] + [long]$f[13] + [long]$f[14] }
-        elseif ($owner.ContainsKey([int]$f[1])) { $ticks[$owner[[int]$f[1]]] += [long]$f[11] + [long]$f[12] }
-    }
-    $seconds = @{}
-    foreach ($g in $ticks.Keys) { $seconds[$g] = $ticks[$g] / $script:ClkTck }
-    $seconds
-}
-# This script's own CPU (not its reaped children: the measured steps are those).
-function Get-SelfCpuSeconds {
-    $stat = [IO.File]::ReadAllText("/proc/$PID/stat")
-    $f = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
-    ([long]$f[11] + [long]$f[12]) / $script:ClkTck
-}
+# Get-ServerCpuByGroup and Get-SelfCpuSeconds: _BenchCommon.ps1.
 # Processes whose parent is one of the servers (PostgreSQL backends).
 function Get-ServerChildCount {
     if (-not $script:ServicePids) { return 0 }
