@@ -73,8 +73,10 @@ public static class DebrisService
     };
 
     public static string Describe(DebrisEntry d) =>
-        $"{(d.Kind == DebrisKind.MultipartUpload ? "the multipart upload of" : "the partial file")} {d.Location} " +
-        $"({(d.Size is long s ? Format.Bytes(s) : "size unknown")}, {(d.Kind == DebrisKind.MultipartUpload ? "initiated" : "last written")} {d.StartedUtc:yyyy-MM-dd HH:mm:ss}Z)";
+        d.Kind == DebrisKind.Claim
+            ? $"the name claim {d.Location} (made {d.StartedUtc:yyyy-MM-dd HH:mm:ss}Z)"
+            : $"{(d.Kind == DebrisKind.MultipartUpload ? "the multipart upload of" : "the partial file")} {d.Location} " +
+              $"({(d.Size is long s ? Format.Bytes(s) : "size unknown")}, {(d.Kind == DebrisKind.MultipartUpload ? "initiated" : "last written")} {d.StartedUtc:yyyy-MM-dd HH:mm:ss}Z)";
 
     /// <summary>
     /// The backup's own clean-up, before it writes: removes this database's debris older than olderThan and

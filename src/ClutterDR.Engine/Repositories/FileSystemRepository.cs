@@ -158,15 +158,18 @@ public sealed class FileSystemRepository : IBackupRepository
     {
         await foreach (var entry in ListAsync(keyPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Key.EndsWith(PartialSuffix, StringComparison.Ordinal) && entry.LastModifiedUtc <= startedBeforeUtc)
+            if (entry.LastModifiedUtc > startedBeforeUtc) continue;
+            if (entry.Key.EndsWith(PartialSuffix, StringComparison.Ordinal))
                 yield return new DebrisEntry(entry.Key[..^PartialSuffix.Length], DebrisKind.PartialFile, entry.LastModifiedUtc, entry.Size, Location.Describe(entry.Key), null);
+            else if (entry.Key.EndsWith(BackupName.ClaimSuffix, StringComparison.Ordinal))
+                yield return new DebrisEntry(entry.Key[..^BackupName.ClaimSuffix.Length], DebrisKind.Claim, entry.LastModifiedUtc, entry.Size, Location.Describe(entry.Key), null);
         }
     }
 
     public Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken)
     {
-        if (debris.Kind != DebrisKind.PartialFile) throw new ArgumentException("A folder holds only partial files.", nameof(debris));
-        var path = PathOf(debris.Key) + PartialSuffix;
+        if (debris.Kind == DebrisKind.MultipartUpload) throw new ArgumentException("A folder holds only partial files and claims.", nameof(debris));
+        var path = PathOf(debris.Key) + (debris.Kind == DebrisKind.Claim ? BackupName.ClaimSuffix : PartialSuffix);
         try
         {
             File.Delete(path);
@@ -174,7 +177,7 @@ public sealed class FileSystemRepository : IBackupRepository
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ClutterException("DebrisNotRemoved", FailureKind.PermissionDenied,
-                $"The partial file '{path}' of an interrupted backup could not be removed: {e.Message} Remove it by hand, or fix the folder's permissions.", path, e);
+                $"The {(debris.Kind == DebrisKind.Claim ? "name claim" : "partial file")} '{path}' of an interrupted backup could not be removed: {e.Message} Remove it by hand, or fix the folder's permissions.", path, e);
         }
         return Task.CompletedTask;
     }

@@ -23,7 +23,8 @@ public interface IObjectWriter : IAsyncDisposable
     void ExpectSize(long bytes) { }
 }
 
-public enum DebrisKind { MultipartUpload, PartialFile }
+/// <summary>MultipartUpload (S3), PartialFile (a folder), Claim: the empty name claim of a backup that was killed (both).</summary>
+public enum DebrisKind { MultipartUpload, PartialFile, Claim }
 
 /// <summary>
 /// What an interrupted write left: an S3 multipart upload never completed nor aborted, or a folder's

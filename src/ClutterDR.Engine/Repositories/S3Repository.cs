@@ -200,7 +200,7 @@ public sealed class S3Repository : IBackupRepository
         }
     }
 
-    /// <summary>The multipart uploads under keyPrefix never completed nor aborted, with the size of their parts.</summary>
+    /// <summary>The multipart uploads under keyPrefix never completed nor aborted (with the size of their parts), and name claims left behind.</summary>
     public async IAsyncEnumerable<DebrisEntry> ListDebrisAsync(string keyPrefix, DateTime startedBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var basePrefix = Location.Prefix.Length == 0 ? "" : Location.Prefix + "/";
@@ -225,10 +225,14 @@ public sealed class S3Repository : IBackupRepository
                 yield return new DebrisEntry(key, DebrisKind.MultipartUpload, initiated,
                     await PartsSizeAsync(u.Key, u.UploadId, cancellationToken).ConfigureAwait(false), Describe(key), u.UploadId);
             }
-            if (response.IsTruncated != true || (string.IsNullOrEmpty(response.NextKeyMarker) && string.IsNullOrEmpty(response.NextUploadIdMarker))) yield break;
+            if (response.IsTruncated != true || (string.IsNullOrEmpty(response.NextKeyMarker) && string.IsNullOrEmpty(response.NextUploadIdMarker))) break;
             request.KeyMarker = response.NextKeyMarker;
             request.UploadIdMarker = response.NextUploadIdMarker;
         }
+        // The name claims of backups that were killed (a live backup's claim is younger than the cutoff).
+        await foreach (var entry in ListAsync(keyPrefix, cancellationToken).ConfigureAwait(false))
+            if (entry.Key.EndsWith(BackupName.ClaimSuffix, StringComparison.Ordinal) && entry.LastModifiedUtc <= startedBeforeUtc)
+                yield return new DebrisEntry(entry.Key[..^BackupName.ClaimSuffix.Length], DebrisKind.Claim, entry.LastModifiedUtc, entry.Size, Describe(entry.Key), null);
     }
 
     /// <summary>The bytes an upload's parts hold; null when the server does not say.</summary>
@@ -254,8 +258,13 @@ public sealed class S3Repository : IBackupRepository
 
     public async Task RemoveDebrisAsync(DebrisEntry debris, CancellationToken cancellationToken)
     {
+        if (debris.Kind == DebrisKind.Claim)
+        {
+            await DeleteAsync(debris.Key + BackupName.ClaimSuffix, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (debris.Kind != DebrisKind.MultipartUpload || debris.UploadId is null)
-            throw new ArgumentException("A bucket holds only multipart uploads.", nameof(debris));
+            throw new ArgumentException("A bucket holds only multipart uploads and claims.", nameof(debris));
         try
         {
             await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Location.Bucket, Key = KeyOf(debris.Key), UploadId = debris.UploadId }, cancellationToken).ConfigureAwait(false);

@@ -40,7 +40,12 @@ public sealed class ClearClutterBackupDebrisCommand : ClutterS3Cmdlet
                 Databases = Database,
                 OlderThan = OlderThan,
             },
-            item => Confirm(item.Location, item.Kind == Repositories.DebrisKind.MultipartUpload ? "Abort the unfinished multipart upload" : "Remove the partial file"),
+            item => Confirm(item.Location, item.Kind switch
+            {
+                Repositories.DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
+                Repositories.DebrisKind.Claim => "Remove the name claim",
+                _ => "Remove the partial file",
+            }),
             EmitObject, EmitError, Sink, cancellationToken).ConfigureAwait(false);
             return this;
         }, Location).ConfigureAwait(false);
