@@ -109,7 +109,7 @@ $Bucket = 'clutterdr-bench'
 if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-$RunId" }
 $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 
-. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds, Get-ServerCpuByGroup, Get-SelfCpuSeconds, Invoke-BenchS3, Get-S3ServerProcessIds
+. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds, Get-ServerCpuByGroup, Get-SelfCpuSeconds, Invoke-SignedS3Request, Get-S3ServerProcessIds
 
 # ------------------------------------------------------------------------------------------------ machine noise
 # The machine may be shared (2 cores here): CPU used during a step by processes that are not the step's own tree,
@@ -562,7 +562,7 @@ try {
     # The bucket on each S3 server (a signed request: RGW refuses unsigned ones; 409 = it exists already).
     foreach ($name in $script:S3Servers.Keys) {
         $s = $script:S3Servers[$name]
-        $resp = Invoke-BenchS3 -Method Put -Path "/$Bucket" -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey -SkipHttpErrorCheck
+        $resp = Invoke-SignedS3Request -Method Put -Path "/$Bucket" -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey -SkipHttpErrorCheck
         if ([int]$resp.StatusCode -ge 300 -and [int]$resp.StatusCode -ne 409) { throw "Creating bucket $Bucket on $name ($($s.Endpoint)) failed: HTTP $($resp.StatusCode) $($resp.Content)" }
     }
 

@@ -18,7 +18,7 @@
     The test services run a second S3 server, s3rver (an S3 fake on node, CLUTTERDR_TEST_S3RVER_*): every tool runs
     against it too, in the same run, and the report puts each tool's RGW and s3rver seconds side by side, so that
     each server's overhead is known (-SkipS3rver, or no s3rver, leaves those rows out). Ratios and targets compare
-    tools on the same server only. Buckets are made and listed with signed requests (Invoke-BenchS3).
+    tools on the same server only. Buckets are made and listed with signed requests (Invoke-SignedS3Request).
 
     Each step runs under GNU time (`/usr/bin/time -f '%e %M %U %S'`): wall seconds, peak RSS (largest process),
     CPU seconds. For Sync-ClutterStorage the cmdlet call alone is timed too (no pwsh start-up, no Import-Module).
@@ -75,7 +75,7 @@ if (-not $WorkDir) { $WorkDir = Join-Path ([IO.Path]::GetTempPath()) "clutterdr-
 $WorkDir = [IO.Path]::GetFullPath($WorkDir)
 $inv = [Globalization.CultureInfo]::InvariantCulture
 
-. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds, Get-ServerCpuByGroup, Get-SelfCpuSeconds, Invoke-BenchS3, Get-S3ServerProcessIds
+. (Join-Path $PSScriptRoot '_BenchCommon.ps1')   # Write-Status, ConvertTo-ShArg, Get-PwshCommand, Get-MachineBusySeconds, Get-ServerCpuByGroup, Get-SelfCpuSeconds, Invoke-SignedS3Request, Get-S3ServerProcessIds
 
 $script:S3Servers = [ordered]@{}     # 'RGW' [, 's3rver'] -> Endpoint, AccessKey, SecretKey
 $script:ServerGroups = [ordered]@{}  # the same names -> process ids (RGW: radosgw, ceph-osd, ceph-mon; s3rver: node)
@@ -297,7 +297,7 @@ try {
                 $s = $script:S3Servers[$server]
                 $bucket = "bench-$name-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
                 # Signed requests: RGW refuses unsigned ones.
-                $resp = Invoke-BenchS3 -Method Put -Path "/$bucket" -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey -SkipHttpErrorCheck
+                $resp = Invoke-SignedS3Request -Method Put -Path "/$bucket" -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey -SkipHttpErrorCheck
                 if ([int]$resp.StatusCode -ge 300) { throw "Creating bucket $bucket on $server ($($s.Endpoint)) failed: HTTP $($resp.StatusCode) $($resp.Content)" }
                 $buckets.Add([pscustomobject]@{ Server = $server; Name = $bucket })
                 foreach ($step in 'first', 'nochange') {
@@ -313,7 +313,7 @@ try {
                 do {
                     $query = [ordered]@{ 'list-type' = '2' }
                     if ($token) { $query['continuation-token'] = $token }
-                    $resp = Invoke-BenchS3 -Path "/$bucket" -Query $query -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey
+                    $resp = Invoke-SignedS3Request -Path "/$bucket" -Query $query -Endpoint $s.Endpoint -AccessKey $s.AccessKey -SecretKey $s.SecretKey
                     [xml]$xml = $resp.Content
                     $keys += @($xml.ListBucketResult.SelectNodes('*[local-name()="Contents"]')).Count
                     $token = if ($xml.ListBucketResult.IsTruncated -eq 'true') { $xml.ListBucketResult.NextContinuationToken } else { $null }
