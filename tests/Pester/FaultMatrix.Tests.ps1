@@ -71,6 +71,21 @@ BeforeAll {
         $ms = [IO.MemoryStream]::new(); $r.RawContentStream.CopyTo($ms); $ms.ToArray()
     }
 
+    function Assert-DamageRefused($Backup, [string]$ErrorId) {
+        # Test-ClutterBackup and a -Clean restore both refuse the damaged object with ErrorId; the target is as it was.
+        $t = Get-Outcome { Test-ClutterBackup $Backup.Location -EndpointUrl $S3Endpoint }
+        ($t.Text + ($t.Errors | ForEach-Object FullyQualifiedErrorId)) | Should -Match $ErrorId
+        $t.Text | Should -Not -Match 'failed unexpectedly'
+        $target = New-TestDatabase -Prefix 'fmdmg' -Sql 'create table keepme (id int); insert into keepme values (1)'
+        $before = Get-TestTableHashes $target
+        $r = Get-Outcome { Restore-ClutterDatabase -Location $Backup.Location -TargetConnectionString (Get-TestPgUrl $target) -EndpointUrl $S3Endpoint -Clean -Confirm:$false }
+        $r.Errors.Count | Should -BeGreaterThan 0
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId*" -Because $r.Text
+        $r.Text | Should -Not -Match 'failed unexpectedly'
+        Get-TestTableHashes $target | ConvertTo-Json | Should -Be ($before | ConvertTo-Json)
+        Assert-EarlierBackupsIntact
+    }
+
     function Get-KeyOf($Backup) { $Backup.Location.Substring("s3://$Bucket/".Length) }
 }
 
@@ -163,16 +178,7 @@ Describe 'Fault matrix (Ceph RGW)' {
         $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0x01
         Set-StoredObject $key $bytes
 
-        $t = Get-Outcome { Test-ClutterBackup $b.Location -EndpointUrl $S3Endpoint }
-        ($t.Text + ($t.Errors | ForEach-Object FullyQualifiedErrorId)) | Should -Match 'ChecksumMismatch'
-        $target = New-TestDatabase -Prefix 'fmflip' -Sql 'create table keepme (id int); insert into keepme values (1)'
-        $before = Get-TestTableHashes $target
-        $r = Get-Outcome { Restore-ClutterDatabase -Location $b.Location -TargetConnectionString (Get-TestPgUrl $target) -EndpointUrl $S3Endpoint -Clean -Confirm:$false }
-        $r.Errors.Count | Should -BeGreaterThan 0
-        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ChecksumMismatch*' -Because $r.Text
-        $r.Text | Should -Not -Match 'failed unexpectedly'
-        Get-TestTableHashes $target | ConvertTo-Json | Should -Be ($before | ConvertTo-Json)
-        Assert-EarlierBackupsIntact
+        Assert-DamageRefused $b 'ChecksumMismatch'
     }
 
     It 'row 11: a truncated stored object (<Size>) is BackupTruncated in Test and Restore, target unchanged' -ForEach @(
@@ -187,17 +193,7 @@ Describe 'Fault matrix (Ceph RGW)' {
         [Array]::Copy($bytes, $cut, $cut.Length)
         Set-StoredObject $key $cut
 
-        $t = Get-Outcome { Test-ClutterBackup $b.Location -EndpointUrl $S3Endpoint }
-        ($t.Text + ($t.Errors | ForEach-Object FullyQualifiedErrorId)) | Should -Match 'BackupTruncated'
-        $t.Text | Should -Not -Match 'failed unexpectedly'
-        $target = New-TestDatabase -Prefix 'fmtrunc' -Sql 'create table keepme (id int); insert into keepme values (1)'
-        $before = Get-TestTableHashes $target
-        $r = Get-Outcome { Restore-ClutterDatabase -Location $b.Location -TargetConnectionString (Get-TestPgUrl $target) -EndpointUrl $S3Endpoint -Clean -Confirm:$false }
-        $r.Errors.Count | Should -BeGreaterThan 0
-        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'BackupTruncated*' -Because $r.Text
-        $r.Text | Should -Not -Match 'failed unexpectedly'
-        Get-TestTableHashes $target | ConvertTo-Json | Should -Be ($before | ConvertTo-Json)
-        Assert-EarlierBackupsIntact
+        Assert-DamageRefused $b 'BackupTruncated'
     }
 
     It 'row 15: a storage class the server refuses is one StorageClassRejected, and nothing is left (also no upload)' {
