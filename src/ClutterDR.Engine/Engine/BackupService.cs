@@ -418,9 +418,9 @@ public sealed class BackupService
             if (All.Count == 1) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
             if (c.Failure is not null) return;
             c.Failure = e;
-            _sink.Warning($"The copy to {c.Repository.Location} failed and was dropped: {e.Message}");
             _ = UndoAsync(c); // leaves no trace there; awaited again by UndoUncommittedAsync/DisposeAsync
-            if (!Committing && Alive.Count < Minimum) throw new TooFewCopiesException();
+            if (!Committing && Alive.Count < Minimum) throw new TooFewCopiesException(); // the error says it all
+            _sink.Warning($"The copy to {c.Repository.Location} failed and was dropped{(Committing && Alive.Count < Minimum ? "" : $"; the backup goes on with {Alive.Count} cop{(Alive.Count == 1 ? "y" : "ies")}")}: {e.Message}");
         }
 
         private readonly Dictionary<Copy, Task> _undo = new();
