@@ -39,6 +39,17 @@ BeforeAll {
         [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
     }
 
+    function Start-HugeBackup {
+        # A backup of Huge to the bucket in a runspace of this process, returned once it is streaming (the fault comes next).
+        $run = Start-InRunspace {
+            param($Module, $Url, $Destination, $Endpoint)
+            Import-Module $Module
+            Backup-ClutterDatabase -ConnectionString $Url -Destination $Destination -EndpointUrl $Endpoint -Compression None
+        } @((Get-TestPgUrl $Huge), $Loc, $S3Endpoint)
+        Wait-Progress $run 'MB'
+        $run
+    }
+
     function Wait-Progress($Run, [string]$Pattern, [int]$Seconds = 60) {
         $deadline = [datetime]::UtcNow.AddSeconds($Seconds)
         while (-not ($Run.PowerShell.Streams.Progress | Where-Object { $_.RecordType -eq 'Processing' -and $_.StatusDescription -match $Pattern }) -and
@@ -91,12 +102,7 @@ BeforeAll {
 
 Describe 'Fault matrix (Ceph RGW)' {
     It 'row 5: pg_dump killed mid-stream is PgDumpFailed with its exit, no manifest, the upload aborted' {
-        $run = Start-InRunspace {
-            param($Module, $Url, $Destination, $Endpoint)
-            Import-Module $Module
-            Backup-ClutterDatabase -ConnectionString $Url -Destination $Destination -EndpointUrl $Endpoint -Compression None
-        } @((Get-TestPgUrl $Huge), $Loc, $S3Endpoint)
-        Wait-Progress $run 'MB'
+        $run = Start-HugeBackup
         $dumps = @(Get-ChildProgram 'pg_dump')
         $dumps.Count | Should -Be 1
         $null = & kill -9 $dumps[0]
@@ -133,12 +139,7 @@ Describe 'Fault matrix (Ceph RGW)' {
     }
 
     It 'row 7: Ctrl+C during a backup stops within 5 s, pg_dump gone, the upload aborted, no manifest' {
-        $run = Start-InRunspace {
-            param($Module, $Url, $Destination, $Endpoint)
-            Import-Module $Module
-            Backup-ClutterDatabase -ConnectionString $Url -Destination $Destination -EndpointUrl $Endpoint -Compression None
-        } @((Get-TestPgUrl $Huge), $Loc, $S3Endpoint)
-        Wait-Progress $run 'MB'
+        $run = Start-HugeBackup
         @(Get-ChildProgram 'pg_dump').Count | Should -Be 1
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $run.PowerShell.Stop()   # what Ctrl+C does to a running pipeline
