@@ -1,4 +1,5 @@
 using ClutterDR.Catalog;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Tests;
 
@@ -193,7 +194,7 @@ public class TimeSpanTransformationTests
     [InlineData("30s", 30)]
     public void ReadsDurationsAsAdminsWriteThem(string text, int seconds)
     {
-        Assert.True(ClutterDR.Engine.Duration.TryParse(text, out var span));
+        Assert.True(ClutterDR.Common.Duration.TryParse(text, out var span));
         Assert.Equal(TimeSpan.FromSeconds(seconds), span);
     }
 
@@ -202,5 +203,5 @@ public class TimeSpanTransformationTests
     [InlineData("soon")]
     [InlineData("")]
     public void LeavesTheRestToTimeSpan(string text) =>
-        Assert.False(ClutterDR.Engine.Duration.TryParse(text, out _));
+        Assert.False(ClutterDR.Common.Duration.TryParse(text, out _));
 }

@@ -1,9 +1,11 @@
 using System.Net;
 using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Restore;
+using ClutterDR.Storage;
+using ClutterDR.Verify;
 
 namespace ClutterDR.Tests;
 

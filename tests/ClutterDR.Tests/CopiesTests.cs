@@ -1,8 +1,10 @@
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
 using ClutterDR.FaultProxy;
-using ClutterDR.Repositories;
+using ClutterDR.Restore;
+using ClutterDR.Storage;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Tests;
 

@@ -2,7 +2,7 @@ using System.Security;
 using System.Text;
 using ClutterDR.Catalog;
 using ClutterDR.Crypto;
-using ClutterDR.Engine;
+using ClutterDR.Database;
 
 namespace ClutterDR.Tests;
 

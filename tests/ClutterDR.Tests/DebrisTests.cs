@@ -1,8 +1,8 @@
 using Amazon.S3.Model;
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 
@@ -128,17 +128,17 @@ public class ClaimDebrisTests
         var folder = Directory.CreateTempSubdirectory("clutterdr-xt-claims-").FullName;
         foreach (var location in new[] { Catalog.BackupLocation.Parse($"s3://{bucket}/db"), Catalog.BackupLocation.ForFolder(folder) })
         {
-            using var repo = Repositories.RepositoryFactory.Open(location, TestServers.S3Options);
+            using var repo = Storage.RepositoryFactory.Open(location, TestServers.S3Options);
             var name = new Catalog.BackupName("shop", new DateTime(2026, 11, 1, 2, 0, 0, DateTimeKind.Utc), 1, "dump.zst");
             Assert.True(await repo.TryClaimAsync(name.ClaimKey, CancellationToken.None));
             await repo.PutAsync("shop/notes.claim", new byte[] { 1 }, "text/plain", null, CancellationToken.None); // not one of our names
 
             // Young: a backup may be holding it right now.
-            Assert.Empty(await Engine.DebrisService.FindAsync(repo, "shop", TimeSpan.FromHours(1), CancellationToken.None));
-            var found = Assert.Single(await Engine.DebrisService.FindAsync(repo, "shop", TimeSpan.Zero, CancellationToken.None));
-            Assert.Equal(Repositories.DebrisKind.Claim, found.Kind);
+            Assert.Empty(await Catalog.DebrisService.FindAsync(repo, "shop", TimeSpan.FromHours(1), CancellationToken.None));
+            var found = Assert.Single(await Catalog.DebrisService.FindAsync(repo, "shop", TimeSpan.Zero, CancellationToken.None));
+            Assert.Equal(Storage.DebrisKind.Claim, found.Kind);
             Assert.Equal(name.Key, found.Key);
-            Assert.Contains("name claim", Engine.DebrisService.Describe(found));
+            Assert.Contains("name claim", Catalog.DebrisService.Describe(found));
             await repo.RemoveDebrisAsync(found, CancellationToken.None);
             Assert.False(await repo.ExistsAsync(name.ClaimKey, CancellationToken.None));
             Assert.True(await repo.ExistsAsync("shop/notes.claim", CancellationToken.None));

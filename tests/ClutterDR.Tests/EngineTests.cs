@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 

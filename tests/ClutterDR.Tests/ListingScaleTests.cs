@@ -1,6 +1,7 @@
 using ClutterDR.Catalog;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
+using ClutterDR.Streams;
+using ClutterDR.Verify;
 
 namespace ClutterDR.Tests;
 

@@ -1,7 +1,9 @@
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Restore;
+using ClutterDR.Storage;
+using ClutterDR.Verify;
 
 namespace ClutterDR.Tests;
 

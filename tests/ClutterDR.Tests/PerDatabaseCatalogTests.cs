@@ -1,5 +1,6 @@
 using ClutterDR.Catalog;
-using ClutterDR.Engine;
+using ClutterDR.Streams;
+using ClutterDR.Verify;
 
 namespace ClutterDR.Tests;
 

@@ -1,6 +1,7 @@
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 

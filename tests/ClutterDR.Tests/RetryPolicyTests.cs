@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using ClutterDR.Catalog;
 using ClutterDR.FaultProxy;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 

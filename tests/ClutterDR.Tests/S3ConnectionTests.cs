@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using ClutterDR.Catalog;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 using ClutterDR.Sync;
 
 namespace ClutterDR.Tests;

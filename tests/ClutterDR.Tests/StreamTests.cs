@@ -1,5 +1,5 @@
 using ClutterDR.Catalog;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 using ClutterDR.Streams;
 
 namespace ClutterDR.Tests;

@@ -4,8 +4,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ClutterDR.Catalog;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 using ClutterDR.Sync;
 
 namespace ClutterDR.Tests;

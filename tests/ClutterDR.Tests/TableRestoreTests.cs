@@ -1,6 +1,5 @@
-using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
+using ClutterDR.Restore;
 
 namespace ClutterDR.Tests;
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 
@@ -23,17 +24,17 @@ internal static class TestServers
     public static string S3SecretKey => Require("CLUTTERDR_TEST_S3_SECRET_KEY");
 
     /// <summary>Ceph RGW: a real S3 implementation, the server every S3 test runs against.</summary>
-    public static Repositories.S3Options S3Options => new(S3Endpoint, "us-east-1", null, S3AccessKey, S3SecretKey);
+    public static Storage.S3Options S3Options => new(S3Endpoint, "us-east-1", null, S3AccessKey, S3SecretKey);
 
     /// <summary>s3rver, a fake that ignores conditional writes and refuses server-side copies: for the fallback paths only.</summary>
-    public static Repositories.S3Options S3rverOptions => new(Require("CLUTTERDR_TEST_S3RVER_ENDPOINT"), "us-east-1", null,
+    public static Storage.S3Options S3rverOptions => new(Require("CLUTTERDR_TEST_S3RVER_ENDPOINT"), "us-east-1", null,
         Require("CLUTTERDR_TEST_S3RVER_ACCESS_KEY"), Require("CLUTTERDR_TEST_S3RVER_SECRET_KEY"));
 
     /// <summary>A new empty bucket with a unique name (on RGW unless other options are given).</summary>
-    public static async Task<string> NewBucketAsync(Repositories.S3Options? options = null)
+    public static async Task<string> NewBucketAsync(Storage.S3Options? options = null)
     {
         var name = "xt-" + Guid.NewGuid().ToString("N")[..12];
-        using var client = Repositories.S3ClientFactory.Create(options ?? S3Options);
+        using var client = Storage.S3ClientFactory.Create(options ?? S3Options);
         await client.PutBucketAsync(name);
         return name;
     }

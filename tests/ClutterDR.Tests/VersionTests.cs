@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using ClutterDR.Engine;
+using ClutterDR.Backup;
 
 namespace ClutterDR.Tests;
 

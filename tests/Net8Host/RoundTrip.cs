@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Restore;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Net8Host;
 

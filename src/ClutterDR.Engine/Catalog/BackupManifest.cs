@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClutterDR.Storage;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Catalog;
 

@@ -1,7 +1,6 @@
-using ClutterDR.Engine;
-using ClutterDR.Streams;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Crypto;
 

@@ -1,3 +1,5 @@
+using ClutterDR.Storage;
+using ClutterDR.Streams;
 namespace ClutterDR;
 
 /// <summary>One complete backup (its manifest exists), as the cmdlets output it.</summary>

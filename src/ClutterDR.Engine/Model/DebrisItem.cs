@@ -1,4 +1,4 @@
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR;
 

@@ -1,4 +1,3 @@
-using ClutterDR.Engine;
 
 namespace ClutterDR.Streams;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ClutterDR.Engine;
 
 namespace ClutterDR.Sync;
 

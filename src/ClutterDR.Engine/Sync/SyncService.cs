@@ -2,8 +2,7 @@ using System.Diagnostics;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ClutterDR.Catalog;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 using ClutterDR.Streams;
 
 namespace ClutterDR.Sync;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ClutterDR.Catalog;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Sync;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
 

@@ -1,8 +1,10 @@
 using System.Management.Automation;
-using ClutterDR.Commands.Completers;
+using ClutterDR.Backup;
 using ClutterDR.Catalog;
+using ClutterDR.Commands.Completers;
 using ClutterDR.Database;
-using ClutterDR.Engine;
+using ClutterDR.Storage;
+using ClutterDR.Streams;
 
 namespace ClutterDR.Commands;
 
@@ -110,7 +112,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 ExpectedSize = ExpectedSize,
                 Encryption = KeyArguments.Encryption(this, Recipient, Passphrase),
                 ObjectLock = RetainUntil is DateTime until
-                    ? Repositories.ObjectLock.Create(Enum.Parse<Repositories.RetentionMode>(RetentionMode, ignoreCase: true), until, DateTime.UtcNow)
+                    ? Storage.ObjectLock.Create(Enum.Parse<Storage.RetentionMode>(RetentionMode, ignoreCase: true), until, DateTime.UtcNow)
                     : null,
             };
             return await new BackupService(Sink).RunAllAsync(request, cancellationToken).ConfigureAwait(false);

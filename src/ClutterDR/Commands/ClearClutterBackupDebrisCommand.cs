@@ -1,6 +1,7 @@
 using System.Management.Automation;
+using ClutterDR.Catalog;
 using ClutterDR.Commands.Completers;
-using ClutterDR.Engine;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Commands;
 
@@ -42,8 +43,8 @@ public sealed class ClearClutterBackupDebrisCommand : ClutterS3Cmdlet
             },
             item => Confirm(item.Location, item.Kind switch
             {
-                Repositories.DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
-                Repositories.DebrisKind.Claim => "Remove the name claim",
+                Storage.DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
+                Storage.DebrisKind.Claim => "Remove the name claim",
                 _ => "Remove the partial file",
             }),
             EmitObject, EmitError, Sink, cancellationToken).ConfigureAwait(false);

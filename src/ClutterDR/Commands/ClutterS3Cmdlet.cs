@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using ClutterDR.Catalog;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Commands;
 

@@ -1,6 +1,6 @@
 using System.Management.Automation;
+using ClutterDR.Catalog;
 using ClutterDR.Commands.Completers;
-using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
 

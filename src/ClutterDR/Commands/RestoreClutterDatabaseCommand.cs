@@ -1,7 +1,9 @@
 using System.Management.Automation;
+using ClutterDR.Catalog;
 using ClutterDR.Commands.Completers;
 using ClutterDR.Database;
-using ClutterDR.Engine;
+using ClutterDR.Restore;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Commands;
 
@@ -70,7 +72,7 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
     [Parameter]
     public System.Security.SecureString? Passphrase { get; set; }
 
-    private sealed record Pending(string Text, Catalog.BackupLocation Backup, Repositories.S3Options S3);
+    private sealed record Pending(string Text, Catalog.BackupLocation Backup, Storage.S3Options S3);
 
     /// <summary>
     /// Collects the backup(s) given; the restore runs at the end, once it is known that exactly one was: the

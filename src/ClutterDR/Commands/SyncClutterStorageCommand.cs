@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using ClutterDR.Repositories;
+using ClutterDR.Storage;
 using ClutterDR.Sync;
 
 namespace ClutterDR.Commands;

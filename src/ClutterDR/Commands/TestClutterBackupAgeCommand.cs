@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using ClutterDR.Commands.Completers;
-using ClutterDR.Engine;
+using ClutterDR.Verify;
 
 namespace ClutterDR.Commands;
 

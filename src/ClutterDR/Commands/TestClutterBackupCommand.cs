@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using ClutterDR.Engine;
+using ClutterDR.Verify;
 
 namespace ClutterDR.Commands;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using ClutterDR.Engine;
 
 namespace ClutterDR.Commands;
 

@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
 using ClutterDR.Catalog;
-using ClutterDR.Engine;
-using ClutterDR.Repositories;
+using ClutterDR.Completion;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Commands.Completers;
 

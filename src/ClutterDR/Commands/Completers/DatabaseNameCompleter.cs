@@ -1,8 +1,9 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using ClutterDR.Completion;
 using ClutterDR.Database;
-using ClutterDR.Engine;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Commands.Completers;
 

@@ -2,7 +2,8 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using ClutterDR.Catalog;
-using ClutterDR.Engine;
+using ClutterDR.Completion;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Commands.Completers;
 

@@ -1,0 +1,167 @@
+using System.Text;
+using ClutterDR.Catalog;
+using ClutterDR.Crypto;
+using ClutterDR.Database;
+using ClutterDR.Storage;
+using ClutterDR.Streams;
+
+namespace ClutterDR.Restore;
+
+/// <summary>
+/// A restore of selected tables: pg_restore -L (the plan's entries) writes SQL, which psql runs in one
+/// transaction. psql's input is closed, and so the transaction committed, only after the whole stored
+/// object has been read and matched the manifest's size and SHA-256 (pg_restore stops reading once it
+/// has the entries it needs; its transaction would otherwise commit before the check).
+/// </summary>
+public sealed partial class RestoreService
+{
+    private async Task RestoreTablesAsync(RestoreRequest request, TableRestorePlan plan, BackupManifest manifest, IBackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
+    {
+        var target = request.Target;
+        var psql = PgTools.Find("psql");
+        var listFile = Path.Combine(Path.GetTempPath(), $"clutterdr-restore-{Guid.NewGuid():N}.list");
+        await File.WriteAllLinesAsync(listFile, plan.ListLines, cancellationToken).ConfigureAwait(false);
+        var args = new List<string> { "--use-list=" + listFile, "--file=-" };
+        if (plan.DataOnly) args.Add("--data-only");
+        else if (request.Clean) { args.Add("--clean"); args.Add("--if-exists"); }
+        if (request.NoOwner) args.Add("--no-owner");
+        var psqlArgs = new[] { "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction", "--no-password", "--dbname=" + target.DbnameArgument, "--file=-" };
+
+        var progress = new ByteProgress(_sink, $"Restoring {string.Join(", ", plan.Tables.Select(TableRestorePlan.Display))} from {backupText} into {target.Display}", manifest.StoredBytes);
+        PgProcess? restore = null, sql = null;
+        Task? relay = null;
+        try
+        {
+            await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
+            sql = PgProcess.Start(psql, psqlArgs, target, redirectInput: true, redirectOutput: false);
+            restore = PgProcess.Start(pgRestore, args, PgConnectionSettings.Parse("Host=localhost", null), redirectInput: true, redirectOutput: true);
+            var prelude = Encoding.UTF8.GetBytes(plan.Prelude);
+            var (restoreProc, sqlProc) = (restore, sql);
+            relay = Task.Run(async () =>
+            {
+                try
+                {
+                    await sqlProc.StandardInput.WriteAsync(prelude, cancellationToken).ConfigureAwait(false);
+                    await restoreProc.StandardOutput.CopyToAsync(sqlProc.StandardInput, cancellationToken).ConfigureAwait(false);
+                    await sqlProc.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    restoreProc.Kill(); // psql stopped at an error: pg_restore must not wait on a full pipe
+                    throw;
+                }
+            }, cancellationToken);
+            try
+            {
+                await StreamPump.CopyAsync(reader.Plain, restore.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
+                try { restore.StandardInput.Close(); } catch (IOException) { }
+            }
+            catch (IOException e) when (!BackupReader.IsDataError(e))
+            {
+                // pg_restore has what it needs and stopped reading (or failed: its exit code tells).
+                if (!await restore.ExitsWithinAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) throw;
+            }
+            catch (Exception e) when (BackupReader.IsDataError(e))
+            {
+                restore.Kill(); sql.Kill(); // before psql's transaction commits
+                var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
+                throw new ClutterException(fault.ErrorId, fault.Kind, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
+            }
+            var restoreExit = await restore.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (relay.IsFaulted || sql.HasExited)
+            {
+                // psql stopped first, at an error in the SQL: its transaction rolled back; its message is the one to show.
+                var sqlExit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (sqlExit != 0) throw RestoreFailed(sql, sqlExit, target, backupText);
+            }
+            if (restoreExit != 0)
+            {
+                sql.Kill();
+                throw RestoreFailed(restore, restoreExit, target, backupText);
+            }
+            // Read to the very end so the hash covers every stored byte; only then may psql commit.
+            var mismatch = await reader.FinishAsync(n => progress.Report(n), cancellationToken).ConfigureAwait(false);
+            if (mismatch is not null)
+            {
+                sql.Kill();
+                throw new ClutterException(mismatch.ErrorId, mismatch.Kind, mismatch.Message + " The restore was stopped before it committed, so the target was not changed.", mismatch.Target);
+            }
+            try
+            {
+                await relay.ConfigureAwait(false);
+                if (plan.Postlude.Length > 0)
+                    await sql.StandardInput.WriteAsync(Encoding.UTF8.GetBytes(plan.Postlude), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException) when (sql.HasExited) { /* psql stopped at an error: its exit code tells */ }
+            try { sql.StandardInput.Close(); } catch (IOException) { }
+            var exit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (exit != 0) throw RestoreFailed(sql, exit, target, backupText);
+            progress.Report(reader.Stored.BytesCount);
+        }
+        catch (OperationCanceledException e)
+        {
+            restore?.Kill(); sql?.Kill();
+            throw new OperationCanceledException("The restore was stopped; its transaction was rolled back.", e, cancellationToken);
+        }
+        finally
+        {
+            progress.Complete();
+            restore?.Dispose();
+            sql?.Dispose();
+            if (relay is not null) try { await relay.ConfigureAwait(false); } catch { /* reported above */ }
+            try { File.Delete(listFile); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// The archive's entries (pg_restore --list) and their SQL (pg_restore --schema-only): both read only the
+    /// archive's table of contents at its start, fed from one read of the stored object.
+    /// </summary>
+    private static async Task<ArchiveObjects> ReadArchiveObjectsAsync(IBackupRepository repository, string objectName, BackupManifest manifest, DecryptionOptions decryption, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
+    {
+        var none = PgConnectionSettings.Parse("Host=localhost", null);
+        await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, decryption, backupText, cancellationToken).ConfigureAwait(false);
+        using var list = PgProcess.Start(pgRestore, new[] { "--list" }, none, redirectInput: true, redirectOutput: true);
+        using var schema = PgProcess.Start(pgRestore, new[] { "--schema-only", "--file=-" }, none, redirectInput: true, redirectOutput: true);
+        var procs = new[] { list, schema };
+        var outputs = procs.Select(p => Task.Run(async () =>
+        {
+            using var text = new StreamReader(p.StandardOutput, Encoding.UTF8);
+            return await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken)).ToArray();
+        var open = new[] { true, true };
+        var buffer = new byte[256 * 1024];
+        try
+        {
+            int n;
+            while (open.Any(o => o) && (n = await reader.Plain.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                for (var i = 0; i < procs.Length; i++)
+                {
+                    if (!open[i]) continue;
+                    try { await procs[i].StandardInput.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false); }
+                    catch (IOException) { open[i] = false; } // it has read the table of contents
+                }
+            }
+            for (var i = 0; i < procs.Length; i++) if (open[i]) try { procs[i].StandardInput.Close(); } catch (IOException) { }
+        }
+        catch (Exception e) when (BackupReader.IsDataError(e))
+        {
+            foreach (var p in procs) p.Kill();
+            throw await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var p in procs) p.Kill();
+            throw;
+        }
+        foreach (var p in procs)
+        {
+            var exit = await p.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (exit != 0)
+                throw new ClutterException("ArchiveUnreadable", FailureKind.InvalidData,
+                    $"pg_restore cannot read the table of contents of '{backupText}' ({PgProcess.DescribeExit(exit)}): {p.StandardErrorTail}. Check it with Test-ClutterBackup -Deep, or use an older backup.", backupText);
+        }
+        return ArchiveObjects.Parse(await outputs[0].ConfigureAwait(false), await outputs[1].ConfigureAwait(false));
+    }
+}

@@ -1,0 +1,69 @@
+using ClutterDR.Catalog;
+using ClutterDR.Storage;
+
+namespace ClutterDR.Verify;
+
+public sealed record BackupAgeQuery
+{
+    public required BackupLocation Location { get; init; }
+    public S3Options S3 { get; init; } = new();
+    /// <summary>Only these databases; null or empty: every database found under the location.</summary>
+    public IReadOnlyList<string>? Databases { get; init; }
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
+    /// <summary>Told of each backup whose manifest cannot be read; the check goes on with the next older one.</summary>
+    public Action<ClutterException>? OnDamaged { get; init; }
+    public Action<string>? OnVerbose { get; init; }
+}
+
+/// <summary>One database's age check, and the error it raises when stale or missing (null when healthy).</summary>
+public sealed record BackupAgeCheck(BackupAgeResult Result, ClutterException? Problem);
+
+/// <summary>
+/// The guide's 48-hour alarm, for every database under a location (or the ones named): is its newest
+/// complete backup younger than MaxAge? Reads one manifest per database (more only when one is damaged).
+/// </summary>
+public static class BackupAgeService
+{
+    public static async Task<List<BackupAgeCheck>> CheckAsync(BackupAgeQuery query, CancellationToken cancellationToken)
+    {
+        var listing = await BackupCatalog.ListAsync(new BackupQuery
+        {
+            Location = query.Location,
+            S3 = query.S3,
+            Databases = query.Databases,
+            Newest = 1,
+            OnVerbose = query.OnVerbose,
+            OnProblem = e => { if (e.ErrorId != "BackupNotFound") query.OnDamaged?.Invoke(e); },
+        }, cancellationToken).ConfigureAwait(false);
+        var location = query.Location.ToString();
+        var checks = new List<BackupAgeCheck>();
+        foreach (var latest in listing.Backups.OrderBy(b => b.Database, StringComparer.Ordinal))
+        {
+            var age = latest.Age;
+            var result = new BackupAgeResult
+            {
+                Location = location,
+                Database = latest.Database,
+                Latest = latest.Location,
+                LatestCreatedUtc = latest.CreatedUtc,
+                Age = age,
+                MaxAge = query.MaxAge,
+                Healthy = age <= query.MaxAge,
+            };
+            var problem = result.Healthy ? null : new ClutterException("BackupTooOld", FailureKind.LimitsExceeded,
+                $"The newest backup of '{latest.Database}' at '{location}' is {Format.Duration(age)} old, more than -MaxAge {Format.Duration(query.MaxAge)}: {latest.Location}. Check that database's backup job.",
+                latest.Location);
+            checks.Add(new BackupAgeCheck(result, problem));
+        }
+        // A database named but without a backup, or a location without any: MISSING.
+        var missing = listing.MissingDatabases.Count > 0 ? listing.MissingDatabases.Cast<string?>()
+            : listing.Backups.Count == 0 && query.Databases is not { Count: > 0 } ? new string?[] { null } : Array.Empty<string?>();
+        foreach (var database in missing)
+        {
+            checks.Add(new BackupAgeCheck(
+                new BackupAgeResult { Location = location, Database = database, MaxAge = query.MaxAge, Healthy = false },
+                BackupCatalog.NotFound(location, database, listing.DatabaseFolders)));
+        }
+        return checks;
+    }
+}
