@@ -39,7 +39,7 @@ public class ConcurrentBackupTests
     private static async Task<List<BackupInfo>> RaceFiveAsync(BackupLocation destination, S3Options s3)
     {
         var db = await TestServers.NewDatabaseAsync(Schema);
-        var svc = new BackupService(NullProgressSink.Instance, new FixedClock(new DateTimeOffset(2026, 12, 1, 3, 0, 7, 250, TimeSpan.Zero)));
+        var svc = new BackupService(NullHost.Instance, new FixedClock(new DateTimeOffset(2026, 12, 1, 3, 0, 7, 250, TimeSpan.Zero)));
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var racing = Enumerable.Range(0, 5).Select(_ => Task.Run(async () =>
         {
@@ -56,14 +56,14 @@ public class ConcurrentBackupTests
 
         foreach (var info in infos)
         {
-            var (verification, failures) = await new VerificationService(NullProgressSink.Instance)
+            var (verification, failures) = await new VerificationService(NullHost.Instance)
                 .RunAsync(new VerificationRequest { Backup = BackupLocation.Parse(info.Location), S3 = s3 }, CancellationToken.None);
             Assert.Empty(failures);
             Assert.Equal(VerificationStatus.Passed, verification.Status);
             Assert.Equal(info.Sha256, verification.Backup!.Sha256);
 
             var target = await TestServers.NewDatabaseAsync();
-            var restored = await new RestoreService(NullProgressSink.Instance).RunAsync(new RestoreRequest
+            var restored = await new RestoreService(NullHost.Instance).RunAsync(new RestoreRequest
             {
                 Target = PgConnectionSettings.Parse(TestServers.PgUrl(target)),
                 Backup = BackupLocation.Parse(info.Location),
@@ -136,7 +136,7 @@ public class ConcurrentBackupTests
         var first = new BackupName(BackupName.SafeFolderName(db), at.UtcDateTime, 1, "dump.zst");
         using (var repo = new FileSystemRepository(location))
             Assert.True(await repo.TryClaimAsync(first.ClaimKey, CancellationToken.None));
-        var info = await new BackupService(NullProgressSink.Instance, new FixedClock(at)).RunAsync(Request(db, location), CancellationToken.None);
+        var info = await new BackupService(NullHost.Instance, new FixedClock(at)).RunAsync(Request(db, location), CancellationToken.None);
         Assert.Equal(first.WithSequence(2).FileName, Path.GetFileName(info.Location));
         Assert.True(File.Exists(Path.Combine(dir, first.ClaimKey)));
         Assert.Equal(info.Location, Assert.Single(await BackupCatalog.FindAsync(new BackupQuery { Location = location }, CancellationToken.None)).Location);

@@ -41,7 +41,7 @@ public class CopiesTests
 
     private static async Task AssertRestoresAsync(BackupInfo backup)
     {
-        var result = await new RestoreService(NullProgressSink.Instance).RunAsync(new RestoreRequest
+        var result = await new RestoreService(NullHost.Instance).RunAsync(new RestoreRequest
         {
             Target = PgConnectionSettings.Parse(TestServers.PgUrl("xt_c" + Guid.NewGuid().ToString("N")[..10])),
             Backup = BackupLocation.Parse(backup.Location),
@@ -58,7 +58,7 @@ public class CopiesTests
         var db = await TestServers.NewDatabaseAsync(Schema);
         var bucket = await TestServers.NewBucketAsync();
         var folder = Directory.CreateTempSubdirectory("clutterdr-xt-copies-").FullName;
-        var outcome = await new BackupService(NullProgressSink.Instance).RunAllAsync(
+        var outcome = await new BackupService(NullHost.Instance).RunAllAsync(
             Request(db, TestServers.S3Options, BackupLocation.Parse($"s3://{bucket}/offsite"), BackupLocation.ForFolder(folder)), CancellationToken.None);
 
         Assert.True(outcome.MinimumMet);
@@ -113,7 +113,7 @@ public class CopiesTests
         var folder = Directory.CreateTempSubdirectory("clutterdr-xt-copies-").FullName;
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Status = 500, ErrorCode = "InternalError" });
-        var e = await Assert.ThrowsAsync<ClutterException>(() => new BackupService(NullProgressSink.Instance).RunAllAsync(
+        var e = await Assert.ThrowsAsync<ClutterException>(() => new BackupService(NullHost.Instance).RunAllAsync(
             Request(db, RetryPolicyTests.Via(proxy, maxRetries: 0), BackupLocation.ForFolder(folder), BackupLocation.Parse($"s3://{bucket}/offsite")),
             CancellationToken.None));
 
@@ -130,7 +130,7 @@ public class CopiesTests
         var db = await TestServers.NewDatabaseAsync(Schema);
         var folder = Directory.CreateTempSubdirectory("clutterdr-xt-copies-").FullName;
         var missing = "xt-missing-" + Guid.NewGuid().ToString("N")[..8];
-        var outcome = await new BackupService(NullProgressSink.Instance).RunAllAsync(
+        var outcome = await new BackupService(NullHost.Instance).RunAllAsync(
             Request(db, TestServers.S3Options, BackupLocation.ForFolder(folder), BackupLocation.Parse($"s3://{missing}/db")) with { MinimumCopies = 1 },
             CancellationToken.None);
         Assert.Single(outcome.Backups);
@@ -141,7 +141,7 @@ public class CopiesTests
     public async Task TheSameDestinationTwiceOrAnImpossibleMinimumIsRefusedBeforeAnythingHappens()
     {
         var folder = BackupLocation.ForFolder(Directory.CreateTempSubdirectory("clutterdr-xt-copies-").FullName);
-        var svc = new BackupService(NullProgressSink.Instance);
+        var svc = new BackupService(NullHost.Instance);
         var twice = await Assert.ThrowsAsync<ClutterException>(() => svc.RunAllAsync(Request("postgres", TestServers.S3Options, folder, folder), CancellationToken.None));
         Assert.Equal("DuplicateDestination", twice.ErrorId);
         var three = await Assert.ThrowsAsync<ClutterException>(() => svc.RunAllAsync(
@@ -150,7 +150,7 @@ public class CopiesTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
     }
 
-    private sealed class CollectingSink : IProgressSink
+    private sealed class CollectingSink : ITestHost
     {
         public List<string> Warnings { get; } = new();
         public void Progress(ProgressUpdate update) { }

@@ -113,7 +113,7 @@ public class BackupWriteFailureTests
         for (var i = -1; i < 60; i++)
             Directory.CreateDirectory(Path.Combine(folder, $"{db}_{now.AddSeconds(i):yyyyMMdd'T'HHmmss'Z'}.dump.zst.manifest.json.partial"));
         var request = new BackupRequest { Connection = PgConnectionSettings.Parse(TestServers.PgUrl(db)), Destination = BackupLocation.ForFolder(dir) };
-        await Assert.ThrowsAnyAsync<Exception>(() => new BackupService(NullProgressSink.Instance).RunAsync(request, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<Exception>(() => new BackupService(NullHost.Instance).RunAsync(request, CancellationToken.None));
         Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
         Assert.Empty(await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(dir) }, CancellationToken.None));
     }

@@ -107,7 +107,7 @@ public class BackupServiceTests
     {
         var db = await TestServers.NewDatabaseAsync(Schema);
         var dir = Directory.CreateTempSubdirectory("clutterdr-xt-").FullName;
-        var info = await new BackupService(NullProgressSink.Instance).RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None);
+        var info = await new BackupService(NullHost.Instance).RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None);
 
         Assert.True(File.Exists(info.Location));
         Assert.True(File.Exists(info.ManifestLocation));
@@ -143,7 +143,7 @@ public class BackupServiceTests
     {
         var db = await TestServers.NewDatabaseAsync("create table t (x int); insert into t values (1);");
         var dir = Directory.CreateTempSubdirectory("clutterdr-xt-").FullName;
-        var svc = new BackupService(NullProgressSink.Instance);
+        var svc = new BackupService(NullHost.Instance);
         // Four at once race for the same second's name; a folder must give each its own.
         var racing = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => svc.RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None)));
         var c = await svc.RunAsync(Request(db, BackupLocation.ForFolder(dir)), CancellationToken.None);
@@ -159,12 +159,12 @@ public class BackupServiceTests
         var db = await TestServers.NewDatabaseAsync(Schema);
         var dir = Directory.CreateTempSubdirectory("clutterdr-xt-").FullName;
         var e = await Assert.ThrowsAsync<ClutterException>(() =>
-            new BackupService(NullProgressSink.Instance).RunAsync(Request(db, BackupLocation.ForFolder(dir)) with { Tables = new[] { "nope" } }, CancellationToken.None));
+            new BackupService(NullHost.Instance).RunAsync(Request(db, BackupLocation.ForFolder(dir)) with { Tables = new[] { "nope" } }, CancellationToken.None));
         Assert.Equal("TableNotFound", e.ErrorId);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
-    private sealed class CancelOnFirstBytes : IProgressSink
+    private sealed class CancelOnFirstBytes : ITestHost
     {
         private readonly CancellationTokenSource _cts;
         public CancelOnFirstBytes(CancellationTokenSource cts) => _cts = cts;

@@ -37,7 +37,7 @@ public class FaultMatrixTests
         var bucket = await TestServers.NewBucketAsync();
         var location = BackupLocation.Parse($"s3://{bucket}/nightly");
         var proxy = FaultProxyTests.NewProxy();
-        var earlier = await new BackupService(NullProgressSink.Instance).RunAsync(Request(db, location, RetryPolicyTests.Via(proxy)), CancellationToken.None);
+        var earlier = await new BackupService(NullHost.Instance).RunAsync(Request(db, location, RetryPolicyTests.Via(proxy)), CancellationToken.None);
         Assert.True(earlier.SizeBytes > 15 << 20, $"the dump must take several parts, not {earlier.SizeBytes:N0} bytes");
         await Task.Delay(1100); // the next backup gets the next second's name
         proxy.ClearLog();
@@ -45,7 +45,7 @@ public class FaultMatrixTests
     }
 
     private static Task<BackupInfo> BackUpAsync(Setup s) =>
-        new BackupService(NullProgressSink.Instance).RunAsync(Request(s.Database, s.Location, RetryPolicyTests.Via(s.Proxy)), CancellationToken.None);
+        new BackupService(NullHost.Instance).RunAsync(Request(s.Database, s.Location, RetryPolicyTests.Via(s.Proxy)), CancellationToken.None);
 
     /// <summary>Every object in the bucket, read directly from the server (not through the proxy).</summary>
     private static async Task<List<string>> KeysAsync(Setup s)
@@ -70,7 +70,7 @@ public class FaultMatrixTests
         {
             Assert.Contains(listed, l => l.Location == b.Location);
             var target = "xt_r" + Guid.NewGuid().ToString("N")[..10];
-            var result = await new RestoreService(NullProgressSink.Instance).RunAsync(new RestoreRequest
+            var result = await new RestoreService(NullHost.Instance).RunAsync(new RestoreRequest
             {
                 Target = PgConnectionSettings.Parse(TestServers.PgUrl(target)),
                 Backup = BackupLocation.Parse(b.Location),
@@ -208,7 +208,7 @@ public class FaultMatrixTests
         proxy.ClearRules();
         proxy.Start();
         await Task.Delay(1100); // the next backup gets the next second's name
-        var next = await new BackupService(NullProgressSink.Instance).RunAsync(
+        var next = await new BackupService(NullHost.Instance).RunAsync(
             Request(s.Database, s.Location, RetryPolicyTests.Via(s.Proxy)) with { DebrisMinimumAge = TimeSpan.Zero }, CancellationToken.None);
         var after = await KeysAsync(s);
         Assert.DoesNotContain(after, k => k.EndsWith(BackupName.ClaimSuffix, StringComparison.Ordinal));

@@ -26,7 +26,7 @@ public class ManifestFaultTests
         var request = new BackupRequest { Connection = PgConnectionSettings.Parse(TestServers.PgUrl(db)), Destination = location, S3 = TestServers.S3Options };
         var backups = new List<BackupInfo>();
         for (var i = 0; i < 3; i++)
-            backups.Add(await new BackupService(NullProgressSink.Instance, new FixedClock(new DateTimeOffset(2026, 12, 1, 5, 0, i, TimeSpan.Zero))).RunAsync(request, CancellationToken.None));
+            backups.Add(await new BackupService(NullHost.Instance, new FixedClock(new DateTimeOffset(2026, 12, 1, 5, 0, i, TimeSpan.Zero))).RunAsync(request, CancellationToken.None));
         var (intact, noManifest, damaged) = (backups[0], backups[1], backups[2]);
 
         using (var repo = RepositoryFactory.Open(location, TestServers.S3Options))
@@ -53,7 +53,7 @@ public class ManifestFaultTests
                  })
         {
             var target = await TestServers.NewDatabaseAsync("create table keep (x int); insert into keep values (7);");
-            var e = await Assert.ThrowsAsync<ClutterException>(() => new RestoreService(NullProgressSink.Instance).RunAsync(new RestoreRequest
+            var e = await Assert.ThrowsAsync<ClutterException>(() => new RestoreService(NullHost.Instance).RunAsync(new RestoreRequest
             {
                 Target = PgConnectionSettings.Parse(TestServers.PgUrl(target)),
                 Backup = BackupLocation.Parse(backup),
@@ -67,14 +67,14 @@ public class ManifestFaultTests
             Assert.DoesNotContain("unexpected", e.Message, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(new[] { "keep" }, await TableNamesAsync(target)); // -Clean did not get to drop anything
 
-            var (verification, failures) = await new VerificationService(NullProgressSink.Instance)
+            var (verification, failures) = await new VerificationService(NullHost.Instance)
                 .RunAsync(new VerificationRequest { Backup = BackupLocation.Parse(backup), S3 = TestServers.S3Options }, CancellationToken.None);
             Assert.Equal(VerificationStatus.Failed, verification.Status);
             Assert.Equal(errorId, Assert.Single(failures).ErrorId);
         }
 
         var fresh = await TestServers.NewDatabaseAsync();
-        var restored = await new RestoreService(NullProgressSink.Instance).RunAsync(new RestoreRequest
+        var restored = await new RestoreService(NullHost.Instance).RunAsync(new RestoreRequest
         {
             Target = PgConnectionSettings.Parse(TestServers.PgUrl(fresh)),
             Backup = BackupLocation.Parse(intact.Location),

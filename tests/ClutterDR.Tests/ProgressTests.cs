@@ -101,12 +101,12 @@ public class BackupProgressTests
     }
 }
 
-internal sealed class ProgressRecordingSink : IProgressSink
+internal sealed class ProgressRecordingSink : ITestHost
 {
     private readonly object _lock = new();
     public List<ProgressUpdate> Updates { get; } = new();
     public List<string> Verbose { get; } = new();
     public void Progress(ProgressUpdate update) { lock (_lock) Updates.Add(update); }
-    void IProgressSink.Verbose(string message) { lock (_lock) Verbose.Add(message); }
+    void IEngineHost.Verbose(string message) { lock (_lock) Verbose.Add(message); }
     public void Warning(string message) { }
 }

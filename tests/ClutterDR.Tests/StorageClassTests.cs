@@ -80,7 +80,7 @@ public class StorageClassTests
     {
         var db = await TestServers.NewDatabaseAsync("create table t as select g from generate_series(1, 100) g;");
         var bucket = await TestServers.NewBucketAsync();
-        var info = await new BackupService(NullProgressSink.Instance).RunAsync(new BackupRequest
+        var info = await new BackupService(NullHost.Instance).RunAsync(new BackupRequest
         {
             Connection = PgConnectionSettings.Parse(TestServers.PgUrl(db)),
             Destination = BackupLocation.Parse($"s3://{bucket}/pg"),
@@ -95,7 +95,7 @@ public class StorageClassTests
         Assert.Equal("STANDARD", await ClassOf(client, bucket, manifestKey));
 
         // STANDARD_IA (read at once) stays on both.
-        var ia = await new BackupService(NullProgressSink.Instance).RunAsync(new BackupRequest
+        var ia = await new BackupService(NullHost.Instance).RunAsync(new BackupRequest
         {
             Connection = PgConnectionSettings.Parse(TestServers.PgUrl(db)),
             Destination = BackupLocation.Parse($"s3://{bucket}/ia"),
@@ -114,7 +114,7 @@ public class StorageClassTests
         File.WriteAllText(Path.Combine(src, "app", "app_20260101T000000Z.dump.zst"), "data");
         File.WriteAllText(Path.Combine(src, "app", "app_20260101T000000Z.dump.zst" + BackupName.ManifestSuffix), "{}");
         var bucket = await TestServers.NewBucketAsync();
-        var summary = await new SyncService(NullProgressSink.Instance).RunAsync(new SyncRequest
+        var summary = await new SyncService(NullHost.Instance).RunAsync(new SyncRequest
         {
             Source = BackupLocation.ForFolder(src),
             Destination = BackupLocation.Parse($"s3://{bucket}/offsite"),

@@ -23,7 +23,7 @@ public class SyncServiceTests
         public void Failed(ClutterException error) => Errors.Add(error);
     }
 
-    private sealed class Sink : IProgressSink
+    private sealed class Sink : ITestHost
     {
         public ConcurrentBag<ProgressUpdate> Updates { get; } = new();
         public ConcurrentBag<string> Warnings { get; } = new();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using ClutterDR.Backup;
 using ClutterDR.Catalog;
+using ClutterDR.Common;
 using ClutterDR.Database;
 using ClutterDR.Restore;
 using ClutterDR.Storage;
@@ -11,11 +12,14 @@ namespace ClutterDR.Net8Host;
 /// <summary>Backup to S3, list, restore into a new database, compare row counts: the engine, no PowerShell.</summary>
 internal static class RoundTrip
 {
-    private sealed class ConsoleSink : IProgressSink
+    private sealed class ConsoleSink : IEngineHost
     {
         public void Progress(ProgressUpdate update) { }
         public void Verbose(string message) => Console.WriteLine($"  verbose: {message}");
         public void Warning(string message) => Console.WriteLine($"  warning: {message}");
+        public ValueTask ProblemAsync(ClutterException problem) { Console.WriteLine($"  problem: {problem.ErrorId}: {problem.Message}"); return ValueTask.CompletedTask; }
+        public ValueTask ItemAsync(object item) => ValueTask.CompletedTask;
+        public ValueTask<IReadOnlyList<Consent>> ConfirmAsync(IReadOnlyList<PlannedChange> changes) => NullHost.Instance.ConfirmAsync(changes);
     }
 
     private static string Env(string name) =>

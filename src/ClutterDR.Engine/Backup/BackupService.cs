@@ -71,11 +71,11 @@ public sealed class BackupService
         return plus >= 0 ? informational[..plus] : informational;
     }
 
-    private readonly IProgressSink _sink;
+    private readonly IEngineHost _sink;
     private readonly TimeProvider _clock;
 
     /// <param name="clock">The time a backup is named after; the system clock unless a test fixes it.</param>
-    public BackupService(IProgressSink sink, TimeProvider? clock = null)
+    public BackupService(IEngineHost sink, TimeProvider? clock = null)
     {
         _sink = sink;
         _clock = clock ?? TimeProvider.System;
@@ -380,9 +380,9 @@ public sealed class BackupService
     /// <summary>The copies of one backup: which are still going, and the rule that enough of them must be.</summary>
     private sealed class CopySet : IAsyncDisposable
     {
-        private readonly IProgressSink _sink;
+        private readonly IEngineHost _sink;
         private readonly Func<IBackupRepository, string?, Task> _release;
-        public CopySet(List<Copy> all, int minimum, IProgressSink sink, Func<IBackupRepository, string?, Task> release)
+        public CopySet(List<Copy> all, int minimum, IEngineHost sink, Func<IBackupRepository, string?, Task> release)
         {
             All = all; Minimum = minimum; _sink = sink; _release = release;
         }

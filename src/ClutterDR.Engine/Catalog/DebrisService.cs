@@ -82,7 +82,7 @@ public static class DebrisService
     /// says what at -Verbose. A failure (no right to list uploads, an endpoint without ListMultipartUploads)
     /// costs only the clean-up, never the backup.
     /// </summary>
-    public static async Task RemoveForBackupAsync(IBackupRepository repository, string database, TimeSpan olderThan, IProgressSink sink, CancellationToken cancellationToken)
+    public static async Task RemoveForBackupAsync(IBackupRepository repository, string database, TimeSpan olderThan, IEngineHost sink, CancellationToken cancellationToken)
     {
         List<DebrisEntry> found;
         try
@@ -113,7 +113,7 @@ public static class DebrisService
     /// reports it through removed. Errors of one item go to failed and the rest goes on.
     /// </summary>
     public static async Task RunAsync(DebrisRequest request, Func<DebrisItem, bool> confirm, Action<DebrisItem> removed,
-        Action<ClutterException> failed, IProgressSink sink, CancellationToken cancellationToken)
+        Action<ClutterException> failed, IEngineHost sink, CancellationToken cancellationToken)
     {
         if (request.OlderThan < TimeSpan.Zero)
             throw new ClutterException("InvalidDebrisAge", FailureKind.InvalidArgument,

@@ -12,8 +12,8 @@ namespace ClutterDR.Crypto;
 public sealed class FileEncryption
 {
     private const int BufferSize = 1 << 20;
-    private readonly IProgressSink _sink;
-    public FileEncryption(IProgressSink sink) => _sink = sink;
+    private readonly IEngineHost _sink;
+    public FileEncryption(IEngineHost sink) => _sink = sink;
 
     /// <summary>The default name of an encrypted file: the source plus .gpg (.asc when armored).</summary>
     public static string ProtectedName(string source, bool armor) => source + (armor ? ".asc" : ".gpg");

@@ -35,8 +35,8 @@ public sealed record RestoreRequest
 /// </summary>
 public sealed partial class RestoreService
 {
-    private readonly IProgressSink _sink;
-    public RestoreService(IProgressSink sink) => _sink = sink;
+    private readonly IEngineHost _sink;
+    public RestoreService(IEngineHost sink) => _sink = sink;
 
     public async Task<RestoreResult?> RunAsync(RestoreRequest request, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace ClutterDR.Sync;
 internal sealed class SyncProgress
 {
     private static int _nextId = 500;
-    private readonly IProgressSink _sink;
+    private readonly IEngineHost _sink;
     private readonly string _activity;
     private readonly int _totalItems;
     private readonly long _totalBytes;
@@ -21,7 +21,7 @@ internal sealed class SyncProgress
     private long _lastReportTicks = long.MinValue;
     private bool _completed;
 
-    public SyncProgress(IProgressSink sink, string activity, int totalItems, long totalBytes)
+    public SyncProgress(IEngineHost sink, string activity, int totalItems, long totalBytes)
     {
         _sink = sink; _activity = activity; _totalItems = totalItems; _totalBytes = totalBytes;
         Report(force: true);

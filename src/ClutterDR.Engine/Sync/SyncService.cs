@@ -56,10 +56,10 @@ public interface ISyncCallbacks
 public sealed class SyncService
 {
     private const long MaxCopyObjectSize = 5L << 30;
-    private readonly IProgressSink _sink;
+    private readonly IEngineHost _sink;
     private int _serverCopyRefused;
 
-    public SyncService(IProgressSink sink) => _sink = sink;
+    public SyncService(IEngineHost sink) => _sink = sink;
 
     /// <summary>Set when the endpoint refused a server-side copy and streamed copies took over.</summary>
     public bool ServerCopyRefused => _serverCopyRefused != 0;

@@ -26,8 +26,8 @@ public sealed record VerificationRequest
 /// </summary>
 public sealed class VerificationService
 {
-    private readonly IProgressSink _sink;
-    public VerificationService(IProgressSink sink) => _sink = sink;
+    private readonly IEngineHost _sink;
+    public VerificationService(IEngineHost sink) => _sink = sink;
 
     public async Task<(BackupVerification Result, IReadOnlyList<ClutterException> Failures)> RunAsync(VerificationRequest request, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ namespace ClutterDR.Commands;
 public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
-    private IProgressSink? _sink;
+    private IEngineHost? _sink;
     private BlockingCollection<Action>? _queue;
     private int _pipelineThreadId;
     private PipelineStoppedException? _stopped;
@@ -138,13 +138,25 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// its base types or interfaces, or PowerShell's scan of the assembly at import would load the engine
     /// before the module initializer has routed it into the private load context.
     /// </summary>
-    protected IProgressSink Sink => _sink ??= new CmdletSink(this);
+    protected IEngineHost Sink => _sink ??= new CmdletSink(this);
 
-    private sealed class CmdletSink(AsyncCmdlet cmdlet) : IProgressSink
+    private sealed class CmdletSink(AsyncCmdlet cmdlet) : IEngineHost
     {
         public void Progress(ProgressUpdate update) => cmdlet.OnPipeline(() => cmdlet.WriteProgress(ProgressRecords.From(update)));
         public void Verbose(string message) => cmdlet.EmitVerbose(message);
         public void Warning(string message) => cmdlet.EmitWarning(message);
+        public ValueTask ProblemAsync(ClutterException problem) { cmdlet.EmitError(problem); return ValueTask.CompletedTask; }
+        public ValueTask ItemAsync(object item) { cmdlet.EmitObject(item); return ValueTask.CompletedTask; }
+        public ValueTask<IReadOnlyList<Consent>> ConfirmAsync(IReadOnlyList<PlannedChange> changes) =>
+            ValueTask.FromResult<IReadOnlyList<Consent>>(cmdlet.OnPipeline(() => changes.Select(c => cmdlet.ConsentTo(c)).ToArray()));
+    }
+
+    /// <summary>ShouldProcess for one planned change; the overload with a reason tells -WhatIf from a No to -Confirm.</summary>
+    private Consent ConsentTo(PlannedChange change)
+    {
+        var text = $"Performing the operation \"{change.Action}\" on target \"{change.Target}\".";
+        var run = ShouldProcess(text, "Are you sure you want to perform this action?" + Environment.NewLine + text, "Confirm", out var reason);
+        return run ? Consent.Run : reason == ShouldProcessReason.WhatIf ? Consent.WhatIf : Consent.Decline;
     }
 
     /// <summary>Failures that make the whole call pointless (no pg_dump, bad syntax): they stop the pipeline.</summary>

@@ -1,24 +1,5 @@
 namespace ClutterDR.Common;
 
-/// <summary>One progress report: bytes (or items) done of an optional total, with rate and time left.</summary>
-public sealed record ProgressUpdate(int Id, string Activity, string Status, long Done, long? Total, double? RatePerSecond, TimeSpan? Remaining, bool Completed);
-
-/// <summary>How the engine talks to whoever runs it (a cmdlet, a console host, a test), without PowerShell.</summary>
-public interface IProgressSink
-{
-    void Progress(ProgressUpdate update);
-    void Verbose(string message);
-    void Warning(string message);
-}
-
-public sealed class NullProgressSink : IProgressSink
-{
-    public static readonly NullProgressSink Instance = new();
-    public void Progress(ProgressUpdate update) { }
-    public void Verbose(string message) { }
-    public void Warning(string message) { }
-}
-
 /// <summary>
 /// Tracks bytes through a long operation and reports at most a few times a second; Complete always
 /// sends the final record.
@@ -26,13 +7,13 @@ public sealed class NullProgressSink : IProgressSink
 public sealed class ByteProgress
 {
     private static int _nextId;
-    private readonly IProgressSink _sink;
+    private readonly IEngineHost _sink;
     private readonly string _activity;
     private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
     private long _lastReportTicks = -1;
     private bool _completed;
 
-    public ByteProgress(IProgressSink sink, string activity, long? total)
+    public ByteProgress(IEngineHost sink, string activity, long? total)
     {
         _sink = sink; _activity = activity; Total = total;
         Id = Interlocked.Increment(ref _nextId) % 1000 + 1;
