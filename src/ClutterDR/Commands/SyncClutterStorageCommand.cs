@@ -77,8 +77,8 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
         {
             Source = LocationResolver.Resolve(this, Source),
             Destination = LocationResolver.Resolve(this, Destination),
-            SourceS3 = Options(SourceEndpointUrl, SourceRegion, SourceProfileName, SourceCredential),
-            DestinationS3 = Options(DestinationEndpointUrl, DestinationRegion, DestinationProfileName, DestinationCredential),
+            SourceS3 = S3OptionsBuilder.From(SourceEndpointUrl, SourceRegion, SourceProfileName, SourceCredential, MaxRetries),
+            DestinationS3 = S3OptionsBuilder.From(DestinationEndpointUrl, DestinationRegion, DestinationProfileName, DestinationCredential, MaxRetries),
             Plan = new SyncPlanOptions
             {
                 Mode = Checksum ? SyncCompareMode.Checksum : SizeOnly ? SyncCompareMode.SizeOnly : SyncCompareMode.Default,
@@ -91,15 +91,11 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
             MaxRetries = MaxRetries,
         };
         var summary = await new SyncService(Sink).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
-        EmitObject(summary);
+        await EmitObjectAsync(summary).ConfigureAwait(false);
     }
 
-    private S3Options Options(string? endpoint, string? region, string? profile, PSCredential? credential)
-    {
-        var c = credential?.GetNetworkCredential();
-        static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-        return new S3Options(OrNull(endpoint), OrNull(region), OrNull(profile), OrNull(c?.UserName), c?.Password, MaxRetries);
-    }
+    /// <summary>Items the engine reports are written with -PassThru only; the summary always is.</summary>
+    protected override bool WritesItem(object item) => PassThru;
 
     private sealed class Callbacks : ISyncCallbacks
     {
