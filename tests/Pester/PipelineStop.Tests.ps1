@@ -102,7 +102,8 @@ Describe 'An error that stops the pipeline' {
         $run = Invoke-Pipeline { $missing, (Get-ClutterBackup $S3Loc -Latest -Database $Db).Location | Test-ClutterBackup -ErrorAction Stop }
         $run.Thrown | Should -Not -BeNullOrEmpty
         $run.Thrown.FullyQualifiedErrorId | Should -BeLike 'ManifestNotFound,*'
-        $run.Output.Count | Should -Be 0 -Because 'the call stopped at its first item'
+        # The first item's own result (not verified) comes before its error; the second item is never tested.
+        @($run.Output.Location) | Should -Be @($missing) -Because 'the call stopped at its first item'
     }
 
     It '-ErrorAction Stop and $ErrorActionPreference = ''Stop'': the first failed key stops Sync-ClutterStorage with its ErrorId' {
