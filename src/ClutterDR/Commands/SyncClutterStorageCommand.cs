@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using ClutterDR.Storage;
 using ClutterDR.Sync;
 
 namespace ClutterDR.Commands;
@@ -77,8 +76,9 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
         {
             Source = LocationResolver.Resolve(this, Source),
             Destination = LocationResolver.Resolve(this, Destination),
-            SourceS3 = S3OptionsBuilder.From(SourceEndpointUrl, SourceRegion, SourceProfileName, SourceCredential, MaxRetries),
-            DestinationS3 = S3OptionsBuilder.From(DestinationEndpointUrl, DestinationRegion, DestinationProfileName, DestinationCredential, MaxRetries),
+            // From the Source* and Destination* parameters as bound (MaxRetries too, when given).
+            SourceS3 = S3OptionsBuilder.From(MyInvocation.BoundParameters, nameof(Source)),
+            DestinationS3 = S3OptionsBuilder.From(MyInvocation.BoundParameters, nameof(Destination)),
             Plan = new SyncPlanOptions
             {
                 Mode = Checksum ? SyncCompareMode.Checksum : SizeOnly ? SyncCompareMode.SizeOnly : SyncCompareMode.Default,
