@@ -1,13 +1,19 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 
 namespace ClutterDR.Commands;
 
 /// <summary>
 /// Base of every ClutterDR cmdlet: the work runs as a task on a worker thread while the pipeline
-/// thread drains a queue of Write*/ShouldProcess requests (PowerShell allows those only on its own
-/// thread). StopProcessing (Ctrl+C) cancels the token that reaches every Npgsql, S3 and child-process
-/// call. Engine errors become ErrorRecords with their stable ErrorId, category and target.
+/// thread drains one FIFO queue of Write*/ShouldProcess requests (PowerShell allows those only on its own
+/// thread). Output, errors and confirmations are awaited by the worker (EmitObjectAsync, ...); progress,
+/// verbose and warning text only post. StopProcessing (Ctrl+C) cancels the token that reaches every Npgsql,
+/// S3 and child-process call. What PowerShell throws on the pipeline thread (PipelineStoppedException from
+/// Select-Object -First, ActionPreferenceStopException from -ErrorAction Stop, a downstream command's error)
+/// never reaches engine code: it cancels the worker, nothing more is written, and once the worker has
+/// cleaned up it is rethrown on the pipeline thread, as PowerShell expects. Engine errors become
+/// ErrorRecords with their stable ErrorId, category and target.
 /// </summary>
 public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
@@ -15,7 +21,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     private IEngineHost? _sink;
     private BlockingCollection<Action>? _queue;
     private int _pipelineThreadId;
-    private PipelineStoppedException? _stopped;
+    private ExceptionDispatchInfo? _stop;
 
     protected CancellationToken Cancellation => _cancel.Token;
 
@@ -40,25 +46,22 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         });
         try
         {
+            // Every request catches what it throws (see Enqueue): the loop ends when the worker has.
             foreach (var action in queue.GetConsumingEnumerable())
                 action();
-        }
-        catch (PipelineStoppedException)
-        {
-            _cancel.Cancel();
-            throw;
         }
         finally
         {
             _queue = null;
         }
 
-        if (_stopped is not null)
+        if (_stop is not null)
         {
-            // A downstream command (Select-Object -First) stopped the pipeline while the worker ran: the
-            // worker has seen cancellation and cleaned up; end quietly with PowerShell's own exception.
-            task.Exception?.Handle(_ => true);
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_stopped);
+            // The pipeline stopped while the worker ran: the worker has seen cancellation and cleaned up;
+            // end with what PowerShell threw (PipelineStopped: quietly; ActionPreferenceStop: that error).
+            try { task.GetAwaiter().GetResult(); }
+            catch (Exception) { /* cancelled, or failed while cancelled: the stop is what counts */ }
+            _stop.Throw();
         }
 
         try
@@ -79,41 +82,76 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Runs an action on the pipeline thread and waits for its result.</summary>
-    private T OnPipeline<T>(Func<T> action)
+    /// <summary>What PowerShell threw on the pipeline thread stops the call: kept for Run, and the worker cancelled.</summary>
+    private void Stop(Exception e)
     {
-        if (Environment.CurrentManagedThreadId == _pipelineThreadId) return action();
-        var queue = _queue ?? throw new InvalidOperationException("No pipeline call is in progress.");
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        queue.Add(() =>
-        {
-            // Once the pipeline has stopped nothing more is written: the worker is told to stop instead.
-            if (_stopped is not null) { done.SetException(new OperationCanceledException("The pipeline has been stopped.", _stopped, _cancel.Token)); return; }
-            try { done.SetResult(action()); }
-            catch (PipelineStoppedException e)
-            {
-                _stopped = e;
-                _cancel.Cancel();
-                done.SetException(new OperationCanceledException("The pipeline has been stopped.", e, _cancel.Token));
-            }
-            catch (Exception e) { done.SetException(e); }
-        });
-        return done.Task.GetAwaiter().GetResult();
+        if (_stop is not null) return;
+        _stop = ExceptionDispatchInfo.Capture(e);
+        try { _cancel.Cancel(); }
+        catch (AggregateException) { /* a cancellation callback failed: the worker is cancelled all the same */ }
     }
 
-    private void OnPipeline(Action action) => OnPipeline(() => { action(); return true; });
+    /// <summary>
+    /// Queues a request for the pipeline thread, in order with every other; on the pipeline thread it runs at once.
+    /// run is skipped (dropped is called instead) once the pipeline has stopped. A request that throws stops the call.
+    /// </summary>
+    private void Enqueue(Action run, Action? dropped = null)
+    {
+        void Request()
+        {
+            if (_stop is not null) { dropped?.Invoke(); return; }
+            try { run(); }
+            catch (Exception e) { Stop(e); dropped?.Invoke(); }
+        }
+        if (Environment.CurrentManagedThreadId == _pipelineThreadId) { Request(); return; }
+        try
+        {
+            (_queue ?? throw new InvalidOperationException()).Add(Request);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // No pipeline call in progress (a late report after the work ended): nothing to write it to.
+            dropped?.Invoke();
+        }
+    }
 
-    protected void EmitObject(object value) => OnPipeline(() => WriteObject(value));
-    protected void EmitError(ErrorRecord record) => OnPipeline(() => WriteError(record));
-    protected void EmitError(ClutterException e) => EmitError(ErrorRecords.From(e));
-    protected void EmitVerbose(string message) => OnPipeline(() => WriteVerbose(message));
-    protected void EmitWarning(string message) => OnPipeline(() => WriteWarning(message));
+    /// <summary>
+    /// Runs an action on the pipeline thread; the task ends once it has run. What PowerShell throws there stops the
+    /// call and the task is cancelled; an engine error (a ClutterException) or a fault of our own goes to the worker.
+    /// </summary>
+    private Task<T> OnPipelineAsync<T>(Func<T> action)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(() =>
+        {
+            T result;
+            try { result = action(); }
+            catch (Exception e) when (e is not RuntimeException) { done.TrySetException(e); return; }
+            done.TrySetResult(result);
+        }, () => done.TrySetCanceled(_cancel.Token));
+        return done.Task;
+    }
+
+    private Task OnPipelineAsync(Action action) => OnPipelineAsync(() => { action(); return true; });
+
+    /// <summary>Writes an output object; the task ends once it is written (a downstream command has taken it).</summary>
+    protected Task EmitObjectAsync(object value) => OnPipelineAsync(() => WriteObject(value));
+    protected Task EmitErrorAsync(ErrorRecord record) => OnPipelineAsync(() => WriteError(record));
+    protected Task EmitErrorAsync(ClutterException e) => EmitErrorAsync(ErrorRecords.From(e));
+
+    /// <summary>Posts an output object, for the engine's synchronous callbacks (Action&lt;T&gt;), which cannot wait.</summary>
+    protected void EmitObject(object value) => Enqueue(() => WriteObject(value));
+    /// <summary>Posts a non-terminating error, for the engine's synchronous callbacks, which cannot wait.</summary>
+    protected void EmitError(ClutterException e) => Enqueue(() => WriteError(ErrorRecords.From(e)));
+    protected void EmitVerbose(string message) => Enqueue(() => WriteVerbose(message));
+    protected void EmitWarning(string message) => Enqueue(() => WriteWarning(message));
+
     /// <summary>
     /// ShouldProcess for one change. Where the host cannot ask (pwsh -NonInteractive, a scheduled job) and the
     /// change needs confirmation, a ConfirmationRequired error says how to go ahead, instead of PowerShell's
     /// "NonInteractive mode" exception.
     /// </summary>
-    protected bool Confirm(string target, string action) => OnPipeline(() =>
+    protected Task<bool> ConfirmAsync(string target, string action) => OnPipelineAsync(() =>
     {
         try
         {
@@ -127,28 +165,41 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
     });
 
+    /// <summary>ConfirmAsync for the engine's synchronous confirm callbacks (Func&lt;..., bool&gt;): waits for the answer.</summary>
+    protected bool Confirm(string target, string action) => ConfirmAsync(target, action).GetAwaiter().GetResult();
+
     private static ConfirmImpact ConfirmImpactOf(Type type) =>
         (type.GetCustomAttributes(typeof(CmdletAttribute), true).FirstOrDefault() as CmdletAttribute)?.ConfirmImpact ?? ConfirmImpact.Medium;
+
     /// <summary>Runs work on the pipeline thread in one hop (e.g. ShouldProcess for thousands of items).</summary>
-    protected T OnPipelineThread<T>(Func<T> action) => OnPipeline(action);
+    protected Task<T> OnPipelineThreadAsync<T>(Func<T> action) => OnPipelineAsync(action);
+    /// <summary>OnPipelineThreadAsync for synchronous callers (the engine's synchronous callbacks): waits for the result.</summary>
+    protected T OnPipelineThread<T>(Func<T> action) => OnPipelineAsync(action).GetAwaiter().GetResult();
+
+    /// <summary>Whether an item the engine reports (IEngineHost.ItemAsync) is written; a cmdlet may write only some.</summary>
+    protected virtual bool WritesItem(object item) => true;
 
     /// <summary>
-    /// The engine's progress, verbose and warning reports, written on the pipeline thread. An object of its
-    /// own, not an interface of the cmdlet: a public type of this assembly must not name an engine type in
-    /// its base types or interfaces, or PowerShell's scan of the assembly at import would load the engine
-    /// before the module initializer has routed it into the private load context.
+    /// The host the engine talks to. An object of its own, not an interface of the cmdlet: a public type of this
+    /// assembly must not name an engine type in its base types or interfaces, or PowerShell's scan of the assembly
+    /// at import would load the engine before the module initializer has routed it into the private load context.
     /// </summary>
     protected IEngineHost Sink => _sink ??= new CmdletSink(this);
 
     private sealed class CmdletSink(AsyncCmdlet cmdlet) : IEngineHost
     {
-        public void Progress(ProgressUpdate update) => cmdlet.OnPipeline(() => cmdlet.WriteProgress(ProgressRecords.From(update)));
+        public void Progress(ProgressUpdate update)
+        {
+            var record = ProgressRecords.From(update);
+            cmdlet.Enqueue(() => cmdlet.WriteProgress(record));
+        }
+
         public void Verbose(string message) => cmdlet.EmitVerbose(message);
         public void Warning(string message) => cmdlet.EmitWarning(message);
-        public ValueTask ProblemAsync(ClutterException problem) { cmdlet.EmitError(problem); return ValueTask.CompletedTask; }
-        public ValueTask ItemAsync(object item) { cmdlet.EmitObject(item); return ValueTask.CompletedTask; }
+        public ValueTask ProblemAsync(ClutterException problem) => new(cmdlet.EmitErrorAsync(problem));
+        public ValueTask ItemAsync(object item) => cmdlet.WritesItem(item) ? new(cmdlet.EmitObjectAsync(item)) : ValueTask.CompletedTask;
         public ValueTask<IReadOnlyList<Consent>> ConfirmAsync(IReadOnlyList<PlannedChange> changes) =>
-            ValueTask.FromResult<IReadOnlyList<Consent>>(cmdlet.OnPipeline(() => changes.Select(c => cmdlet.ConsentTo(c)).ToArray()));
+            new(cmdlet.OnPipelineAsync<IReadOnlyList<Consent>>(() => changes.Select(c => cmdlet.ConsentTo(c)).ToArray()));
     }
 
     /// <summary>ShouldProcess for one planned change; the overload with a reason tells -WhatIf from a No to -Confirm.</summary>
@@ -175,12 +226,12 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
         catch (ClutterException e) when (!TerminatingErrorIds.Contains(e.ErrorId))
         {
-            EmitError(e);
+            await EmitErrorAsync(e).ConfigureAwait(false);
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException and not RuntimeException and not ClutterException)
         {
-            EmitError(ErrorRecords.Unexpected(e, target));
+            await EmitErrorAsync(ErrorRecords.Unexpected(e, target)).ConfigureAwait(false);
             return null;
         }
     }

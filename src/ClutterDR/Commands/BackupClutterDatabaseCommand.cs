@@ -10,7 +10,7 @@ namespace ClutterDR.Commands;
 
 [Cmdlet(VerbsData.Backup, "ClutterDatabase")]
 [OutputType(typeof(BackupInfo))]
-public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
+public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicParameters
 {
     /// <summary>postgresql://user:pass@host:port/db?sslmode=... (as DATABASE_URL holds) or an Npgsql keyword string.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -69,14 +69,10 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long? ExpectedSize { get; set; }
 
-    /// <summary>OpenPGP public keys to encrypt to: key file paths (armored or binary) or armored key text. Any one private key decrypts.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? Recipient { get; set; }
+    private readonly EncryptionParameters _encryption = new();
 
-    /// <summary>Encrypt with this passphrase (OpenPGP symmetric, AES-256); gpg --decrypt asks for it.</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
+    /// <summary>-Recipient and -Passphrase (EncryptionParameters).</summary>
+    public object GetDynamicParameters() => _encryption;
 
     /// <summary>Write the data object and the manifest with S3 Object Lock retention until this date (the bucket must have Object Lock).</summary>
     [Parameter]
@@ -95,7 +91,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 throw new ClutterException("RetainUntilMissing", FailureKind.InvalidArgument,
                     $"-RetentionMode {RetentionMode} needs -RetainUntil: the date until which the backup must not be deleted, e.g. -RetainUntil (Get-Date).AddDays(30).", RetentionMode);
             // Wildcards ask the provider: on its thread.
-            var destinations = OnPipelineThread(() => Destination.Select(d => LocationResolver.ResolveDestination(this, d)).ToList());
+            var destinations = await OnPipelineThreadAsync(() => Destination.Select(d => LocationResolver.ResolveDestination(this, d)).ToList()).ConfigureAwait(false);
             var request = new BackupRequest
             {
                 Connection = PgConnectionSettings.Parse(ConnectionString, DatabaseCredential.From(Credential)),
@@ -110,7 +106,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
                 ExcludeTables = ExcludeTable,
                 StorageClass = StorageClass,
                 ExpectedSize = ExpectedSize,
-                Encryption = KeyArguments.Encryption(this, Recipient, Passphrase),
+                Encryption = KeyArguments.Encryption(this, _encryption),
                 ObjectLock = RetainUntil is DateTime until
                     ? Storage.ObjectLock.Create(Enum.Parse<Storage.RetentionMode>(RetentionMode, ignoreCase: true), until, DateTime.UtcNow)
                     : null,
@@ -118,7 +114,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet
             return await new BackupService(Sink).RunAllAsync(request, cancellationToken).ConfigureAwait(false);
         }, string.Join(", ", Destination)).ConfigureAwait(false);
         if (outcome is null) return;
-        foreach (var info in outcome.Backups) EmitObject(info);
-        if (outcome.Shortfall is ClutterException shortfall) EmitError(shortfall);
+        foreach (var info in outcome.Backups) await EmitObjectAsync(info).ConfigureAwait(false);
+        if (outcome.Shortfall is ClutterException shortfall) await EmitErrorAsync(shortfall).ConfigureAwait(false);
     }
 }

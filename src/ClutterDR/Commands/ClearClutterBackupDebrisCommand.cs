@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using ClutterDR.Catalog;
-using ClutterDR.Commands.Completers;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Commands;
@@ -11,20 +10,8 @@ namespace ClutterDR.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Clear, "ClutterBackupDebris", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(DebrisItem))]
-public sealed class ClearClutterBackupDebrisCommand : ClutterS3Cmdlet
+public sealed class ClearClutterBackupDebrisCommand : BackupLocationCmdlet
 {
-    /// <summary>A folder or s3://bucket/prefix that backups are written to.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(S3LocationCompleter))]
-    public string Location { get; set; } = "";
-
-    /// <summary>Only these databases' debris; default: every database's under the location.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string[]? Database { get; set; }
-
     /// <summary>Only debris older than this (default 24 hours): a younger upload may be a backup running now.</summary>
     [Parameter]
     [TimeSpanTransformation(ParameterName = "OlderThan", Meaning = "-OlderThan is how old debris must be to be removed")]

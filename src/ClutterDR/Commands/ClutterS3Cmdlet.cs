@@ -34,12 +34,7 @@ public abstract class ClutterS3Cmdlet : AsyncCmdlet
     [ValidateRange(0, 50)]
     public int MaxRetries { get; set; } = RetryPolicy.DefaultMaxRetries;
 
-    protected S3Options BuildS3Options()
-    {
-        var c = S3Credential?.GetNetworkCredential();
-        static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-        return new S3Options(OrNull(EndpointUrl), OrNull(Region), OrNull(ProfileName), OrNull(c?.UserName), c?.Password, MaxRetries);
-    }
+    protected S3Options BuildS3Options() => S3OptionsBuilder.From(EndpointUrl, Region, ProfileName, S3Credential, MaxRetries);
 
     protected BackupLocation ResolveLocation(string text) => LocationResolver.Resolve(this, text);
 }

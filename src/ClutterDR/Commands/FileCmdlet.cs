@@ -50,7 +50,7 @@ public abstract class FileCmdlet : AsyncCmdlet
     }
 
     /// <summary>Writes a file as Get-Item would (with Mode, PSPath, ...), so the default file view shows it.</summary>
-    protected void EmitFile(FileInfo file) => OnPipelineThread(() =>
+    protected Task EmitFileAsync(FileInfo file) => OnPipelineThreadAsync(() =>
     {
         foreach (var item in InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true)) WriteObject(item);
         return true;

@@ -1,28 +1,15 @@
 using System.Management.Automation;
 using ClutterDR.Catalog;
-using ClutterDR.Commands.Completers;
 
 namespace ClutterDR.Commands;
 
 [Cmdlet(VerbsCommon.Get, "ClutterBackup", DefaultParameterSetName = AllSet)]
 [OutputType(typeof(BackupInfo))]
-public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
+public sealed class GetClutterBackupCommand : BackupLocationCmdlet
 {
     private const string AllSet = "All";
     private const string LatestSet = "Latest";
     private const string NewestSet = "Newest";
-
-    /// <summary>A folder or s3://bucket/prefix that backups were written to.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(S3LocationCompleter))]
-    public string Location { get; set; } = "";
-
-    /// <summary>Only backups of these databases; a name without any backup is a BackupNotFound error.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string[]? Database { get; set; }
 
     /// <summary>Only the newest complete backup of each database.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LatestSet)]
@@ -49,6 +36,6 @@ public sealed class GetClutterBackupCommand : ClutterS3Cmdlet
             OnProblem = EmitError,
             OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
-        foreach (var info in found ?? new List<BackupInfo>()) EmitObject(info);
+        foreach (var info in found ?? new List<BackupInfo>()) await EmitObjectAsync(info).ConfigureAwait(false);
     }
 }

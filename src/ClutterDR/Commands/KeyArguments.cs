@@ -14,16 +14,16 @@ internal static class KeyArguments
         return KeySource.FromFile(path);
     }
 
-    public static EncryptionOptions Encryption(PSCmdlet cmdlet, string[]? recipients, System.Security.SecureString? passphrase) => new()
+    public static EncryptionOptions Encryption(PSCmdlet cmdlet, EncryptionParameters p) => new()
     {
-        Recipients = (recipients ?? Array.Empty<string>()).Select(r => Resolve(cmdlet, r)).ToArray(),
-        Passphrase = passphrase,
+        Recipients = (p.Recipient ?? Array.Empty<string>()).Select(r => Resolve(cmdlet, r)).ToArray(),
+        Passphrase = p.Passphrase,
     };
 
-    public static DecryptionOptions Decryption(PSCmdlet cmdlet, string? privateKey, System.Security.SecureString? privateKeyPassphrase, System.Security.SecureString? passphrase) => new()
+    public static DecryptionOptions Decryption(PSCmdlet cmdlet, DecryptionParameters p) => new()
     {
-        PrivateKey = string.IsNullOrEmpty(privateKey) ? null : Resolve(cmdlet, privateKey),
-        PrivateKeyPassphrase = privateKeyPassphrase,
-        Passphrase = passphrase,
+        PrivateKey = string.IsNullOrEmpty(p.PrivateKey) ? null : Resolve(cmdlet, p.PrivateKey),
+        PrivateKeyPassphrase = p.PrivateKeyPassphrase,
+        Passphrase = p.Passphrase,
     };
 }

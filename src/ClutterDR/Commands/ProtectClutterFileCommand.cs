@@ -6,16 +6,12 @@ namespace ClutterDR.Commands;
 /// <summary>Encrypts files for OpenPGP recipients or with a passphrase, as gpg --encrypt / --symmetric would; gpg decrypts them.</summary>
 [Cmdlet(VerbsSecurity.Protect, "ClutterFile", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
 [OutputType(typeof(FileInfo))]
-public sealed class ProtectClutterFileCommand : FileCmdlet
+public sealed class ProtectClutterFileCommand : FileCmdlet, IDynamicParameters
 {
-    /// <summary>OpenPGP public keys to encrypt to: key file paths (armored or binary) or armored key text.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? Recipient { get; set; }
+    private readonly EncryptionParameters _encryption = new();
 
-    /// <summary>Encrypt with this passphrase (OpenPGP symmetric, AES-256).</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
+    /// <summary>-Recipient and -Passphrase (EncryptionParameters).</summary>
+    public object GetDynamicParameters() => _encryption;
 
     /// <summary>Write ASCII armor (-----BEGIN PGP MESSAGE-----, like gpg --armor), default extension .asc.</summary>
     [Parameter]
@@ -25,7 +21,7 @@ public sealed class ProtectClutterFileCommand : FileCmdlet
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
-        var options = KeyArguments.Encryption(this, Recipient, Passphrase);
+        var options = KeyArguments.Encryption(this, _encryption);
         if (!options.Enabled)
             throw new ClutterException("EncryptionKeyRequired", FailureKind.InvalidArgument,
                 "Say how to encrypt: -Recipient <public key file> (gpg --export --armor KEYID > key.asc) or -Passphrase (Read-Host -AsSecureString).", null);
@@ -40,10 +36,10 @@ public sealed class ProtectClutterFileCommand : FileCmdlet
             var file = await PerItemAsync(async () =>
             {
                 var output = OutputPath(input, FileEncryption.ProtectedName(input, Armor), System.IO.Path.GetFileName(FileEncryption.ProtectedName(input, Armor)));
-                if (!Confirm(output, $"Encrypt '{input}' ({_plan!.Method})")) return null;
+                if (!await ConfirmAsync(output, $"Encrypt '{input}' ({_plan!.Method})").ConfigureAwait(false)) return null;
                 return await new FileEncryption(Sink).ProtectAsync(input, output, _plan, Armor, Force, cancellationToken).ConfigureAwait(false);
             }, input).ConfigureAwait(false);
-            if (file is not null) EmitFile(file);
+            if (file is not null) await EmitFileAsync(file).ConfigureAwait(false);
         }
     }
 }

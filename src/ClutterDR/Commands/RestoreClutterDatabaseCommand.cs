@@ -9,7 +9,7 @@ namespace ClutterDR.Commands;
 
 [Cmdlet(VerbsData.Restore, "ClutterDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = RestoreSet)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
+public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicParameters
 {
     private const string RestoreSet = "Restore";
     private const string DataOnlySet = "DataOnly";
@@ -59,18 +59,10 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
     [Parameter(ParameterSetName = DataOnlySet)]
     public SwitchParameter Cascade { get; set; }
 
-    /// <summary>OpenPGP private key of an encrypted backup's recipient: a key file path (gpg --export-secret-keys) or armored key text.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PrivateKey { get; set; }
+    private readonly DecryptionParameters _decryption = new();
 
-    /// <summary>Passphrase that unlocks -PrivateKey, when it has one.</summary>
-    [Parameter]
-    public System.Security.SecureString? PrivateKeyPassphrase { get; set; }
-
-    /// <summary>Passphrase of a backup encrypted with -Passphrase.</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
+    /// <summary>-PrivateKey, -PrivateKeyPassphrase and -Passphrase (DecryptionParameters).</summary>
+    public object GetDynamicParameters() => _decryption;
 
     private sealed record Pending(string Text, Catalog.BackupLocation Backup, Storage.S3Options S3);
 
@@ -103,13 +95,13 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
                 Tables = Table,
                 DataOnly = DataOnly,
                 Cascade = Cascade,
-                Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
+                Decryption = KeyArguments.Decryption(this, _decryption),
                 Confirm = Confirm,
             };
             return await new RestoreService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, pending.Text).ConfigureAwait(false);
         if (result is null) return;
-        EmitObject(result);
-        foreach (var problem in RestoreService.Problems(result)) EmitError(problem);
+        await EmitObjectAsync(result).ConfigureAwait(false);
+        foreach (var problem in RestoreService.Problems(result)) await EmitErrorAsync(problem).ConfigureAwait(false);
     }
 }

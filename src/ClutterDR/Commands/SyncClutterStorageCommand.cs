@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using ClutterDR.Storage;
 using ClutterDR.Sync;
 
 namespace ClutterDR.Commands;
@@ -77,8 +76,9 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
         {
             Source = LocationResolver.Resolve(this, Source),
             Destination = LocationResolver.Resolve(this, Destination),
-            SourceS3 = Options(SourceEndpointUrl, SourceRegion, SourceProfileName, SourceCredential),
-            DestinationS3 = Options(DestinationEndpointUrl, DestinationRegion, DestinationProfileName, DestinationCredential),
+            // From the Source* and Destination* parameters as bound (MaxRetries too, when given).
+            SourceS3 = S3OptionsBuilder.From(MyInvocation.BoundParameters, nameof(Source)),
+            DestinationS3 = S3OptionsBuilder.From(MyInvocation.BoundParameters, nameof(Destination)),
             Plan = new SyncPlanOptions
             {
                 Mode = Checksum ? SyncCompareMode.Checksum : SizeOnly ? SyncCompareMode.SizeOnly : SyncCompareMode.Default,
@@ -91,15 +91,11 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
             MaxRetries = MaxRetries,
         };
         var summary = await new SyncService(Sink).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
-        EmitObject(summary);
+        await EmitObjectAsync(summary).ConfigureAwait(false);
     }
 
-    private S3Options Options(string? endpoint, string? region, string? profile, PSCredential? credential)
-    {
-        var c = credential?.GetNetworkCredential();
-        static string? OrNull(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-        return new S3Options(OrNull(endpoint), OrNull(region), OrNull(profile), OrNull(c?.UserName), c?.Password, MaxRetries);
-    }
+    /// <summary>Items the engine reports are written with -PassThru only; the summary always is.</summary>
+    protected override bool WritesItem(object item) => PassThru;
 
     private sealed class Callbacks : ISyncCallbacks
     {

@@ -1,28 +1,16 @@
 using System.Management.Automation;
-using ClutterDR.Commands.Completers;
 using ClutterDR.Verify;
 
 namespace ClutterDR.Commands;
 
 [Cmdlet(VerbsDiagnostic.Test, "ClutterBackupAge")]
 [OutputType(typeof(BackupAgeResult))]
-public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
+public sealed class TestClutterBackupAgeCommand : BackupLocationCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(S3LocationCompleter))]
-    public string Location { get; set; } = "";
-
     /// <summary>Oldest acceptable age of the newest backup (default 48 hours). "48:00:00" means 48 hours.</summary>
     [Parameter(Position = 1)]
     [TimeSpanTransformation]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(48);
-
-    /// <summary>Only these databases (each must have a backup); default: every database found under the location.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
-    public string[]? Database { get; set; }
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
@@ -39,8 +27,8 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var check in checks ?? new List<BackupAgeCheck>())
         {
-            EmitObject(check.Result);
-            if (check.Problem is not null) EmitError(check.Problem);
+            await EmitObjectAsync(check.Result).ConfigureAwait(false);
+            if (check.Problem is not null) await EmitErrorAsync(check.Problem).ConfigureAwait(false);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace ClutterDR.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "ClutterBackup")]
 [OutputType(typeof(BackupVerification))]
-public sealed class TestClutterBackupCommand : ClutterS3Cmdlet
+public sealed class TestClutterBackupCommand : ClutterS3Cmdlet, IDynamicParameters
 {
     /// <summary>Location of one backup (BackupInfo.Location from Get-ClutterBackup), or its manifest.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -18,18 +18,10 @@ public sealed class TestClutterBackupCommand : ClutterS3Cmdlet
     [ValidateNotNullOrEmpty]
     public string Location { get; set; } = "";
 
-    /// <summary>OpenPGP private key of an encrypted backup's recipient: a key file path or armored key text.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PrivateKey { get; set; }
+    private readonly DecryptionParameters _decryption = new();
 
-    /// <summary>Passphrase that unlocks -PrivateKey, when it has one.</summary>
-    [Parameter]
-    public System.Security.SecureString? PrivateKeyPassphrase { get; set; }
-
-    /// <summary>Passphrase of a backup encrypted with -Passphrase.</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
+    /// <summary>-PrivateKey, -PrivateKeyPassphrase and -Passphrase (DecryptionParameters).</summary>
+    public object GetDynamicParameters() => _decryption;
 
     /// <summary>Also check that every table of the manifest is in the archive (pg_restore --list).</summary>
     [Parameter]
@@ -43,14 +35,14 @@ public sealed class TestClutterBackupCommand : ClutterS3Cmdlet
             {
                 Backup = ResolveLocation(Location),
                 S3 = BuildS3Options(),
-                Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
+                Decryption = KeyArguments.Decryption(this, _decryption),
                 Deep = Deep,
             };
             var (result, failures) = await new VerificationService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
             return Tuple.Create(result, failures);
         }, Location).ConfigureAwait(false);
         if (outcome is null) return;
-        EmitObject(outcome.Item1);
-        foreach (var failure in outcome.Item2) EmitError(failure);
+        await EmitObjectAsync(outcome.Item1).ConfigureAwait(false);
+        foreach (var failure in outcome.Item2) await EmitErrorAsync(failure).ConfigureAwait(false);
     }
 }

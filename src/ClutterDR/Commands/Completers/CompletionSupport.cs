@@ -16,27 +16,13 @@ internal static class CompletionSupport
 {
     private static readonly char[] NeedsQuotes = { ' ', '\t', '\'', '"', '`', '$', ';', '(', ')', '{', '}', ',', '&', '|', '@', '#', '<', '>' };
 
-    public static object? BoundValue(IDictionary? fakeBoundParameters, string name)
-    {
-        if (fakeBoundParameters is null || !fakeBoundParameters.Contains(name)) return null;
-        var value = fakeBoundParameters[name];
-        return value is PSObject pso ? pso.BaseObject : value;
-    }
+    public static object? BoundValue(IDictionary? fakeBoundParameters, string name) => S3OptionsBuilder.Value(fakeBoundParameters, name);
 
     public static string? BoundString(IDictionary? fakeBoundParameters, string name) =>
         BoundValue(fakeBoundParameters, name) is { } v && v.ToString() is { Length: > 0 } s ? s : null;
 
     /// <summary>The S3 options on the command line; unbound ones fall back to the SDK defaults (AWS_ENDPOINT_URL_S3, ...).</summary>
-    public static S3Options S3Options(IDictionary? fakeBoundParameters)
-    {
-        var credential = BoundValue(fakeBoundParameters, "S3Credential") is PSCredential c ? c.GetNetworkCredential() : null;
-        return new S3Options(
-            BoundString(fakeBoundParameters, "EndpointUrl"),
-            BoundString(fakeBoundParameters, "Region"),
-            BoundString(fakeBoundParameters, "ProfileName"),
-            string.IsNullOrEmpty(credential?.UserName) ? null : credential!.UserName,
-            credential?.Password);
-    }
+    public static S3Options S3Options(IDictionary? fakeBoundParameters) => S3OptionsBuilder.From(fakeBoundParameters);
 
     /// <summary>A location as the cmdlets read it: s3://..., or a folder relative to the PowerShell location.</summary>
     public static BackupLocation? TryResolveLocation(string text)
