@@ -146,10 +146,13 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         public void Verbose(string message) => cmdlet.EmitVerbose(message);
         public void Warning(string message) => cmdlet.EmitWarning(message);
         public ValueTask ProblemAsync(ClutterException problem) { cmdlet.EmitError(problem); return ValueTask.CompletedTask; }
-        public ValueTask ItemAsync(object item) { cmdlet.EmitObject(item); return ValueTask.CompletedTask; }
+        public ValueTask ItemAsync(object item) { if (cmdlet.WritesItem(item)) cmdlet.EmitObject(item); return ValueTask.CompletedTask; }
         public ValueTask<IReadOnlyList<Consent>> ConfirmAsync(IReadOnlyList<PlannedChange> changes) =>
             ValueTask.FromResult<IReadOnlyList<Consent>>(cmdlet.OnPipeline(() => changes.Select(c => cmdlet.ConsentTo(c)).ToArray()));
     }
+
+    /// <summary>Whether the host writes an item the engine hands it (a cmdlet may keep some back, e.g. without -PassThru).</summary>
+    protected virtual bool WritesItem(object item) => true;
 
     /// <summary>ShouldProcess for one planned change; the overload with a reason tells -WhatIf from a No to -Confirm.</summary>
     private Consent ConsentTo(PlannedChange change)
