@@ -128,8 +128,8 @@ public sealed class FolderObjectStore : IObjectStore
         var path = PathOf(key);
         var info = new FileInfo(path);
         if (!info.Exists) throw new ObjectNotFoundException(path);
-        // Files smaller than the buffer are read unbuffered: many small files then cost no buffer each.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, info.Length < BufferSize ? 1 : BufferSize,
+        // A small file gets a buffer of its size: many small files then cost no large buffer each.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, (int)Math.Clamp(info.Length, 4096, BufferSize),
             FileOptions.Asynchronous | FileOptions.SequentialScan);
         if (offset > 0) file.Seek(offset, SeekOrigin.Begin);
         return Task.FromResult<ObjectReadStream>(new FileReadStream(file, StatOf(info), length));
@@ -229,18 +229,23 @@ public sealed class FolderObjectStore : IObjectStore
 
     public void Dispose() { }
 
-    /// <summary>A file opened for reading, with what its listing knows; length bounds a ranged read.</summary>
+    /// <summary>A file opened for reading, with what its listing knows; length bounds a ranged read. A whole file seeks (a PUT body sent again).</summary>
     private sealed class FileReadStream : ObjectReadStream
     {
         private readonly FileStream _file;
+        private readonly bool _whole;
         private long _left;
-        public FileReadStream(FileStream file, ObjectStat stat, long? length) { _file = file; Stat = stat; _left = length ?? long.MaxValue; }
+        public FileReadStream(FileStream file, ObjectStat stat, long? length) { _file = file; Stat = stat; _whole = length is null; _left = length ?? long.MaxValue; }
         public override ObjectStat Stat { get; }
         public override bool CanRead => true;
-        public override bool CanSeek => false;
+        public override bool CanSeek => _whole;
         public override bool CanWrite => false;
-        public override long Length => Math.Min(_left, _file.Length - _file.Position);
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Length => _whole ? _file.Length : Math.Min(_left, _file.Length - _file.Position);
+        public override long Position
+        {
+            get => _whole ? _file.Position : throw new NotSupportedException();
+            set => _file.Position = _whole ? value : throw new NotSupportedException();
+        }
         public override void Flush() { }
         private int Cap(int count) => (int)Math.Min(count, _left);
         public override int Read(byte[] buffer, int offset, int count) => Count(_file.Read(buffer, offset, Cap(count)));
@@ -250,7 +255,7 @@ public sealed class FolderObjectStore : IObjectStore
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             Count(await _file.ReadAsync(buffer[..Cap(buffer.Length)], cancellationToken).ConfigureAwait(false));
         private int Count(int n) { _left -= n; return n; }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => _whole ? _file.Seek(offset, origin) : throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
