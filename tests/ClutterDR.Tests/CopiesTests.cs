@@ -29,7 +29,7 @@ public class CopiesTests
 
     private static async Task<List<string>> KeysAsync(string bucket)
     {
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
         return (await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None))).Select(e => e.Key).ToList();
     }
 

@@ -6,7 +6,7 @@ using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
 
-/// <summary>What interrupted backups leave, found and removed through IBackupRepository: real folders, the real S3 server.</summary>
+/// <summary>What interrupted backups leave, found and removed through BackupRepository: real folders, the real S3 server.</summary>
 public class DebrisTests
 {
     [Theory]
@@ -40,7 +40,7 @@ public class DebrisTests
             File.SetLastWriteTimeUtc(notOurs, DateTime.UtcNow.AddDays(-9));
             File.WriteAllBytes(Path.Combine(root, "db", "db_20250101T000000Z.dump.zst"), new byte[5]); // a complete object: never debris
 
-            using var repo = new FileSystemRepository(BackupLocation.ForFolder(root));
+            using var repo = RepositoryFactory.Open(BackupLocation.ForFolder(root), TestServers.S3Options);
             var found = await DebrisService.FindAsync(repo, "db", DebrisService.DefaultMinimumAge, CancellationToken.None);
             var d = Assert.Single(found);
             Assert.Equal(DebrisKind.PartialFile, d.Kind);
@@ -81,7 +81,7 @@ public class DebrisTests
         var notOurs = await StartUpload("p/db/upload.bin", 1000);
         var outside = await StartUpload("q/db/db_20250101T000000Z.dump.zst", 1000);
 
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.Empty(await DebrisService.FindAsync(repo, "db", DebrisService.DefaultMinimumAge, CancellationToken.None)); // just initiated: may be running
         var d = Assert.Single(await DebrisService.FindAsync(repo, "db", TimeSpan.Zero, CancellationToken.None));
         Assert.Equal(DebrisKind.MultipartUpload, d.Kind);

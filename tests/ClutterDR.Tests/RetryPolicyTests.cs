@@ -17,31 +17,31 @@ public class RetryPolicyTests
     [Fact]
     public void TransientFailuresAreToldFromPermanentOnes()
     {
-        Assert.True(RetryPolicy.IsTransient(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable)));
-        Assert.True(RetryPolicy.IsTransient(S3Error("InternalError", HttpStatusCode.InternalServerError)));
-        Assert.True(RetryPolicy.IsTransient(S3Error("InternalError", HttpStatusCode.OK))); // an error inside a 200 (CompleteMultipartUpload)
-        Assert.True(RetryPolicy.IsTransient(S3Error("", HttpStatusCode.BadGateway)));
-        Assert.True(RetryPolicy.IsTransient(S3Error("TooManyRequestsException", (HttpStatusCode)429)));
-        Assert.True(RetryPolicy.IsTransient(S3Error("RequestTimeout", HttpStatusCode.BadRequest))); // S3's 400 for a slow body
-        Assert.True(RetryPolicy.IsTransient(new HttpRequestException("reset", new SocketException((int)SocketError.ConnectionReset))));
-        Assert.True(RetryPolicy.IsTransient(new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
-        Assert.True(RetryPolicy.IsTransient(new IOException("Unable to read data from the transport connection", new SocketException((int)SocketError.ConnectionReset))));
-        Assert.True(RetryPolicy.IsTransient(new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely.")));
-        Assert.True(RetryPolicy.IsTransient(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout", new TimeoutException())));
-        Assert.True(RetryPolicy.IsTransient(new ClutterException("S3Unreachable", FailureKind.ConnectionError, "x", null, new SocketException((int)SocketError.ConnectionRefused))));
+        Assert.True(StorageRetry.IsTransient(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable)));
+        Assert.True(StorageRetry.IsTransient(S3Error("InternalError", HttpStatusCode.InternalServerError)));
+        Assert.True(StorageRetry.IsTransient(S3Error("InternalError", HttpStatusCode.OK))); // an error inside a 200 (CompleteMultipartUpload)
+        Assert.True(StorageRetry.IsTransient(S3Error("", HttpStatusCode.BadGateway)));
+        Assert.True(StorageRetry.IsTransient(S3Error("TooManyRequestsException", (HttpStatusCode)429)));
+        Assert.True(StorageRetry.IsTransient(S3Error("RequestTimeout", HttpStatusCode.BadRequest))); // S3's 400 for a slow body
+        Assert.True(StorageRetry.IsTransient(new HttpRequestException("reset", new SocketException((int)SocketError.ConnectionReset))));
+        Assert.True(StorageRetry.IsTransient(new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
+        Assert.True(StorageRetry.IsTransient(new IOException("Unable to read data from the transport connection", new SocketException((int)SocketError.ConnectionReset))));
+        Assert.True(StorageRetry.IsTransient(new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely.")));
+        Assert.True(StorageRetry.IsTransient(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout", new TimeoutException())));
+        Assert.True(StorageRetry.IsTransient(new ClutterException("S3Unreachable", FailureKind.ConnectionError, "x", null, new SocketException((int)SocketError.ConnectionRefused))));
 
-        Assert.False(RetryPolicy.IsTransient(S3Error("AccessDenied", HttpStatusCode.Forbidden)));
-        Assert.False(RetryPolicy.IsTransient(S3Error("NoSuchBucket", HttpStatusCode.NotFound)));
-        Assert.False(RetryPolicy.IsTransient(S3Error("InvalidArgument", HttpStatusCode.BadRequest)));
-        Assert.False(RetryPolicy.IsTransient(S3Error("NoSuchUpload", HttpStatusCode.NotFound)));
-        Assert.False(RetryPolicy.IsTransient(new ClutterException("StorageClassRejected", FailureKind.InvalidArgument, "x", null, S3Error("InvalidArgument", HttpStatusCode.BadRequest))));
-        Assert.False(RetryPolicy.IsTransient(new IOException("No space left on device")));
-        Assert.False(RetryPolicy.IsTransient(new HttpRequestException(HttpRequestError.NameResolutionError, "no such host")));
-        Assert.False(RetryPolicy.IsTransient(new InvalidOperationException("a bug")));
+        Assert.False(StorageRetry.IsTransient(S3Error("AccessDenied", HttpStatusCode.Forbidden)));
+        Assert.False(StorageRetry.IsTransient(S3Error("NoSuchBucket", HttpStatusCode.NotFound)));
+        Assert.False(StorageRetry.IsTransient(S3Error("InvalidArgument", HttpStatusCode.BadRequest)));
+        Assert.False(StorageRetry.IsTransient(S3Error("NoSuchUpload", HttpStatusCode.NotFound)));
+        Assert.False(StorageRetry.IsTransient(new ClutterException("StorageClassRejected", FailureKind.InvalidArgument, "x", null, S3Error("InvalidArgument", HttpStatusCode.BadRequest))));
+        Assert.False(StorageRetry.IsTransient(new IOException("No space left on device")));
+        Assert.False(StorageRetry.IsTransient(new HttpRequestException(HttpRequestError.NameResolutionError, "no such host")));
+        Assert.False(StorageRetry.IsTransient(new InvalidOperationException("a bug")));
         using var stopped = new CancellationTokenSource();
         stopped.Cancel();
-        Assert.False(RetryPolicy.IsTransient(new OperationCanceledException(stopped.Token), stopped.Token)); // the user stopped it
-        Assert.False(RetryPolicy.IsTransient(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable), stopped.Token));
+        Assert.False(StorageRetry.IsTransient(new OperationCanceledException(stopped.Token), stopped.Token)); // the user stopped it
+        Assert.False(StorageRetry.IsTransient(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable), stopped.Token));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public class RetryPolicyTests
         Assert.Equal(5, new RetryPolicy().MaxAttempts);
     }
 
-    private static RetryPolicy Fast(int maxRetries) => new(maxRetries, TimeSpan.Zero);
+    private static RetryPolicy Fast(int maxRetries) => StorageRetry.Policy(maxRetries, TimeSpan.Zero);
 
     [Fact]
     public async Task TransientFailuresAreRetriedUpToMaxRetriesOthersNever()
@@ -105,7 +105,7 @@ public class RetryPolicyTests
     {
         using var cts = new CancellationTokenSource();
         var calls = 0;
-        var slow = new RetryPolicy(4, TimeSpan.FromSeconds(30), random: () => 1.0);
+        var slow = StorageRetry.Policy(4, TimeSpan.FromSeconds(30), random: () => 1.0);
         var run = slow.ExecuteAsync<int>(_ => { calls++; cts.CancelAfter(100); throw S3Error("SlowDown", HttpStatusCode.ServiceUnavailable); }, cts.Token);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
@@ -118,7 +118,7 @@ public class RetryPolicyTests
     internal static S3Options Via(S3FaultProxy proxy, int maxRetries = RetryPolicy.DefaultMaxRetries) =>
         TestServers.S3Options with { EndpointUrl = proxy.Endpoint, MaxRetries = maxRetries };
 
-    private static async Task UploadAsync(S3Repository repo, string key, byte[] data)
+    private static async Task UploadAsync(BackupRepository repo, string key, byte[] data)
     {
         await using var writer = await repo.CreateAsync(key, null, CancellationToken.None);
         for (var i = 0; i < data.Length; i += 1 << 20)
@@ -132,14 +132,14 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         var rule = proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Times = 2, Status = 503, ErrorCode = "SlowDown" });
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var data = RandomNumberGenerator.GetBytes((12 << 20) + 777); // 3 parts
         await UploadAsync(repo, "db/obj.bin", data);
 
         Assert.Equal(2, rule.Fired);
         Assert.Equal(3, proxy.Count("PUT", "partNumber=2&uploadId")); // two 503s, then the part
         Assert.Equal(1, proxy.Count("PUT", "partNumber=1&uploadId"));
-        using var direct = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var direct = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData((await direct.TryReadAllAsync("db/obj.bin", CancellationToken.None))!));
     }
 
@@ -151,7 +151,7 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Status = 503, ErrorCode = "SlowDown" });
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, maxRetries), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, maxRetries), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var e = await Assert.ThrowsAsync<ClutterException>(() => UploadAsync(repo, "db/obj.bin", RandomNumberGenerator.GetBytes(12 << 20)));
 
         Assert.Equal("S3RequestFailed", e.ErrorId);
@@ -161,7 +161,7 @@ public class RetryPolicyTests
         Assert.Contains("SlowDown", e.Message);
         Assert.DoesNotContain("unexpectedly", e.Message);
         Assert.Equal(maxRetries + 1, proxy.Count("PUT", "partNumber=2&uploadId"));
-        using var direct = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var direct = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.False(await direct.ExistsAsync("db/obj.bin", CancellationToken.None));
         using var client = S3ClientFactory.Create(TestServers.S3Options);
         Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket)); // aborted, no orphan parts
@@ -175,7 +175,7 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Action = FaultAction.CutRequest, Bytes = 1 << 20 });
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var e = await Assert.ThrowsAsync<ClutterException>(() => UploadAsync(repo, "db/obj.bin", RandomNumberGenerator.GetBytes(12 << 20)));
         Assert.Equal("S3Unreachable", e.ErrorId);
         Assert.Equal($"s3://{bucket}/p/db/obj.bin", e.Target);
@@ -201,11 +201,11 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "POST", Query = "uploadId", Action = FaultAction.ForwardThenRespond, Status = 500, ErrorCode = "InternalError" });
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var data = RandomNumberGenerator.GetBytes(11 << 20);
         var e = await Record.ExceptionAsync(() => UploadAsync(repo, "obj.bin", data));
         Assert.Equal(2, proxy.Count("POST", "uploadId"));
-        using var direct = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var direct = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         var stored = await direct.TryReadAllAsync("obj.bin", CancellationToken.None);
         if (Environment.GetEnvironmentVariable("CLUTTERDR_TEST_S3_SERVER") == "rgw")
             Assert.Null(e); // RGW gives the multipart ETag
@@ -227,7 +227,7 @@ public class RetryPolicyTests
     {
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
-        using var repo = new S3Repository(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1));
+        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1));
         foreach (var method in new[] { "PUT", "HEAD", "GET", "DELETE" })
             proxy.AddRule(new FaultRule { Method = method, Path = "/p/small", Times = 1, Status = 500, ErrorCode = "InternalError" });
         proxy.AddRule(new FaultRule { Method = "GET", Query = "list-type=2", Times = 1, Status = 503, ErrorCode = "SlowDown" });

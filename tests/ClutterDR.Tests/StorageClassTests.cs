@@ -114,23 +114,25 @@ public class StorageClassTests
         File.WriteAllText(Path.Combine(src, "app", "app_20260101T000000Z.dump.zst"), "data");
         File.WriteAllText(Path.Combine(src, "app", "app_20260101T000000Z.dump.zst" + BackupName.ManifestSuffix), "{}");
         var bucket = await TestServers.NewBucketAsync();
-        var summary = await new SyncService(NullHost.Instance).RunAsync(new SyncRequest
+        var summary = await new SyncService(new ApproveAll()).RunAsync(new SyncRequest
         {
             Source = BackupLocation.ForFolder(src),
             Destination = BackupLocation.Parse($"s3://{bucket}/offsite"),
             DestinationS3 = TestServers.S3Options,
             StorageClass = "DEEP_ARCHIVE",
-        }, new ApproveAll(), CancellationToken.None);
+        }, CancellationToken.None);
         Assert.Equal(2, summary.Copied);
         using var client = S3ClientFactory.Create(TestServers.S3Options);
         Assert.Equal("DEEP_ARCHIVE", await ClassOf(client, bucket, "offsite/app/app_20260101T000000Z.dump.zst"));
         Assert.Equal("STANDARD", await ClassOf(client, bucket, "offsite/app/app_20260101T000000Z.dump.zst" + BackupName.ManifestSuffix));
     }
 
-    private sealed class ApproveAll : ISyncCallbacks
+    /// <summary>Consents to every change (the ITestHost default) and fails on any problem.</summary>
+    private sealed class ApproveAll : ITestHost
     {
-        public IReadOnlyList<SyncConsent> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) => changes.Select(_ => SyncConsent.Run).ToList();
-        public void Item(SyncItem item) { }
-        public void Failed(ClutterException error) => throw error;
+        public void Progress(ProgressUpdate update) { }
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+        ValueTask IEngineHost.ProblemAsync(ClutterException problem) => throw problem;
     }
 }

@@ -12,15 +12,21 @@ namespace ClutterDR.Tests;
 /// <summary>The sync executor against the real S3 test server and real folders.</summary>
 public class SyncServiceTests
 {
-    private sealed class Collector : ISyncCallbacks
+    /// <summary>The host of a sync: answers the confirmation, collects items and problems, passes the rest to its Sink.</summary>
+    private sealed class Collector : IEngineHost
     {
         public bool Approve { get; init; } = true;
         public ConcurrentBag<SyncItem> Items { get; } = new();
         public ConcurrentBag<ClutterException> Errors { get; } = new();
-        public SyncConsent Declined { get; init; } = SyncConsent.Decline;
-        public IReadOnlyList<SyncConsent> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) => changes.Select(_ => Approve ? SyncConsent.Run : Declined).ToList();
-        public void Item(SyncItem item) => Items.Add(item);
-        public void Failed(ClutterException error) => Errors.Add(error);
+        public Consent Declined { get; init; } = Consent.Decline;
+        public Sink Sink { get; set; } = new();
+        public ValueTask<IReadOnlyList<Consent>> ConfirmAsync(IReadOnlyList<PlannedChange> changes) =>
+            ValueTask.FromResult<IReadOnlyList<Consent>>(changes.Select(_ => Approve ? Consent.Run : Declined).ToList());
+        public ValueTask ItemAsync(object item) { Items.Add((SyncItem)item); return ValueTask.CompletedTask; }
+        public ValueTask ProblemAsync(ClutterException problem) { Errors.Add(problem); return ValueTask.CompletedTask; }
+        public void Progress(ProgressUpdate update) => Sink.Progress(update);
+        public void Verbose(string message) => Sink.Verbose(message);
+        public void Warning(string message) => Sink.Warning(message);
     }
 
     private sealed class Sink : ITestHost
@@ -71,8 +77,12 @@ public class SyncServiceTests
         ThrottleLimit = 4,
     };
 
-    private static async Task<SyncSummary> Run(SyncRequest request, Collector? collector = null, Sink? sink = null) =>
-        await new SyncService(sink ?? new Sink()).RunAsync(request, collector ?? new Collector(), CancellationToken.None);
+    private static async Task<SyncSummary> Run(SyncRequest request, Collector? collector = null, Sink? sink = null)
+    {
+        var host = collector ?? new Collector();
+        if (sink is not null) host.Sink = sink;
+        return await new SyncService(host).RunAsync(request, CancellationToken.None);
+    }
 
     private static async Task<byte[]> ReadObject(IAmazonS3 client, string bucket, string key)
     {
@@ -118,7 +128,7 @@ public class SyncServiceTests
             Assert.Equal(data, File.ReadAllBytes(path));
             Assert.Equal(File.GetLastWriteTimeUtc(Path.Combine(src, key.Replace('/', Path.DirectorySeparatorChar))), File.GetLastWriteTimeUtc(path));
         }
-        Assert.Empty(Directory.EnumerateFiles(back, FolderSyncSide.TempPrefix + "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(back, "*" + FolderObjectStore.PartialSuffix, SearchOption.AllDirectories));
         var none = await Run(Request($"s3://{b2}/copy", back));
         Assert.Equal((0, files.Count), (none.Copied + none.Updated, none.Skipped));
     }
@@ -227,8 +237,8 @@ public class SyncServiceTests
         for (var i = 0; i < 5; i++)
             await client.PutObjectAsync(new PutObjectRequest { BucketName = b1, Key = $"d/k{i}", ContentBody = $"v{i}", UseChunkEncoding = false });
         var sink = new Sink();
-        var service = new SyncService(sink);
-        var s = await service.RunAsync(Request($"s3://{b1}", $"s3://{b2}"), new Collector(), CancellationToken.None);
+        var service = new SyncService(new Collector { Sink = sink });
+        var s = await service.RunAsync(Request($"s3://{b1}", $"s3://{b2}"), CancellationToken.None);
         Assert.Equal(5, s.Copied);
         Assert.False(service.ServerCopyRefused);
         Assert.Empty(sink.Warnings);
@@ -246,8 +256,8 @@ public class SyncServiceTests
         for (var i = 0; i < 5; i++)
             await client.PutObjectAsync(new PutObjectRequest { BucketName = b1, Key = $"k{i}", ContentBody = $"v{i}", UseChunkEncoding = false });
         var sink = new Sink();
-        var service = new SyncService(sink);
-        var s = await service.RunAsync(Request($"s3://{b1}", $"s3://{b2}") with { SourceS3 = options, DestinationS3 = options }, new Collector(), CancellationToken.None);
+        var service = new SyncService(new Collector { Sink = sink });
+        var s = await service.RunAsync(Request($"s3://{b1}", $"s3://{b2}") with { SourceS3 = options, DestinationS3 = options }, CancellationToken.None);
         Assert.Equal(5, s.Copied);
         Assert.True(service.ServerCopyRefused);
         Assert.Single(sink.Warnings);
@@ -263,12 +273,12 @@ public class SyncServiceTests
             .Concat(new[] { "p/a.txt", "p/a/b", "p/a-b", "p/日本/x", "p/😀.txt", "p/\uE000x", "p/zz/last" }).ToList();
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (k, ct) =>
             await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = k, ContentBody = "x", UseChunkEncoding = false }, ct));
-        var side = new S3SyncSide(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options, client, ownsClient: false) { ListParallelism = 4 };
-        var paged = (await side.ListAsync(false, null, CancellationToken.None)).Select(e => e.Key).ToList();
+        using var side = new SyncSide(RepositoryFactory.OpenStore(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options, maxConnections: 32), isSource: false) { ListParallelism = 4 };
+        var paged = (await side.ListAsync(null, CancellationToken.None)).Select(e => e.Key).ToList();
         Assert.Equal(keys.Count, paged.Count);
         // Hints as a folder would give them: most keys, some missing, some extra.
         var hints = paged.Where((k, i) => i % 10 != 0).Concat(new[] { "0-not-there", "m/not/there", "\U0001F600-not" }).ToList();
-        var ranged = (await side.ListAsync(false, hints, CancellationToken.None)).Select(e => e.Key).ToList();
+        var ranged = (await side.ListAsync(hints, CancellationToken.None)).Select(e => e.Key).ToList();
         Assert.Equal(paged.OrderBy(k => k, StringComparer.Ordinal), ranged.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Equal(ranged.Count, ranged.Distinct().Count());
     }

@@ -114,7 +114,7 @@ Describe 'A full disk (row 9)' {
         $r.ErrorId | Should -BeLike 'DestinationWriteFailed,*'
         $r.Category | Should -Be 'WriteError'
         $r.Message | Should -Match "writing '.*/syncdisk/copy/big\.bin' stopped after .* this needs about 3\.1 MB"
-        $r.Files | Where-Object { $_ -match '\.clutterdr-.*\.tmp$' } | Should -BeNullOrEmpty
+        $r.Files | Where-Object { $_ -match '\.partial$' } | Should -BeNullOrEmpty
         $r.Files | Should -Not -Contain '/copy/big.bin'
         $r.Kept | Should -Be 'was here before'
     }

@@ -160,7 +160,7 @@ Describe 'Sync-ClutterStorage' {
         $items | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'ClutterDR.SyncItem' }
         $afterwards | Should -Be 'the script went on'
         # The copies in flight were cancelled and cleaned up: no half-written temporary files.
-        @(Get-ChildItem -LiteralPath $dest -Force -File -Filter '.clutterdr-*.tmp').Count | Should -Be 0
+        @(Get-ChildItem -LiteralPath $dest -Force -File -Filter '*.partial').Count | Should -Be 0
         foreach ($f in Get-ChildItem -LiteralPath $dest -File) {
             $f.Length | Should -Be (Get-Item -LiteralPath (Join-Path $many $f.Name)).Length -Because "$($f.Name) is complete or absent"
         }

@@ -352,8 +352,8 @@ public sealed class BackupService
     /// <summary>One destination of a backup and what it holds of it.</summary>
     private sealed class Copy
     {
-        public Copy(IBackupRepository repository) => Repository = repository;
-        public IBackupRepository Repository { get; }
+        public Copy(BackupRepository repository) => Repository = repository;
+        public BackupRepository Repository { get; }
         public Task? Pending { get; set; }
         public Task<bool>? CanClaim { get; set; }
         public BackupName? Name { get; set; }
@@ -381,8 +381,8 @@ public sealed class BackupService
     private sealed class CopySet : IAsyncDisposable
     {
         private readonly IEngineHost _sink;
-        private readonly Func<IBackupRepository, string?, Task> _release;
-        public CopySet(List<Copy> all, int minimum, IEngineHost sink, Func<IBackupRepository, string?, Task> release)
+        private readonly Func<BackupRepository, string?, Task> _release;
+        public CopySet(List<Copy> all, int minimum, IEngineHost sink, Func<BackupRepository, string?, Task> release)
         {
             All = all; Minimum = minimum; _sink = sink; _release = release;
         }
@@ -473,7 +473,7 @@ public sealed class BackupService
     /// The newest backup of the database at the destination, if any: the catalog's listing (names sort by
     /// time) and one manifest read. A failure (a damaged manifest, no right to list) only costs the estimate.
     /// </summary>
-    private static async Task<PreviousBackup> PreviousBackupAsync(IBackupRepository repository, string database, CancellationToken cancellationToken)
+    private static async Task<PreviousBackup> PreviousBackupAsync(BackupRepository repository, string database, CancellationToken cancellationToken)
     {
         try
         {
@@ -514,7 +514,7 @@ public sealed class BackupService
     /// get it, and it is removed once the manifest is written, so after claiming, a committed backup of that
     /// name is looked for as well. Elsewhere the name gets a random tail that a racing backup cannot pick too.
     /// </summary>
-    private async Task<(BackupName, IObjectWriter, string?)> CreateUniqueAsync(IBackupRepository repository, Task<bool> canClaim, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
+    private async Task<(BackupName, IObjectWriter, string?)> CreateUniqueAsync(BackupRepository repository, Task<bool> canClaim, string database, DateTime started, BackupRequest request, EncryptionKind encryption, CancellationToken cancellationToken)
     {
         var name = new BackupName(BackupName.SafeFolderName(database), started, 1,
             BackupName.ExtensionFor(request.Format, request.Compression, encryption));
@@ -560,12 +560,12 @@ public sealed class BackupService
             $"Too many backups of '{database}' started in the same second at {repository.Location}.", repository.Location.ToString());
     }
 
-    private static async Task<bool> IsUsedAsync(IBackupRepository repository, BackupName name, CancellationToken cancellationToken) =>
+    private static async Task<bool> IsUsedAsync(BackupRepository repository, BackupName name, CancellationToken cancellationToken) =>
         await repository.ExistsAsync(name.Key, cancellationToken).ConfigureAwait(false)
         || await repository.ExistsAsync(name.ManifestKey, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Removes a claim; a claim left behind (the removal failed) only keeps its name from being used again.</summary>
-    private async Task ReleaseAsync(IBackupRepository repository, string? claimKey)
+    private async Task ReleaseAsync(BackupRepository repository, string? claimKey)
     {
         if (claimKey is null) return;
         try { await repository.DeleteAsync(claimKey, CancellationToken.None).ConfigureAwait(false); }

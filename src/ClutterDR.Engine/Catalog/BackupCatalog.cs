@@ -113,7 +113,7 @@ public static class BackupCatalog
     /// Manifest keys under the repository, newest first. Without a database: the repository root or one
     /// database's folder. With one: only that database's folder below the root is listed.
     /// </summary>
-    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(IBackupRepository repository, string? database, CancellationToken cancellationToken)
+    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken)
     {
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var found = new List<(BackupName, string)>();
@@ -132,7 +132,7 @@ public static class BackupCatalog
         return found;
     }
 
-    private static async Task<BackupInfo?> TryReadAsync(IBackupRepository repository, BackupName name, string manifestKey, BackupQuery query, CancellationToken cancellationToken)
+    private static async Task<BackupInfo?> TryReadAsync(BackupRepository repository, BackupName name, string manifestKey, BackupQuery query, CancellationToken cancellationToken)
     {
         try
         {
@@ -146,13 +146,13 @@ public static class BackupCatalog
         }
     }
 
-    public static async Task<BackupInfo> ReadAsync(IBackupRepository repository, BackupName name, string manifestKey, S3Options s3, CancellationToken cancellationToken)
+    public static async Task<BackupInfo> ReadAsync(BackupRepository repository, BackupName name, string manifestKey, S3Options s3, CancellationToken cancellationToken)
     {
         var manifest = await ReadManifestAsync(repository, manifestKey, cancellationToken).ConfigureAwait(false);
         return ToInfo(manifest, repository, name, s3, manifestKey);
     }
 
-    public static async Task<BackupManifest> ReadManifestAsync(IBackupRepository repository, string manifestKey, CancellationToken cancellationToken)
+    public static async Task<BackupManifest> ReadManifestAsync(BackupRepository repository, string manifestKey, CancellationToken cancellationToken)
     {
         var where = repository.Describe(manifestKey);
         var bytes = await repository.TryReadAllAsync(manifestKey, cancellationToken).ConfigureAwait(false)
@@ -162,7 +162,7 @@ public static class BackupCatalog
         return BackupManifest.Parse(bytes, where);
     }
 
-    public static BackupInfo ToInfo(BackupManifest m, IBackupRepository repository, BackupName name, S3Options s3, string? manifestKey = null)
+    public static BackupInfo ToInfo(BackupManifest m, BackupRepository repository, BackupName name, S3Options s3, string? manifestKey = null)
     {
         manifestKey ??= name.ManifestKey;
         var dataKey = manifestKey[..(manifestKey.LastIndexOf('/') + 1)] + m.DataObject; // beside the manifest

@@ -31,7 +31,7 @@ public sealed class BackupReader : IAsyncDisposable
     /// Opens the backup's data object. For an encrypted backup the key is checked against the manifest's
     /// recipients and the message header before this returns, so a wrong key or passphrase fails here.
     /// </summary>
-    public static async Task<BackupReader> OpenAsync(IBackupRepository repository, string objectName, BackupManifest manifest,
+    public static async Task<BackupReader> OpenAsync(BackupRepository repository, string objectName, BackupManifest manifest,
         DecryptionOptions decryption, string backupText, CancellationToken cancellationToken)
     {
         var encrypted = manifest.Encryption.Mode == EncryptionKind.OpenPgp;
@@ -58,7 +58,7 @@ public sealed class BackupReader : IAsyncDisposable
     }
 
     /// <summary>The stored bytes only, hashed and counted (an encrypted backup checked without its key).</summary>
-    public static async Task<BackupReader> OpenStoredAsync(IBackupRepository repository, string objectName, BackupManifest manifest, string backupText, CancellationToken cancellationToken)
+    public static async Task<BackupReader> OpenStoredAsync(BackupRepository repository, string objectName, BackupManifest manifest, string backupText, CancellationToken cancellationToken)
     {
         var source = await repository.OpenReadAsync(objectName, cancellationToken).ConfigureAwait(false);
         return new BackupReader(source, new HashingStream(source), Stream.Null, manifest, backupText);

@@ -14,7 +14,7 @@ public sealed record DebrisRequest
 }
 
 /// <summary>
-/// Finds and removes what interrupted backups left (<see cref="IBackupRepository.ListDebrisAsync"/>): only
+/// Finds and removes what interrupted backups left (<see cref="BackupRepository.ListDebrisAsync"/>): only
 /// keys that are our backup names (<c>&lt;db&gt;/&lt;db&gt;_&lt;time&gt;.&lt;ext&gt;</c>), only of the databases asked for,
 /// only older than a minimum age, so that a backup running right now keeps its upload.
 /// </summary>
@@ -38,7 +38,7 @@ public static class DebrisService
     }
 
     /// <summary>This database's debris (or every database's, database null) older than olderThan.</summary>
-    public static async Task<List<DebrisEntry>> FindAsync(IBackupRepository repository, string? database, TimeSpan olderThan, CancellationToken cancellationToken)
+    public static async Task<List<DebrisEntry>> FindAsync(BackupRepository repository, string? database, TimeSpan olderThan, CancellationToken cancellationToken)
     {
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var cutoff = DateTime.UtcNow - olderThan;
@@ -82,7 +82,7 @@ public static class DebrisService
     /// says what at -Verbose. A failure (no right to list uploads, an endpoint without ListMultipartUploads)
     /// costs only the clean-up, never the backup.
     /// </summary>
-    public static async Task RemoveForBackupAsync(IBackupRepository repository, string database, TimeSpan olderThan, IEngineHost sink, CancellationToken cancellationToken)
+    public static async Task RemoveForBackupAsync(BackupRepository repository, string database, TimeSpan olderThan, IEngineHost sink, CancellationToken cancellationToken)
     {
         List<DebrisEntry> found;
         try

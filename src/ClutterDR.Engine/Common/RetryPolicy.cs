@@ -1,12 +1,11 @@
 using System.Net.Sockets;
-using Amazon.Runtime;
-using ClutterDR.Storage;
 
 namespace ClutterDR.Common;
 
 /// <summary>
 /// The one retry policy of every S3 request the engine makes (the SDK's own retries are off, see
-/// <see cref="S3ClientFactory"/>): what is transient (<see cref="IsTransient"/>), how long to wait
+/// Storage/S3ClientFactory): what is transient (<see cref="IsTransient"/>, with the backend's own
+/// classification of its service errors passed in: Storage/StorageRetry), how long to wait
 /// (exponential backoff with full jitter, <see cref="DelayBefore"/>) and how often (MaxRetries, from
 /// -MaxRetries). A failure is retried by one layer only: once this policy gives up on a request, the
 /// failure is marked, and an outer <see cref="ExecuteAsync{T}"/> (Sync's per-item retry, which exists
@@ -29,18 +28,20 @@ public sealed class RetryPolicy
     internal const string GaveUpKey = "ClutterDR.RetryPolicy.GaveUp";
 
     private readonly Func<double> _random;
+    private readonly Func<Exception, bool?>? _classify;
 
     /// <param name="random">A uniform draw in [0, 1): the jitter (tests pass a fixed one).</param>
-    public RetryPolicy(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null, TimeSpan? maxDelay = null, Func<double>? random = null)
+    /// <param name="classify">Whether a service's own error (an S3 answer) is transient; null: not such an error.</param>
+    public RetryPolicy(int maxRetries = DefaultMaxRetries, TimeSpan? baseDelay = null, TimeSpan? maxDelay = null, Func<double>? random = null,
+        Func<Exception, bool?>? classify = null)
     {
+        _classify = classify;
         if (maxRetries < 0) throw new ArgumentOutOfRangeException(nameof(maxRetries), "MaxRetries is 0 or more.");
         MaxRetries = maxRetries;
         BaseDelay = baseDelay ?? DefaultBaseDelay;
         MaxDelay = maxDelay ?? DefaultMaxDelay;
         _random = random ?? Random.Shared.NextDouble;
     }
-
-    public static RetryPolicy For(S3Options options) => new(options.MaxRetries);
 
     public int MaxRetries { get; }
     public int MaxAttempts => MaxRetries + 1;
@@ -69,11 +70,11 @@ public sealed class RetryPolicy
             {
                 return await action(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (retry <= MaxRetries && IsTransient(e, cancellationToken) && !GaveUpOn(e))
+            catch (Exception e) when (retry <= MaxRetries && IsTransient(e, cancellationToken, _classify) && !GaveUpOn(e))
             {
                 await Task.Delay(DelayBefore(retry), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (MarkGaveUp(e, cancellationToken))
+            catch (Exception e) when (MarkGaveUp(e, cancellationToken, _classify))
             {
                 throw; // not reached: the filter marks and declines
             }
@@ -83,9 +84,9 @@ public sealed class RetryPolicy
     public async Task ExecuteAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken) =>
         await ExecuteAsync(async ct => { await action(ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
 
-    private static bool MarkGaveUp(Exception e, CancellationToken cancellationToken)
+    private static bool MarkGaveUp(Exception e, CancellationToken cancellationToken, Func<Exception, bool?>? classify)
     {
-        if (IsTransient(e, cancellationToken))
+        if (IsTransient(e, cancellationToken, classify))
             try { e.Data[GaveUpKey] = true; } catch (ArgumentException) { } catch (NotSupportedException) { }
         return false;
     }
@@ -98,32 +99,21 @@ public sealed class RetryPolicy
         return false;
     }
 
-    private static readonly HashSet<string> TransientCodes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-        "TooManyRequestsException", "RequestLimitExceeded", "BandwidthLimitExceeded", "RequestTimeout", "RequestTimeoutException",
-        "InternalError", "InternalFailure", "ServiceUnavailable", "PriorRequestNotComplete", "OperationAborted",
-    };
-
     /// <summary>
     /// Whether a failure is worth another attempt: 5xx answers, throttling (429, SlowDown and the other
     /// throttling codes), request timeouts, connections refused, reset or cut mid-body, and HTTP timeouts.
     /// Never a 4xx answer (AccessDenied, NoSuchBucket, InvalidArgument, ...), never a cancellation by the
     /// caller's token, never a local I/O error. A ClutterException is judged by the failure inside it.
+    /// A service's answers are judged by classify (Storage/StorageRetry.Classify for S3).
     /// </summary>
-    public static bool IsTransient(Exception e, CancellationToken cancellationToken = default)
+    public static bool IsTransient(Exception e, CancellationToken cancellationToken = default, Func<Exception, bool?>? classify = null)
     {
         if (cancellationToken.IsCancellationRequested) return false;
         for (var x = e; x is not null; x = x.InnerException)
         {
+            if (classify?.Invoke(x) is bool answer) return answer;
             switch (x)
             {
-                case AmazonServiceException s when s.ErrorCode is { Length: > 0 } code && TransientCodes.Contains(code):
-                    return true;
-                case AmazonServiceException s when (int)s.StatusCode >= 500 || (int)s.StatusCode == 429:
-                    return true;
-                case AmazonServiceException s when (int)s.StatusCode is >= 300 and < 500:
-                    return false;
                 case HttpRequestException h:
                     // A name that does not resolve is a wrong -EndpointUrl far more often than a passing fault.
                     return h.HttpRequestError != HttpRequestError.NameResolutionError;

@@ -1,5 +1,3 @@
-using Amazon.S3;
-using Amazon.S3.Model;
 using Npgsql;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
@@ -20,47 +18,20 @@ public static class CompletionLookup
     /// <summary>How long a completion may take before it gives up.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
-    public static async Task<IReadOnlyList<string>> ListBucketsAsync(S3Options s3, CancellationToken cancellationToken)
-    {
-        using var client = S3ClientFactory.Create(s3, Budget);
-        var response = await client.ListBucketsAsync(new ListBucketsRequest(), cancellationToken).ConfigureAwait(false);
-        return (response.Buckets ?? new List<S3Bucket>()).Select(b => b.BucketName).OrderBy(n => n, StringComparer.Ordinal).ToList();
-    }
+    public static Task<IReadOnlyList<string>> ListBucketsAsync(S3Options s3, CancellationToken cancellationToken) =>
+        S3ObjectStore.ListBucketsAsync(s3 with { MaxRetries = 0 }, Budget, cancellationToken);
 
     /// <summary>One page (up to 1,000 entries) of the delimiter listing of keys that start with keyPrefix.</summary>
     public static async Task<S3Level> ListS3LevelAsync(S3Options s3, string bucket, string keyPrefix, CancellationToken cancellationToken)
     {
-        using var client = S3ClientFactory.Create(s3, Budget);
-        return await ListLevelAsync(client, bucket, keyPrefix, cancellationToken).ConfigureAwait(false);
+        using var store = Open(BackupLocation.ForS3(bucket, ""), s3);
+        var level = await store.ListLevelAsync(keyPrefix, cancellationToken).ConfigureAwait(false);
+        return new S3Level(level.Prefixes, level.Keys);
     }
 
-    private static async Task<S3Level> ListLevelAsync(IAmazonS3 client, string bucket, string keyPrefix, CancellationToken cancellationToken)
-    {
-        var response = await client.ListObjectsV2Async(new ListObjectsV2Request
-        {
-            BucketName = bucket,
-            Prefix = keyPrefix,
-            Delimiter = "/",
-            MaxKeys = 1000,
-        }, cancellationToken).ConfigureAwait(false);
-        var level = new S3Level(
-            (response.CommonPrefixes ?? new List<string>()).ToList(),
-            (response.S3Objects ?? new List<S3Object>()).Select(o => o.Key).ToList());
-        if (level.Prefixes.Count > 0 || level.Keys.Count > 0) return level;
-
-        // Some S3-compatible servers (s3rver among them) leave out common prefixes that lie more than one
-        // level deep. An empty answer costs one more request: the first 1,000 keys, grouped here.
-        var flat = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = keyPrefix, MaxKeys = 1000 },
-            cancellationToken).ConfigureAwait(false);
-        var prefixes = new SortedSet<string>(StringComparer.Ordinal);
-        var keys = new List<string>();
-        foreach (var o in flat.S3Objects ?? new List<S3Object>())
-        {
-            var slash = o.Key.IndexOf('/', keyPrefix.Length);
-            if (slash < 0) keys.Add(o.Key); else prefixes.Add(o.Key.Substring(0, slash + 1));
-        }
-        return new S3Level(prefixes.ToList(), keys);
-    }
+    /// <summary>A store for one lookup: no retries and the short timeout.</summary>
+    private static IObjectStore Open(BackupLocation location, S3Options s3) =>
+        RepositoryFactory.OpenStore(location, s3 with { MaxRetries = 0 }, requestTimeout: Budget);
 
     /// <summary>
     /// Names of the folders directly below a repository location: backups are stored as
@@ -68,18 +39,10 @@ public static class CompletionLookup
     /// </summary>
     public static async Task<IReadOnlyList<string>> ListRepositoryDatabasesAsync(BackupLocation location, S3Options s3, CancellationToken cancellationToken)
     {
-        if (!location.IsS3)
-        {
-            if (!Directory.Exists(location.Path)) return Array.Empty<string>();
-            return Directory.EnumerateDirectories(location.Path)
-                .Select(d => System.IO.Path.GetFileName(d))
-                .OrderBy(n => n, StringComparer.Ordinal).ToList();
-        }
-        using var client = S3ClientFactory.Create(s3, Budget);
-        var basePrefix = location.Prefix.Length == 0 ? "" : location.Prefix + "/";
-        var level = await ListLevelAsync(client, location.Bucket, basePrefix, cancellationToken).ConfigureAwait(false);
+        using var store = Open(location, s3);
+        var level = await store.ListLevelAsync("", cancellationToken).ConfigureAwait(false);
         return level.Prefixes
-            .Select(p => p.Substring(basePrefix.Length).TrimEnd('/'))
+            .Select(p => p.TrimEnd('/'))
             .Where(n => n.Length > 0)
             .OrderBy(n => n, StringComparer.Ordinal).ToList();
     }

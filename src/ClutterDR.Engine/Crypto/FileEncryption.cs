@@ -1,5 +1,7 @@
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
+using ClutterDR.Catalog;
+using ClutterDR.Storage;
 using ClutterDR.Streams;
 
 namespace ClutterDR.Crypto;
@@ -93,43 +95,29 @@ public sealed class FileEncryption
         var folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         if (!Directory.Exists(folder))
             throw new ClutterException("DestinationNotFound", FailureKind.ObjectNotFound, $"The folder '{folder}' does not exist. Create it first.", destination);
-        var temp = Path.Combine(folder, "." + Path.GetFileName(destination) + "." + Guid.NewGuid().ToString("N")[..8] + ".partial");
         var progress = new ByteProgress(_sink, activity, total);
-        FileStream output;
+        // The one atomic write of a file (the folder store's): '<name>.partial' beside it, renamed when complete.
+        using var store = new FolderObjectStore(BackupLocation.ForFolder(folder));
+        IObjectWriter writer;
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = BufferSize };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // plain secrets stay private
-            output = new FileStream(temp, options);
+            writer = await store.CreateWriteAsync(Path.GetFileName(destination), new WriteOptions { ExpectedSize = total, Private = true }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
+            progress.Complete();
             throw new ClutterException("DestinationNotWritable", FailureKind.PermissionDenied, $"'{destination}' cannot be written: {e.Message}", destination, e);
         }
         try
         {
-            try
+            await using (writer.ConfigureAwait(false))
             {
                 // A failed write of the file (a full disk) is DestinationWriteFailed, told apart from a failed read of the source.
-                var guarded = new DestinationWriteStream(output, destination, temp, () => total);
-                await write(guarded, done => progress.Report(done)).ConfigureAwait(false);
-                await guarded.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await write(writer.Stream, done => progress.Report(done)).ConfigureAwait(false);
+                await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch
-            {
-                // On a full disk, closing fails again writing the buffered bytes; the file is closed all the same.
-                try { await output.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
-                throw;
-            }
-            await output.DisposeAsync().ConfigureAwait(false);
-            File.Move(temp, destination, force);
             progress.Report(total);
             return new FileInfo(destination);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
         }
         finally
         {
@@ -148,10 +136,5 @@ public sealed class FileEncryption
             done += n;
             progress(done);
         }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

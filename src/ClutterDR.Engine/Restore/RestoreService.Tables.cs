@@ -15,7 +15,7 @@ namespace ClutterDR.Restore;
 /// </summary>
 public sealed partial class RestoreService
 {
-    private async Task RestoreTablesAsync(RestoreRequest request, TableRestorePlan plan, BackupManifest manifest, IBackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
+    private async Task RestoreTablesAsync(RestoreRequest request, TableRestorePlan plan, BackupManifest manifest, BackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
     {
         var target = request.Target;
         var psql = PgTools.Find("psql");
@@ -117,7 +117,7 @@ public sealed partial class RestoreService
     /// The archive's entries (pg_restore --list) and their SQL (pg_restore --schema-only): both read only the
     /// archive's table of contents at its start, fed from one read of the stored object.
     /// </summary>
-    private static async Task<ArchiveObjects> ReadArchiveObjectsAsync(IBackupRepository repository, string objectName, BackupManifest manifest, DecryptionOptions decryption, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
+    private static async Task<ArchiveObjects> ReadArchiveObjectsAsync(BackupRepository repository, string objectName, BackupManifest manifest, DecryptionOptions decryption, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
     {
         var none = PgConnectionSettings.Parse("Host=localhost", null);
         await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, decryption, backupText, cancellationToken).ConfigureAwait(false);

@@ -158,7 +158,7 @@ public sealed partial class RestoreService
         };
     }
 
-    private async Task StreamIntoToolAsync(RestoreRequest request, BackupManifest manifest, IBackupRepository repository, string objectName, PgTool tool, string backupText, CancellationToken cancellationToken)
+    private async Task StreamIntoToolAsync(RestoreRequest request, BackupManifest manifest, BackupRepository repository, string objectName, PgTool tool, string backupText, CancellationToken cancellationToken)
     {
         var target = request.Target;
         var args = new List<string>();

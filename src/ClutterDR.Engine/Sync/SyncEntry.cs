@@ -26,15 +26,7 @@ public enum SyncActionKind { Copy, Update, Delete, Skip }
 public sealed record SyncEntry(string Key, long Size, DateTime ModifiedUtc, bool ModifiedIsWriteTime = false, string? Md5 = null, bool DetailsLoaded = false)
 {
     /// <summary>The MD5 in an S3 ETag, or null when the ETag is not one (multipart "-N", SSE-KMS...).</summary>
-    public static string? Md5FromETag(string? etag)
-    {
-        if (string.IsNullOrEmpty(etag)) return null;
-        var t = etag.Trim('"').ToLowerInvariant();
-        if (t.Length != 32) return null;
-        foreach (var c in t)
-            if (!(c is >= '0' and <= '9' or >= 'a' and <= 'f')) return null;
-        return t;
-    }
+    public static string? Md5FromETag(string? etag) => Storage.S3ObjectStore.Md5FromETag(etag);
 
     /// <summary>Name of the user metadata that keeps a source's modification time on S3 (rclone's convention).</summary>
     public const string MtimeMetadata = "mtime";

@@ -90,37 +90,10 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
             StorageClass = StorageClass,
             MaxRetries = MaxRetries,
         };
-        var summary = await new SyncService(Sink).RunAsync(request, new Callbacks(this), cancellationToken).ConfigureAwait(false);
+        var summary = await new SyncService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         await EmitObjectAsync(summary).ConfigureAwait(false);
     }
 
-    /// <summary>Items the engine reports are written with -PassThru only; the summary always is.</summary>
-    protected override bool WritesItem(object item) => PassThru;
-
-    private sealed class Callbacks : ISyncCallbacks
-    {
-        private readonly SyncClutterStorageCommand _cmdlet;
-        public Callbacks(SyncClutterStorageCommand cmdlet) => _cmdlet = cmdlet;
-
-        public IReadOnlyList<SyncConsent> Confirm(IReadOnlyList<(SyncActionKind Action, string Target)> changes) =>
-            _cmdlet.OnPipelineThread(() =>
-            {
-                var answers = new SyncConsent[changes.Count];
-                for (var i = 0; i < changes.Count; i++)
-                {
-                    // The overload with a reason tells -WhatIf from a No to -Confirm; its texts are those of ShouldProcess(target, action).
-                    var text = $"Performing the operation \"{changes[i].Action}\" on target \"{changes[i].Target}\".";
-                    var run = _cmdlet.ShouldProcess(text, "Are you sure you want to perform this action?" + Environment.NewLine + text, "Confirm", out var reason);
-                    answers[i] = run ? SyncConsent.Run : reason == ShouldProcessReason.WhatIf ? SyncConsent.WhatIf : SyncConsent.Decline;
-                }
-                return answers;
-            });
-
-        public void Item(SyncItem item)
-        {
-            if (_cmdlet.PassThru) _cmdlet.EmitObject(item);
-        }
-
-        public void Failed(ClutterException error) => _cmdlet.EmitError(error);
-    }
+    /// <summary>The host writes each item only with -PassThru; the summary always.</summary>
+    protected override bool WritesItem(object item) => item is not SyncItem || PassThru;
 }
