@@ -4,7 +4,8 @@ namespace ClutterDR.Storage;
 
 /// <summary>
 /// The one atomic write of a file, used by backups, sync downloads and copies, and Protect-/Unprotect-ClutterFile:
-/// the bytes go to '&lt;name&gt;.partial' beside the final name (created exclusively with CreateOnly, O_EXCL), are
+/// the bytes go to '&lt;name&gt;.partial' beside the final name (with CreateOnly, created exclusively: O_EXCL; else
+/// '&lt;name&gt;.&lt;random&gt;.partial', so two writers of one name never share a file), are
 /// flushed (to the device with Durable), given their write time, and renamed; a CreateOnly rename never replaces a
 /// file. A failed write (a full disk) is DestinationWriteFailed and leaves no partial file; only a killed process
 /// leaves one, which is an incomplete write (<see cref="FolderObjectStore.ListIncompleteWritesAsync"/>).
@@ -31,12 +32,14 @@ public sealed class FolderObjectWriter : IObjectWriter
     {
         var final = store.PathOf(key);
         store.EnsureFolder(Path.GetDirectoryName(final)!);
-        var partial = final + FolderObjectStore.PartialSuffix;
+        var partial = options.CreateOnly
+            ? final + FolderObjectStore.PartialSuffix
+            : final + "." + Guid.NewGuid().ToString("N")[..8] + FolderObjectStore.PartialSuffix;
         if (options.CreateOnly && File.Exists(final)) throw Exists(final);
         var size = options.ExpectedSize is long n ? (int)Math.Clamp(n, 4096, FolderObjectStore.BufferSize) : FolderObjectStore.BufferSize;
         var fileOptions = new FileStreamOptions
         {
-            Mode = options.CreateOnly ? FileMode.CreateNew : FileMode.Create,
+            Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = size,
