@@ -106,7 +106,7 @@ public static class BackupCatalog
             : database is null
                 ? " Check whether the backup job runs."
                 : $" It holds backups of: {string.Join(", ", folders.Take(20))}{(folders.Count > 20 ? ", ..." : "")}. Check the name given to -Database, or whether that database's backup job runs.";
-        return new ClutterException("BackupNotFound", FailureKind.ObjectNotFound, $"{what} was found at '{location}'{since}.{there}", database ?? location);
+        return new ClutterException(Errors.BackupNotFound, $"{what} was found at '{location}'{since}.{there}", database ?? location);
     }
 
     /// <summary>
@@ -156,7 +156,7 @@ public static class BackupCatalog
     {
         var where = repository.Describe(manifestKey);
         var bytes = await repository.TryReadAllAsync(manifestKey, cancellationToken).ConfigureAwait(false)
-            ?? throw new ClutterException("ManifestNotFound", FailureKind.ObjectNotFound,
+            ?? throw new ClutterException(Errors.ManifestNotFound,
                 $"The backup at '{where.Substring(0, where.Length - BackupName.ManifestSuffix.Length)}' has no manifest, so it is incomplete (a failed or running backup) or not a ClutterDR backup. Pick a complete backup with Get-ClutterBackup.",
                 where);
         return BackupManifest.Parse(bytes, where);

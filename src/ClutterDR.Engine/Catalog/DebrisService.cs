@@ -32,7 +32,7 @@ public static class DebrisService
         var text = Environment.GetEnvironmentVariable(MinimumAgeVariable);
         if (string.IsNullOrWhiteSpace(text)) return DefaultMinimumAge;
         if (Duration.TryParse(text, out var span) && span >= TimeSpan.Zero) return span;
-        throw new ClutterException("InvalidDebrisAge", FailureKind.InvalidArgument,
+        throw new ClutterException(Errors.InvalidDebrisAge,
             $"The environment variable {MinimumAgeVariable} is '{text}', which is not a duration. Set it to a duration with its unit, such as '24h', '2d' or '0s', or remove it for the default of 24 hours.",
             text);
     }
@@ -116,7 +116,7 @@ public static class DebrisService
         Action<ClutterException> failed, IEngineHost sink, CancellationToken cancellationToken)
     {
         if (request.OlderThan < TimeSpan.Zero)
-            throw new ClutterException("InvalidDebrisAge", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidDebrisAge,
                 $"-OlderThan is negative ({request.OlderThan}). Give how old debris must be to be removed, such as '24h', or '0s' for all of it.", request.OlderThan);
         using var repository = RepositoryFactory.Open(request.Location, request.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);

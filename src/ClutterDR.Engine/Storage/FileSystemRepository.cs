@@ -24,7 +24,7 @@ public sealed class FileSystemRepository : IBackupRepository
     public Task EnsureWritableAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Location.Path))
-            throw new ClutterException("DestinationNotFolder", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DestinationNotFolder,
                 $"'{Location.Path}' is a file, not a folder. Give the folder to back up to, such as '{Path.GetDirectoryName(Location.Path)}'; a missing folder is created.",
                 Location.Path);
         try
@@ -35,7 +35,7 @@ public sealed class FileSystemRepository : IBackupRepository
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new ClutterException("DestinationNotWritable", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.DestinationNotWritable,
                 $"The destination folder '{Location.Path}' cannot be written: {e.Message} Choose a folder the current user can write to, or fix its permissions.",
                 Location.Path, e);
         }
@@ -45,12 +45,12 @@ public sealed class FileSystemRepository : IBackupRepository
     public Task EnsureReadableAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Location.Path))
-            throw new ClutterException("LocationNotFolder", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.LocationNotFolder,
                 $"'{Location.Path}' is a file, not a folder. Give the folder that holds the backups (the -Destination they were made with); " +
                 "to check or restore one backup file, use Test-ClutterBackup -Location or Restore-ClutterDatabase -Location.",
                 Location.Path);
         if (!Directory.Exists(Location.Path))
-            throw new ClutterException("LocationNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.LocationNotFound,
                 $"The folder '{Location.Path}' does not exist. Check the path, or back up there first with Backup-ClutterDatabase.",
                 Location.Path);
         return Task.CompletedTask;
@@ -114,7 +114,7 @@ public sealed class FileSystemRepository : IBackupRepository
     {
         var p = PathOf(key);
         if (!File.Exists(p))
-            throw new ClutterException("BackupObjectNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.BackupObjectNotFound,
                 $"The backup file '{p}' does not exist. List the backups that do with Get-ClutterBackup.", p);
         return Task.FromResult<Stream>(new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan));
     }
@@ -176,7 +176,7 @@ public sealed class FileSystemRepository : IBackupRepository
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ClutterException("DebrisNotRemoved", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.DebrisNotRemoved,
                 $"The {(debris.Kind == DebrisKind.Claim ? "name claim" : "partial file")} '{path}' of an interrupted backup could not be removed: {e.Message} Remove it by hand, or fix the folder's permissions.", path, e);
         }
         return Task.CompletedTask;
@@ -216,7 +216,7 @@ public sealed class FileSystemRepository : IBackupRepository
     }
 
     private static ClutterException Exists(string path, Exception? inner = null) =>
-        new("BackupObjectExists", FailureKind.ResourceExists, $"'{path}' already exists.", path, inner);
+        new(Errors.BackupObjectExists, $"'{path}' already exists.", path, inner);
 
     private sealed class FileWriter : IObjectWriter
     {

@@ -56,7 +56,7 @@ public sealed class S3Repository : IBackupRepository
             throw S3Errors.Map(e, Location.ToString(), true);
         }
         if (!enabled)
-            throw new ClutterException("ObjectLockNotEnabled", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.ObjectLockNotEnabled,
                 $"The bucket '{Location.Bucket}' does not have S3 Object Lock enabled, so -RetainUntil cannot protect a backup there. Back up to a bucket created with Object Lock (aws s3api create-bucket --object-lock-enabled-for-bucket), enable it on this versioned bucket (aws s3api put-object-lock-configuration), or leave out -RetainUntil. Nothing was written.",
                 Location.ToString());
     }
@@ -154,7 +154,7 @@ public sealed class S3Repository : IBackupRepository
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
         {
-            throw new ClutterException("BackupObjectNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.BackupObjectNotFound,
                 $"The backup object '{Describe(key)}' does not exist. List the backups that do with Get-ClutterBackup.", Describe(key), e);
         }
         catch (Exception e)
@@ -306,7 +306,7 @@ public sealed class S3Repository : IBackupRepository
         {
             ConditionalWrites.Answer.Created => true,
             ConditionalWrites.Answer.Taken => false,
-            _ => throw new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
+            _ => throw new ClutterException(Errors.S3RequestFailed,
                 $"The S3 endpoint refused a conditional write (If-None-Match) to '{Describe(key)}' that it accepted before. Run the backup again.", Describe(key)),
         };
 

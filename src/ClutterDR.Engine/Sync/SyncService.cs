@@ -108,14 +108,14 @@ public sealed class SyncService
     private static void Validate(SyncRequest request)
     {
         if (request.ThrottleLimit < 1)
-            throw new ClutterException("InvalidThrottleLimit", FailureKind.InvalidArgument, "-ThrottleLimit must be 1 or more.", request.ThrottleLimit);
+            throw new ClutterException(Errors.InvalidThrottleLimit, "-ThrottleLimit must be 1 or more.", request.ThrottleLimit);
         var s = request.Source;
         var d = request.Destination;
         if (s.IsS3 && d.IsS3 && s.Bucket == d.Bucket && request.SourceS3 == request.DestinationS3 && Overlaps(s.Prefix, d.Prefix, '/'))
-            throw new ClutterException("SyncLocationsOverlap", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.SyncLocationsOverlap,
                 $"The source '{s}' and the destination '{d}' overlap. Give two separate prefixes.", d.ToString());
         if (!s.IsS3 && !d.IsS3 && Overlaps(Path.TrimEndingDirectorySeparator(s.Path), Path.TrimEndingDirectorySeparator(d.Path), Path.DirectorySeparatorChar))
-            throw new ClutterException("SyncLocationsOverlap", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.SyncLocationsOverlap,
                 $"The source '{s}' and the destination '{d}' overlap. Give two separate folders.", d.ToString());
 
         static bool Overlaps(string a, string b, char sep) =>
@@ -183,7 +183,7 @@ public sealed class SyncService
             else if (item.Refusal is not null)
             {
                 failed++;
-                var e = new ClutterException("UnsafeObjectKey", FailureKind.InvalidData,
+                var e = new ClutterException(Errors.UnsafeObjectKey,
                     $"The object '{source.Describe(item.Key)}' cannot be written under '{destination.Location}': {item.Refusal}. It was skipped and the rest goes on; rename the object (or leave it out with -Exclude) to sync it.",
                     source.Describe(item.Key));
                 callbacks.Failed(e);
@@ -312,11 +312,11 @@ public sealed class SyncService
             return mapped;
         return e switch
         {
-            UnauthorizedAccessException => new ClutterException("SyncItemFailed", FailureKind.PermissionDenied,
+            UnauthorizedAccessException => new ClutterException(Errors.SyncItemFailed.As(FailureKind.PermissionDenied),
                 $"Could not {what}: {e.Message} Check the folder's permissions.", target, e),
-            IOException => new ClutterException("SyncItemFailed", FailureKind.OperationFailed,
+            IOException => new ClutterException(Errors.SyncItemFailed,
                 $"Could not {what}: {e.Message}", target, e),
-            _ => new ClutterException("SyncItemFailed", FailureKind.OperationFailed,
+            _ => new ClutterException(Errors.SyncItemFailed,
                 $"Could not {what}: {e.GetType().Name}: {e.Message}", target, e),
         };
     }

@@ -49,7 +49,7 @@ internal sealed class FolderSyncSide : SyncSide
         var full = Path.GetFullPath(Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar)));
         var rootWithSep = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
         if (!full.StartsWith(rootWithSep, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-            throw new ClutterException("UnsafeObjectKey", FailureKind.InvalidData,
+            throw new ClutterException(Errors.UnsafeObjectKey,
                 $"The key '{key}' would be written outside '{Root}'. It was skipped; rename the object to sync it.", key);
         return full;
     }
@@ -57,12 +57,12 @@ internal sealed class FolderSyncSide : SyncSide
     public override Task<List<SyncEntry>> ListAsync(bool isSource, CancellationToken cancellationToken)
     {
         if (File.Exists(Root))
-            throw new ClutterException(isSource ? "SourceNotFound" : "DestinationNotFolder", FailureKind.InvalidArgument,
+            throw new ClutterException(isSource ? Errors.SourceNotFound.As(FailureKind.InvalidArgument) : Errors.DestinationNotFolder,
                 $"'{Root}' is a file, not a folder. Give a folder path or s3://bucket/prefix.", Root);
         if (!Directory.Exists(Root))
         {
             if (isSource)
-                throw new ClutterException("SourceNotFound", FailureKind.ObjectNotFound,
+                throw new ClutterException(Errors.SourceNotFound,
                     $"The source folder '{Root}' does not exist. Check the path (relative paths start at the current PowerShell location).", Root);
             return Task.FromResult(new List<SyncEntry>());
         }
@@ -97,7 +97,7 @@ internal sealed class FolderSyncSide : SyncSide
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new ClutterException("FolderAccessDenied", FailureKind.PermissionDenied,
+                throw new ClutterException(Errors.FolderAccessDenied,
                     $"A folder under '{Root}' cannot be read: {e.Message} Grant read access or leave it out with -Exclude.", Root, e);
             }
             return list;

@@ -50,7 +50,7 @@ public static class BackupAgeService
                 MaxAge = query.MaxAge,
                 Healthy = age <= query.MaxAge,
             };
-            var problem = result.Healthy ? null : new ClutterException("BackupTooOld", FailureKind.LimitsExceeded,
+            var problem = result.Healthy ? null : new ClutterException(Errors.BackupTooOld,
                 $"The newest backup of '{latest.Database}' at '{location}' is {Format.Duration(age)} old, more than -MaxAge {Format.Duration(query.MaxAge)}: {latest.Location}. Check that database's backup job.",
                 latest.Location);
             checks.Add(new BackupAgeCheck(result, problem));

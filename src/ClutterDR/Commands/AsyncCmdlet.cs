@@ -121,7 +121,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
         catch (PSInvalidOperationException e)
         {
-            throw new ClutterException("ConfirmationRequired", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.ConfirmationRequired,
                 $"{action} on {target} needs confirmation (ConfirmImpact {ConfirmImpactOf(GetType())}), and this session cannot ask: it runs non-interactively (pwsh -NonInteractive, a scheduled job). " +
                 "Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.", target, e);
         }

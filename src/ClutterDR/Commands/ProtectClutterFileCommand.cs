@@ -27,7 +27,7 @@ public sealed class ProtectClutterFileCommand : FileCmdlet
     {
         var options = KeyArguments.Encryption(this, Recipient, Passphrase);
         if (!options.Enabled)
-            throw new ClutterException("EncryptionKeyRequired", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.EncryptionKeyRequired,
                 "Say how to encrypt: -Recipient <public key file> (gpg --export --armor KEYID > key.asc) or -Passphrase (Read-Host -AsSecureString).", null);
         _plan = EncryptionPlan.Prepare(options); // a bad key stops before any file is touched
         return Task.CompletedTask;

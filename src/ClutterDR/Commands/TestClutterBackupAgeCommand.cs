@@ -27,7 +27,7 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         if (MaxAge <= TimeSpan.Zero)
-            throw new ClutterException("InvalidMaxAge", FailureKind.InvalidArgument, "-MaxAge must be positive, e.g. 48:00:00 or (New-TimeSpan -Hours 26).", MaxAge);
+            throw new ClutterException(Errors.InvalidMaxAge, "-MaxAge must be positive, e.g. 48:00:00 or (New-TimeSpan -Hours 26).", MaxAge);
         var checks = await PerItemAsync(async () => await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
             Location = ResolveLocation(Location),
