@@ -110,10 +110,10 @@ public static class DebrisService
 
     /// <summary>
     /// Clear-ClutterBackupDebris: lists the debris, asks confirm for each (false: skipped), removes it and
-    /// reports it through removed. Errors of one item go to failed and the rest goes on.
+    /// reports it through removed. Errors of one item go to the host (ProblemAsync) and the rest goes on.
     /// </summary>
     public static async Task RunAsync(DebrisRequest request, Func<DebrisItem, bool> confirm, Action<DebrisItem> removed,
-        Action<ClutterException> failed, IEngineHost sink, CancellationToken cancellationToken)
+        IEngineHost sink, CancellationToken cancellationToken)
     {
         if (request.OlderThan < TimeSpan.Zero)
             throw new ClutterException(Errors.InvalidDebrisAge,
@@ -137,7 +137,7 @@ public static class DebrisService
                 }
                 catch (ClutterException e)
                 {
-                    failed(e);
+                    await sink.ProblemAsync(e).ConfigureAwait(false);
                 }
             }
         }

@@ -146,7 +146,7 @@ public sealed partial class RestoreService
             _sink.Warning($"-Cascade emptied {string.Join(", ", plan.Cascaded)}, which reference the restored tables.");
 
         var tables = await VerifyAsync(target, manifest, selected, cancellationToken).ConfigureAwait(false);
-        return new RestoreResult
+        var result = new RestoreResult
         {
             Database = target.Database,
             Backup = backupText,
@@ -156,6 +156,8 @@ public sealed partial class RestoreService
             Scope = plan is null ? "Database" : plan.DataOnly ? "TableData" : "Tables",
             Verified = tables.All(t => t.Matches),
         };
+        result.Problems = VerificationProblems(result).ToArray();
+        return result;
     }
 
     private async Task StreamIntoToolAsync(RestoreRequest request, BackupManifest manifest, IBackupRepository repository, string objectName, PgTool tool, string backupText, CancellationToken cancellationToken)
@@ -237,8 +239,8 @@ public sealed partial class RestoreService
             target.Display);
     }
 
-    /// <summary>The errors a finished restore's verification raises: RowCountMismatch, DefinitionMismatch.</summary>
-    public static IEnumerable<ClutterException> Problems(RestoreResult result)
+    /// <summary>The errors a finished restore's verification raises (its result's Problems): RowCountMismatch, DefinitionMismatch.</summary>
+    private static IEnumerable<ClutterException> VerificationProblems(RestoreResult result)
     {
         var rows = result.Tables.Where(t => !t.RowsMatch).ToList();
         if (rows.Count > 0)

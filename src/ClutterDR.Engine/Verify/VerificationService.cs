@@ -29,7 +29,7 @@ public sealed class VerificationService
     private readonly IEngineHost _sink;
     public VerificationService(IEngineHost sink) => _sink = sink;
 
-    public async Task<(BackupVerification Result, IReadOnlyList<ClutterException> Failures)> RunAsync(VerificationRequest request, CancellationToken cancellationToken)
+    public async Task<BackupVerification> RunAsync(VerificationRequest request, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var checks = new List<VerificationCheck>();
@@ -58,7 +58,7 @@ public sealed class VerificationService
         catch (ClutterException e) when (e.ErrorId is "ManifestNotFound" or "ManifestInvalid")
         {
             Fail("Manifest", e);
-            return (new BackupVerification { Location = backupText, Checks = checks.ToArray(), Duration = watch.Elapsed }, failures);
+            return new BackupVerification { Location = backupText, Checks = checks.ToArray(), Duration = watch.Elapsed, Problems = failures };
         }
         var info = BackupCatalog.ToInfo(manifest, repository, BackupName.TryParse(objectName)!, request.S3, objectName + BackupName.ManifestSuffix);
 
@@ -149,8 +149,8 @@ public sealed class VerificationService
         }
         return Done();
 
-        (BackupVerification, IReadOnlyList<ClutterException>) Done() =>
-            (new BackupVerification { Backup = info, Location = info.Location, Checks = checks.ToArray(), Duration = watch.Elapsed }, failures);
+        BackupVerification Done() =>
+            new() { Backup = info, Location = info.Location, Checks = checks.ToArray(), Duration = watch.Elapsed, Problems = failures };
     }
 
     /// <summary>

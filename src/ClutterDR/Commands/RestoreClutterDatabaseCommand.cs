@@ -110,6 +110,6 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet
         }, pending.Text).ConfigureAwait(false);
         if (result is null) return;
         EmitObject(result);
-        foreach (var problem in RestoreService.Problems(result)) EmitError(problem);
+        foreach (var problem in result.Problems) EmitError(problem);
     }
 }

@@ -34,13 +34,13 @@ public sealed class TestClutterBackupAgeCommand : ClutterS3Cmdlet
             S3 = BuildS3Options(),
             Databases = Database,
             MaxAge = MaxAge,
-            OnDamaged = EmitError,
+            Host = Sink,
             OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
-        foreach (var check in checks ?? new List<BackupAgeCheck>())
+        foreach (var result in checks ?? new List<BackupAgeResult>())
         {
-            EmitObject(check.Result);
-            if (check.Problem is not null) EmitError(check.Problem);
+            EmitObject(result);
+            foreach (var problem in result.Problems) EmitError(problem);
         }
     }
 }

@@ -46,11 +46,10 @@ public sealed class TestClutterBackupCommand : ClutterS3Cmdlet
                 Decryption = KeyArguments.Decryption(this, PrivateKey, PrivateKeyPassphrase, Passphrase),
                 Deep = Deep,
             };
-            var (result, failures) = await new VerificationService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
-            return Tuple.Create(result, failures);
+            return await new VerificationService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, Location).ConfigureAwait(false);
         if (outcome is null) return;
-        EmitObject(outcome.Item1);
-        foreach (var failure in outcome.Item2) EmitError(failure);
+        EmitObject(outcome);
+        foreach (var problem in outcome.Problems) EmitError(problem);
     }
 }
