@@ -3,7 +3,7 @@ namespace ClutterDR;
 /// <summary>
 /// One ErrorId of the error table (<see cref="Errors"/>): the stable id scripts match on, its failure kind (the
 /// cmdlets' ErrorCategory), whether it stops the pipeline (the whole call is pointless) or is reported per item,
-/// and one line of what it means and what to do. Thrown as <c>new ClutterException(Errors.X, message, target)</c>.
+/// and one line of what it means and what to do. Thrown as <c>new ClutterException(Errors.BackupNotFound, message, target)</c>.
 /// </summary>
 public sealed record ErrorDef(string Id, FailureKind Kind, bool Terminating, string Meaning)
 {
