@@ -56,8 +56,9 @@ public class ConcurrentBackupTests
 
         foreach (var info in infos)
         {
-            var (verification, failures) = await new VerificationService(NullHost.Instance)
+            var verification = await new VerificationService(NullHost.Instance)
                 .RunAsync(new VerificationRequest { Backup = BackupLocation.Parse(info.Location), S3 = s3 }, CancellationToken.None);
+            var failures = verification.Problems;
             Assert.Empty(failures);
             Assert.Equal(VerificationStatus.Passed, verification.Status);
             Assert.Equal(info.Sha256, verification.Backup!.Sha256);

@@ -34,11 +34,12 @@ public class ListingScaleTests
             newest = name;
         }
         File.WriteAllBytes(Path.Combine(folder, newest!.ManifestFileName), ValidManifest(newest));
-        var damaged = 0;
+        var host = new ProblemHost();
         var result = (await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
-            Location = BackupLocation.ForFolder(dir), MaxAge = TimeSpan.FromHours(3), OnDamaged = _ => damaged++,
-        }, CancellationToken.None)).Single().Result;
+            Location = BackupLocation.ForFolder(dir), MaxAge = TimeSpan.FromHours(3), Host = host,
+        }, CancellationToken.None)).Single();
+        var damaged = host.Problems.Count;
         Assert.Equal(0, damaged);
         Assert.True(result.Healthy);
         Assert.EndsWith(newest.FileName, result.Latest);
@@ -71,11 +72,12 @@ public class ListingScaleTests
         {
             BucketName = bucket, Key = "db/" + newest.ManifestKey, InputStream = new MemoryStream(ValidManifest(newest)), UseChunkEncoding = false,
         });
-        var damaged = 0;
+        var host = new ProblemHost();
         var result = (await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
-            Location = BackupLocation.Parse($"s3://{bucket}/db"), S3 = TestServers.S3Options, MaxAge = TimeSpan.FromDays(30), OnDamaged = _ => damaged++,
-        }, CancellationToken.None)).Single().Result;
+            Location = BackupLocation.Parse($"s3://{bucket}/db"), S3 = TestServers.S3Options, MaxAge = TimeSpan.FromDays(30), Host = host,
+        }, CancellationToken.None)).Single();
+        var damaged = host.Problems.Count;
         Assert.Equal(0, damaged);
         Assert.Equal($"s3://{bucket}/db/{newest.Key}", result.Latest);
         Assert.True(result.Healthy);

@@ -38,8 +38,9 @@ public class ManifestFaultTests
             Assert.Null(await repo.TryReadAllAsync(KeyOf(noManifest), CancellationToken.None));
         }
 
-        var problems = new List<ClutterException>();
-        var listed = await BackupCatalog.FindAsync(new BackupQuery { Location = location, S3 = TestServers.S3Options, OnProblem = problems.Add }, CancellationToken.None);
+        var host = new ProblemHost();
+        var listed = await BackupCatalog.FindAsync(new BackupQuery { Location = location, S3 = TestServers.S3Options, Host = host }, CancellationToken.None);
+        var problems = host.Problems;
         Assert.Equal(intact.Location, Assert.Single(listed).Location);
         var problem = Assert.Single(problems);
         Assert.Equal("ManifestInvalid", problem.ErrorId);
@@ -67,8 +68,9 @@ public class ManifestFaultTests
             Assert.DoesNotContain("unexpected", e.Message, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(new[] { "keep" }, await TableNamesAsync(target)); // -Clean did not get to drop anything
 
-            var (verification, failures) = await new VerificationService(NullHost.Instance)
+            var verification = await new VerificationService(NullHost.Instance)
                 .RunAsync(new VerificationRequest { Backup = BackupLocation.Parse(backup), S3 = TestServers.S3Options }, CancellationToken.None);
+            var failures = verification.Problems;
             Assert.Equal(VerificationStatus.Failed, verification.Status);
             Assert.Equal(errorId, Assert.Single(failures).ErrorId);
         }

@@ -30,27 +30,28 @@ public class PerDatabaseCatalogTests
         // Older manifests are garbage: the check must read only the newest of each database.
         Write(root, "stale", now.AddDays(-30), "{ damaged");
         Write(root, "fresh", now.AddDays(-30), "{ damaged");
-        var damaged = 0;
+        var host = new ProblemHost();
         var checks = await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
-            Location = BackupLocation.ForFolder(root), MaxAge = TimeSpan.FromHours(48), OnDamaged = _ => damaged++,
+            Location = BackupLocation.ForFolder(root), MaxAge = TimeSpan.FromHours(48), Host = host,
         }, CancellationToken.None);
+        var damaged = host.Problems.Count;
         Assert.Equal(0, damaged);
-        Assert.Equal(new[] { "fresh", "stale" }, checks.Select(c => c.Result.Database));
-        Assert.True(checks[0].Result.Healthy);
-        Assert.Null(checks[0].Problem);
-        Assert.False(checks[1].Result.Healthy);
-        Assert.Equal("BackupTooOld", checks[1].Problem!.ErrorId);
+        Assert.Equal(new[] { "fresh", "stale" }, checks.Select(c => c.Database));
+        Assert.True(checks[0].Healthy);
+        Assert.Null(checks[0].Problems.SingleOrDefault());
+        Assert.False(checks[1].Healthy);
+        Assert.Equal("BackupTooOld", checks[1].Problems.Single().ErrorId);
 
         var named = await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
             Location = BackupLocation.ForFolder(root), Databases = new[] { "fresh", "gone" },
         }, CancellationToken.None);
         Assert.Equal(2, named.Count);
-        Assert.Null(named.Single(c => c.Result.Database == "fresh").Problem);
-        var gone = named.Single(c => c.Result.Database == "gone");
-        Assert.Equal("BackupNotFound", gone.Problem!.ErrorId);
-        Assert.Contains("fresh, stale", gone.Problem.Message);
+        Assert.Null(named.Single(c => c.Database == "fresh").Problems.SingleOrDefault());
+        var gone = named.Single(c => c.Database == "gone").Problems.Single();
+        Assert.Equal("BackupNotFound", gone.ErrorId);
+        Assert.Contains("fresh, stale", gone.Message);
         Directory.Delete(root, recursive: true);
     }
 
@@ -65,8 +66,9 @@ public class PerDatabaseCatalogTests
         var three = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(root), Newest = 3 }, CancellationToken.None);
         Assert.Equal(6, three.Count);
         Assert.Equal(three.OrderByDescending(b => b.CreatedUtc).Select(b => b.Location), three.Select(b => b.Location));
-        var missing = new List<ClutterException>();
-        var none = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(root), Databases = new[] { "c" }, OnProblem = missing.Add }, CancellationToken.None);
+        var host = new ProblemHost();
+        var none = await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.ForFolder(root), Databases = new[] { "c" }, Host = host }, CancellationToken.None);
+        var missing = host.Problems;
         Assert.Empty(none);
         Assert.Equal("BackupNotFound", Assert.Single(missing).ErrorId);
         Directory.Delete(root, recursive: true);

@@ -28,13 +28,13 @@ public class RetryPolicyTests
         Assert.True(StorageRetry.IsTransient(new IOException("Unable to read data from the transport connection", new SocketException((int)SocketError.ConnectionReset))));
         Assert.True(StorageRetry.IsTransient(new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely.")));
         Assert.True(StorageRetry.IsTransient(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout", new TimeoutException())));
-        Assert.True(StorageRetry.IsTransient(new ClutterException("S3Unreachable", FailureKind.ConnectionError, "x", null, new SocketException((int)SocketError.ConnectionRefused))));
+        Assert.True(StorageRetry.IsTransient(new ClutterException(Errors.S3Unreachable, "x", null, new SocketException((int)SocketError.ConnectionRefused))));
 
         Assert.False(StorageRetry.IsTransient(S3Error("AccessDenied", HttpStatusCode.Forbidden)));
         Assert.False(StorageRetry.IsTransient(S3Error("NoSuchBucket", HttpStatusCode.NotFound)));
         Assert.False(StorageRetry.IsTransient(S3Error("InvalidArgument", HttpStatusCode.BadRequest)));
         Assert.False(StorageRetry.IsTransient(S3Error("NoSuchUpload", HttpStatusCode.NotFound)));
-        Assert.False(StorageRetry.IsTransient(new ClutterException("StorageClassRejected", FailureKind.InvalidArgument, "x", null, S3Error("InvalidArgument", HttpStatusCode.BadRequest))));
+        Assert.False(StorageRetry.IsTransient(new ClutterException(Errors.StorageClassRejected, "x", null, S3Error("InvalidArgument", HttpStatusCode.BadRequest))));
         Assert.False(StorageRetry.IsTransient(new IOException("No space left on device")));
         Assert.False(StorageRetry.IsTransient(new HttpRequestException(HttpRequestError.NameResolutionError, "no such host")));
         Assert.False(StorageRetry.IsTransient(new InvalidOperationException("a bug")));

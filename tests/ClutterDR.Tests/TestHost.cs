@@ -10,3 +10,18 @@ internal interface ITestHost : IEngineHost
     ValueTask IEngineHost.ItemAsync(object item) => ValueTask.CompletedTask;
     ValueTask<IReadOnlyList<Consent>> IEngineHost.ConfirmAsync(IReadOnlyList<PlannedChange> changes) => NullHost.Instance.ConfirmAsync(changes);
 }
+
+/// <summary>A host that keeps the problems it is told of (from any thread); the rest is dropped, as <see cref="NullHost"/> does.</summary>
+internal sealed class ProblemHost : ITestHost
+{
+    private readonly List<ClutterException> _problems = new();
+    public IReadOnlyList<ClutterException> Problems { get { lock (_problems) return _problems.ToArray(); } }
+    public void Progress(ProgressUpdate update) { }
+    public void Verbose(string message) { }
+    public void Warning(string message) { }
+    ValueTask IEngineHost.ProblemAsync(ClutterException problem)
+    {
+        lock (_problems) _problems.Add(problem);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -274,34 +274,29 @@ Describe 'Every ErrorId the code can raise is documented' {
     BeforeAll {
         $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
         $id = '[A-Z][A-Za-z0-9]+'
-        # Every way the sources construct an error with an id: a literal first argument of ClutterException(...) or of a
-        # target-typed new(...), a literal or ternary of literals before a FailureKind (tuples and helper calls too), and the
-        # id of new ErrorRecord(..., "Id", ErrorCategory.X, ...).
-        $patterns = @(
-            "`"($id)`"\s*,\s*FailureKind\."
-            "\?\s*`"($id)`"\s*:\s*`"$id`"\s*,\s*FailureKind\."
-            "`"($id)`"\s*,\s*ErrorCategory\."
-        )
+        # The ids the code can raise are the error table's (src/ClutterDR.Engine/Errors/), read from the built engine
+        # the module loaded: the default context resolves ClutterDR.Engine through the module's own load context.
+        $engine = [System.Reflection.Assembly]::Load('ClutterDR.Engine')
+        $script:Table = @($engine.GetType('ClutterDR.Errors', $true).GetProperty('All').GetValue($null))
         $script:CodeIds = [Collections.Generic.SortedSet[string]]::new([StringComparer]::Ordinal)
+        foreach ($e in $Table) { $null = $CodeIds.Add($e.Id) }
+        $script:TerminatingIds = [Collections.Generic.SortedSet[string]]::new([string[]]@($Table | Where-Object Terminating | ForEach-Object Id), [StringComparer]::Ordinal)
         $script:Unrecognised = [Collections.Generic.List[string]]::new()
-        $script:IdSources = @{}   # id -> the first file:line that raises it, for the failure messages
+        $script:IdSources = @{}   # id -> the first file:line that raises it (Errors.Id), for the failure messages
         $files = Get-ChildItem -Recurse -File -Filter *.cs (Join-Path $repoRoot 'src') |
             Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
         foreach ($file in $files) {
             $text = Get-Content -Raw -LiteralPath $file.FullName
-            foreach ($p in $patterns) {
-                foreach ($m in [regex]::Matches($text, $p)) {
-                    $null = $CodeIds.Add($m.Groups[1].Value)
-                    if (-not $IdSources.ContainsKey($m.Groups[1].Value)) {
-                        $IdSources[$m.Groups[1].Value] = "$([IO.Path]::GetRelativePath($repoRoot, $file.FullName)):$(($text.Substring(0, $m.Index) -split "`n").Count)"
-                    }
+            foreach ($m in [regex]::Matches($text, "\bErrors\.($id)\b")) {
+                if (-not $IdSources.ContainsKey($m.Groups[1].Value)) {
+                    $IdSources[$m.Groups[1].Value] = "$([IO.Path]::GetRelativePath($repoRoot, $file.FullName)):$(($text.Substring(0, $m.Index) -split "`n").Count)"
                 }
             }
-            # A ClutterException built from anything else (an id in a variable) would escape the patterns above:
-            # only a rethrow of another exception's ErrorId is known to add no new id.
+            # A ClutterException built from anything but a table entry (a string id) would escape the table: only a
+            # rethrow of another exception's entry (e.Error) and the constructor itself are known to add no new id.
             foreach ($m in [regex]::Matches($text, 'ClutterException\s*\(\s*([^,)]+),')) {
                 $first = $m.Groups[1].Value.Trim()
-                if ($first -match "^`"$id`"$" -or $first -match '\?\s*"' -or $first -match '^\w+\.ErrorId$' -or $first -match '^string\s+errorId$') { continue }
+                if ($first -match "^Errors\.$id(\.As\(FailureKind\.\w+)?$" -or $first -match '\?\s*Errors\.' -or $first -match '^\w+\.Error$' -or $first -match '^ErrorDef\s+error$') { continue }
                 $line = ($text.Substring(0, $m.Index) -split "`n").Count
                 $Unrecognised.Add("$($file.Name):$line $first")
             }
@@ -323,6 +318,8 @@ Describe 'Every ErrorId the code can raise is documented' {
                 }
             })
         $script:ErrorsDocIds = [Collections.Generic.HashSet[string]]@($ErrorsDocRows.Id)
+        # Words in backticks in those sections that are not ErrorIds.
+        $script:NotIds = @('FullyQualifiedErrorId', 'PATH')
     }
 
     It 'finds the ids (the collection itself works)' {
@@ -335,7 +332,7 @@ Describe 'Every ErrorId the code can raise is documented' {
     }
 
     It 'every ClutterException is built in a way the collection recognises' {
-        $Unrecognised -join '; ' | Should -BeNullOrEmpty -Because 'an id held in a variable would not be checked: use a literal, or extend this test'
+        $Unrecognised -join '; ' | Should -BeNullOrEmpty -Because 'an error not built from the table (Errors.X) would not be checked: use its entry, or extend this test'
     }
 
     It 'README.md "## Errors" lists every ErrorId' {
@@ -357,6 +354,23 @@ Describe 'Every ErrorId the code can raise is documented' {
     It 'docs/errors.md lists no ErrorId the code no longer raises' {
         $stale = @($ErrorsDocIds | Where-Object { -not $CodeIds.Contains($_) } | Sort-Object)
         $stale -join ', ' | Should -BeNullOrEmpty -Because "no file under src/ raises them: remove their rows from $ErrorsDocPath"
+    }
+
+    It 'README.md "## Errors" and about_ClutterDR "### Errors" name no ErrorId the table lacks' {
+        @($ReadmeIds | Where-Object { $_ -notin $NotIds -and -not $CodeIds.Contains($_) } | Sort-Object) -join ', ' |
+            Should -BeNullOrEmpty -Because 'the README documents only ids of the error table (src/ClutterDR.Engine/Errors/)'
+        @($AboutIds | Where-Object { $_ -notin $NotIds -and -not $CodeIds.Contains($_) } | Sort-Object) -join ', ' |
+            Should -BeNullOrEmpty -Because 'about_ClutterDR documents only ids of the error table (src/ClutterDR.Engine/Errors/)'
+    }
+
+    It 'docs/errors.md marks **stops** exactly the ids the table makes terminating' {
+        $TerminatingIds.Count | Should -BeGreaterThan 10
+        $marked = @($ErrorsDocRows | Where-Object { $_.Cells[2] -match '^\*\*stops\*\*' } | ForEach-Object Id | Sort-Object)
+        $marked -join ', ' | Should -Be (@($TerminatingIds) -join ', ') -Because "a terminating id stops the pipeline: $ErrorsDocPath says so with **stops**"
+    }
+
+    It 'the table gives every id a kind and a meaning' {
+        @($Table | Where-Object { -not $_.Meaning -or $null -eq $_.Kind } | ForEach-Object Id) -join ', ' | Should -BeNullOrEmpty
     }
 
     It 'docs/errors.md has one row per ErrorId, each with a category, a cause and what to do' {

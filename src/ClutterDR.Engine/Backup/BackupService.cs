@@ -46,7 +46,7 @@ public sealed record BackupOutcome(IReadOnlyList<BackupInfo> Backups, IReadOnlyL
 {
     public bool MinimumMet => Backups.Count >= Minimum;
 
-    public ClutterException? Shortfall => MinimumMet ? null : new ClutterException("TooFewCopies", FailureKind.OperationFailed,
+    public ClutterException? Shortfall => MinimumMet ? null : new ClutterException(Errors.TooFewCopies,
         $"Only {Backups.Count} of {Backups.Count + FailedCopies.Count} copies committed and {Minimum} {(Minimum == 1 ? "is" : "are")} needed. The committed {(Backups.Count == 1 ? "copy is a complete backup and was kept" : "copies are complete backups and were kept")}: {string.Join(", ", Backups.Select(b => b.Location))}. The others failed: {string.Join("; ", FailedCopies.Select(f => f.Message))}",
         string.Join(", ", FailedCopies.Select(f => f.Target?.ToString())));
 }
@@ -102,7 +102,7 @@ public sealed class BackupService
         var level = request.CompressionLevel ?? Compression.DefaultLevel(request.Compression);
         var (minLevel, maxLevel) = Compression.LevelRange(request.Compression);
         if (request.CompressionLevel is not null && (level < minLevel || level > maxLevel))
-            throw new ClutterException("InvalidCompressionLevel", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidCompressionLevel,
                 request.Compression == CompressionKind.None
                     ? "-CompressionLevel needs -Compression Zstd or Gzip."
                     : $"-CompressionLevel {level} is out of range for {request.Compression}: use {minLevel} to {maxLevel}.", level);
@@ -111,15 +111,15 @@ public sealed class BackupService
         destinations.AddRange(request.Copies);
         var twice = destinations.GroupBy(d => d.ToString(), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null)
-            throw new ClutterException("DuplicateDestination", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DuplicateDestination,
                 $"'{twice.Key}' is given twice as a destination. Give each copy its own location.", twice.Key);
         var minimum = request.MinimumCopies ?? destinations.Count;
         if (minimum < 1 || minimum > destinations.Count)
-            throw new ClutterException("InvalidMinimumCopies", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidMinimumCopies,
                 $"-MinimumCopies {minimum} does not fit {destinations.Count} destination{(destinations.Count == 1 ? "" : "s")}: give 1 to {destinations.Count}.", minimum);
         foreach (var d in destinations)
             if (request.ObjectLock is not null && !d.IsS3)
-                throw new ClutterException("ObjectLockNeedsS3", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.ObjectLockNeedsS3,
                     $"-RetainUntil locks objects with S3 Object Lock, which a folder ('{d}') does not have. Back up to an s3:// bucket with Object Lock enabled, or leave out -RetainUntil (and protect the folder another way, e.g. a read-only snapshot).",
                     d.ToString());
 
@@ -371,7 +371,7 @@ public sealed class BackupService
         {
             var failed = copies.All.Where(c => c.Failure is not null).ToList();
             var why = string.Join("; ", failed.Select(c => $"{c.Repository.Location}: {c.Failure!.Message}"));
-            return new ClutterException("TooFewCopies", FailureKind.OperationFailed,
+            return new ClutterException(Errors.TooFewCopies,
                 $"Only {copies.All.Count - failed.Count} of {copies.All.Count} copies could be written and {copies.Minimum} {(copies.Minimum == 1 ? "is" : "are")} needed, so none was kept. {why}",
                 string.Join(", ", copies.All.Select(c => c.Repository.Location.ToString())), failed[0].Failure);
         }
@@ -391,7 +391,7 @@ public sealed class BackupService
         /// <summary>Set once manifests are being written: a failure then drops its copy, and no longer the backup.</summary>
         public bool Committing { get; set; }
         public List<Copy> Alive => All.Where(c => c.Failure is null).ToList();
-        public List<ClutterException> Failures => All.Where(c => c.Failure is not null).Select(c => c.Failure as ClutterException ?? new ClutterException("UnexpectedError", FailureKind.OperationFailed, c.Failure!.Message, c.Repository.Location.ToString(), c.Failure)).ToList();
+        public List<ClutterException> Failures => All.Where(c => c.Failure is not null).Select(c => c.Failure as ClutterException ?? new ClutterException(Errors.UnexpectedError, c.Failure!.Message, c.Repository.Location.ToString(), c.Failure)).ToList();
 
         /// <summary>Runs step on every live copy at once; a copy whose step fails is dropped (see Drop).</summary>
         public async Task EachAsync(Func<Copy, Task> step)
@@ -492,7 +492,7 @@ public sealed class BackupService
     private static ClutterException PgDumpFailed(PgProcess dump, int exit, PgConnectionSettings conn)
     {
         var stderr = dump.StandardErrorTail;
-        return new ClutterException("PgDumpFailed", FailureKind.OperationFailed,
+        return new ClutterException(Errors.PgDumpFailed,
             $"pg_dump of {conn.Display} failed ({PgProcess.DescribeExit(exit)}); no backup was kept. pg_dump said: {(stderr.Length > 0 ? stderr : "(nothing)")}",
             conn.Database);
     }
@@ -556,7 +556,7 @@ public sealed class BackupService
                 await ReleaseAsync(repository, candidate.ClaimKey).ConfigureAwait(false);
             }
         }
-        throw new ClutterException("BackupNameTaken", FailureKind.ResourceExists,
+        throw new ClutterException(Errors.BackupNameTaken,
             $"Too many backups of '{database}' started in the same second at {repository.Location}.", repository.Location.ToString());
     }
 

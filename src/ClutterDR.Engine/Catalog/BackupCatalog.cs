@@ -13,16 +13,17 @@ public sealed record BackupQuery
     public int? Newest { get; init; }
     public DateTime? SinceUtc { get; init; }
     /// <summary>
-    /// Told of each non-fatal problem and the listing goes on: a backup whose manifest cannot be read
-    /// (ManifestInvalid), a named database without any backup (BackupNotFound).
+    /// Told of each non-fatal problem through ProblemAsync and the listing goes on: a backup whose manifest cannot
+    /// be read (ManifestInvalid) and, from FindAsync, a named database without any backup (BackupNotFound).
+    /// Without a host a damaged manifest stops the listing.
     /// </summary>
-    public Action<ClutterException>? OnProblem { get; init; }
+    public IEngineHost? Host { get; init; }
     /// <summary>Told what is listed and read, and where (for -Verbose).</summary>
     public Action<string>? OnVerbose { get; init; }
 }
 
-/// <summary>What a listing found: the backups, and the database folders that were there.</summary>
-public sealed record BackupListing(List<BackupInfo> Backups, IReadOnlyList<string> DatabaseFolders, IReadOnlyList<string> MissingDatabases);
+/// <summary>What a listing found: the backups, the database folders that were there, the databases named but missing, and where it looked.</summary>
+public sealed record BackupListing(List<BackupInfo> Backups, IReadOnlyList<string> DatabaseFolders, IReadOnlyList<string> MissingDatabases, string Location);
 
 /// <summary>
 /// Finds complete backups (those with a manifest) under a location, newest first. A location holds one
@@ -33,8 +34,17 @@ public static class BackupCatalog
 {
     private const int ManifestReadsInFlight = 8;
 
-    public static async Task<List<BackupInfo>> FindAsync(BackupQuery query, CancellationToken cancellationToken) =>
-        (await ListAsync(query, cancellationToken).ConfigureAwait(false)).Backups;
+    /// <summary>The backups found; each database named but without a backup is a BackupNotFound problem for the host.</summary>
+    public static async Task<List<BackupInfo>> FindAsync(BackupQuery query, CancellationToken cancellationToken)
+    {
+        var listing = await ListAsync(query, cancellationToken).ConfigureAwait(false);
+        if (query.Host is { } host)
+            foreach (var d in listing.MissingDatabases)
+                await host.ProblemAsync(NotFound(listing.Location, d, listing.DatabaseFolders, query.SinceUtc)).ConfigureAwait(false);
+        return listing.Backups;
+    }
+
+    /// <summary>The backups found and what is missing; damaged manifests are problems for the host.</summary>
 
     public static async Task<BackupListing> ListAsync(BackupQuery query, CancellationToken cancellationToken)
     {
@@ -86,9 +96,7 @@ public static class BackupCatalog
             .OrderByDescending(b => b.CreatedUtc).ThenBy(b => b.Database, StringComparer.Ordinal).ThenByDescending(b => b.Location, StringComparer.Ordinal)
             .ToList();
         var missing = wanted?.Where(d => !backups.Any(b => string.Equals(b.Database, d, StringComparison.Ordinal))).ToList() ?? new List<string>();
-        foreach (var d in missing)
-            query.OnProblem?.Invoke(NotFound(repository.Location.ToString(), d, folders, query.SinceUtc));
-        return new BackupListing(backups, folders, missing);
+        return new BackupListing(backups, folders, missing, repository.Location.ToString());
     }
 
     private sealed record Group(Queue<(BackupName, string)> Candidates)
@@ -106,7 +114,7 @@ public static class BackupCatalog
             : database is null
                 ? " Check whether the backup job runs."
                 : $" It holds backups of: {string.Join(", ", folders.Take(20))}{(folders.Count > 20 ? ", ..." : "")}. Check the name given to -Database, or whether that database's backup job runs.";
-        return new ClutterException("BackupNotFound", FailureKind.ObjectNotFound, $"{what} was found at '{location}'{since}.{there}", database ?? location);
+        return new ClutterException(Errors.BackupNotFound, $"{what} was found at '{location}'{since}.{there}", database ?? location);
     }
 
     /// <summary>
@@ -139,9 +147,9 @@ public static class BackupCatalog
             query.OnVerbose?.Invoke($"Reading the manifest {repository.Describe(manifestKey)}.");
             return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
         }
-        catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.OnProblem is not null)
+        catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.Host is not null)
         {
-            query.OnProblem(e);
+            await query.Host.ProblemAsync(e).ConfigureAwait(false);
             return null;
         }
     }
@@ -156,7 +164,7 @@ public static class BackupCatalog
     {
         var where = repository.Describe(manifestKey);
         var bytes = await repository.TryReadAllAsync(manifestKey, cancellationToken).ConfigureAwait(false)
-            ?? throw new ClutterException("ManifestNotFound", FailureKind.ObjectNotFound,
+            ?? throw new ClutterException(Errors.ManifestNotFound,
                 $"The backup at '{where.Substring(0, where.Length - BackupName.ManifestSuffix.Length)}' has no manifest, so it is incomplete (a failed or running backup) or not a ClutterDR backup. Pick a complete backup with Get-ClutterBackup.",
                 where);
         return BackupManifest.Parse(bytes, where);

@@ -29,7 +29,7 @@ public sealed class BackupLocation
     public static BackupLocation Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text))
-            throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidLocation,
                 "The location is empty. Give a folder path or s3://bucket/prefix.", text);
         text = text.Trim();
         if (LooksLikeS3(text))
@@ -39,12 +39,12 @@ public sealed class BackupLocation
             var bucket = slash < 0 ? rest : rest.Substring(0, slash);
             var prefix = slash < 0 ? "" : rest.Substring(slash + 1).Trim('/');
             if (bucket.Length == 0 || bucket.Contains('\\') || bucket.Contains(' '))
-                throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.InvalidLocation,
                     $"'{text}' is not a valid S3 location. Use s3://bucket or s3://bucket/prefix.", text);
             return new BackupLocation(LocationKind.S3, bucket, prefix, "");
         }
         if (text.Contains("://", StringComparison.Ordinal))
-            throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidLocation,
                 $"'{text}' uses a scheme ClutterDR does not support. Use a folder path or s3://bucket/prefix.", text);
         return new BackupLocation(LocationKind.FileSystem, "", "", System.IO.Path.GetFullPath(text));
     }
@@ -69,14 +69,14 @@ public sealed class BackupLocation
         {
             var i = Prefix.LastIndexOf('/');
             if (Prefix.Length == 0)
-                throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.InvalidLocation,
                     $"'{this}' names a bucket, not a backup. Give the location of one backup (from Get-ClutterBackup).", ToString());
             return i < 0 ? (ForS3(Bucket, ""), Prefix) : (ForS3(Bucket, Prefix.Substring(0, i)), Prefix.Substring(i + 1));
         }
         var dir = System.IO.Path.GetDirectoryName(Path);
         var name = System.IO.Path.GetFileName(Path);
         if (string.IsNullOrEmpty(dir) || string.IsNullOrEmpty(name))
-            throw new ClutterException("InvalidLocation", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidLocation,
                 $"'{Path}' is not the location of one backup file. Give the location of one backup (from Get-ClutterBackup).", Path);
         return (ForFolder(dir), name);
     }

@@ -68,13 +68,13 @@ public sealed class BackupManifest
     }
 
     private static ClutterException Damaged(string location, string why, string detail, Exception? inner = null) =>
-        new("ManifestInvalid", FailureKind.InvalidData,
+        new(Errors.ManifestInvalid,
             $"The backup manifest '{location}' is damaged: {why}. Without it the backup cannot be checked or trusted: " +
             $"restore or test another backup (Get-ClutterBackup lists them), or put back an intact copy of the manifest from another copy of the repository.{detail}",
             location, inner);
 
     private static ClutterException Invalid(string location, string why, Exception? inner = null) =>
-        new("ManifestInvalid", FailureKind.InvalidData,
+        new(Errors.ManifestInvalid,
             $"The backup manifest '{location}' cannot be read: {why}. The backup cannot be trusted; use another backup (Get-ClutterBackup lists them).",
             location, inner);
 }

@@ -70,7 +70,7 @@ public sealed class BackupReader : IAsyncDisposable
         var method = manifest.Encryption.Method ?? "";
         var recipients = manifest.Encryption.RecipientFingerprints ?? new List<string>();
         if (!decryption.Given)
-            throw new ClutterException("DecryptionKeyRequired", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DecryptionKeyRequired,
                 $"The backup '{backupText}' is encrypted ({method}{(recipients.Count > 0 ? " to " + string.Join(", ", recipients) : "")}). Add " +
                 (method.Contains("PublicKey", StringComparison.Ordinal) ? "-PrivateKey (and -PrivateKeyPassphrase when the key has one)" : "-Passphrase") + ".",
                 backupText);
@@ -78,12 +78,12 @@ public sealed class BackupReader : IAsyncDisposable
         {
             var keys = SecretKeys.Load(decryption.PrivateKey);
             if (!keys.PrimaryFingerprints.Any(f => recipients.Contains(f, StringComparer.OrdinalIgnoreCase)))
-                throw new ClutterException("DecryptionKeyMismatch", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.DecryptionKeyMismatch,
                     $"The private key in {keys.Display} ({string.Join(", ", keys.PrimaryFingerprints)}) is not a recipient of the backup '{backupText}', which was encrypted to {string.Join(", ", recipients)}. Use one of those keys.",
                     backupText);
         }
         if (decryption.PrivateKey is null && decryption.Passphrase is not null && !method.Contains("Passphrase", StringComparison.Ordinal))
-            throw new ClutterException("DecryptionKeyMismatch", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DecryptionKeyMismatch,
                 $"The backup '{backupText}' was encrypted to public keys ({string.Join(", ", recipients)}), not with a passphrase. Use -PrivateKey with one of those keys.",
                 backupText);
     }
@@ -95,7 +95,7 @@ public sealed class BackupReader : IAsyncDisposable
 
     /// <summary>The error for a data error: its own, or BackupCorrupt for a decompression failure.</summary>
     public ClutterException DataError(Exception e) => e as ClutterException
-        ?? new ClutterException("BackupCorrupt", FailureKind.InvalidData,
+        ?? new ClutterException(Errors.BackupCorrupt,
             $"The backup '{_backupText}' cannot be decompressed ({e.Message}). Use an older backup (Get-ClutterBackup).", _backupText, e);
 
     /// <summary>
@@ -109,7 +109,7 @@ public sealed class BackupReader : IAsyncDisposable
         var sha = Stored.FinishHash();
         if (Stored.BytesCount == _manifest.StoredBytes && string.Equals(sha, _manifest.Sha256, StringComparison.OrdinalIgnoreCase)) return null;
         var truncated = Stored.BytesCount < _manifest.StoredBytes;
-        return new ClutterException(truncated ? "BackupTruncated" : "ChecksumMismatch", FailureKind.InvalidData,
+        return new ClutterException(truncated ? Errors.BackupTruncated : Errors.ChecksumMismatch,
             truncated
                 ? $"The backup '{_backupText}' is truncated: {Stored.BytesCount} of the {_manifest.StoredBytes} bytes its manifest records are stored. Use an older backup (Get-ClutterBackup)."
                 : $"The backup '{_backupText}' does not match its manifest (size {Stored.BytesCount} vs {_manifest.StoredBytes}, SHA-256 {sha} vs {_manifest.Sha256}): it was modified or damaged. Use an older backup (Get-ClutterBackup).",

@@ -32,7 +32,7 @@ public static class DebrisService
         var text = Environment.GetEnvironmentVariable(MinimumAgeVariable);
         if (string.IsNullOrWhiteSpace(text)) return DefaultMinimumAge;
         if (Duration.TryParse(text, out var span) && span >= TimeSpan.Zero) return span;
-        throw new ClutterException("InvalidDebrisAge", FailureKind.InvalidArgument,
+        throw new ClutterException(Errors.InvalidDebrisAge,
             $"The environment variable {MinimumAgeVariable} is '{text}', which is not a duration. Set it to a duration with its unit, such as '24h', '2d' or '0s', or remove it for the default of 24 hours.",
             text);
     }
@@ -110,13 +110,13 @@ public static class DebrisService
 
     /// <summary>
     /// Clear-ClutterBackupDebris: lists the debris, asks confirm for each (false: skipped), removes it and
-    /// reports it through removed. Errors of one item go to failed and the rest goes on.
+    /// reports it through removed. Errors of one item go to the host (ProblemAsync) and the rest goes on.
     /// </summary>
     public static async Task RunAsync(DebrisRequest request, Func<DebrisItem, bool> confirm, Action<DebrisItem> removed,
-        Action<ClutterException> failed, IEngineHost sink, CancellationToken cancellationToken)
+        IEngineHost sink, CancellationToken cancellationToken)
     {
         if (request.OlderThan < TimeSpan.Zero)
-            throw new ClutterException("InvalidDebrisAge", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidDebrisAge,
                 $"-OlderThan is negative ({request.OlderThan}). Give how old debris must be to be removed, such as '24h', or '0s' for all of it.", request.OlderThan);
         using var repository = RepositoryFactory.Open(request.Location, request.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
@@ -137,7 +137,7 @@ public static class DebrisService
                 }
                 catch (ClutterException e)
                 {
-                    failed(e);
+                    await sink.ProblemAsync(e).ConfigureAwait(false);
                 }
             }
         }

@@ -20,7 +20,7 @@ public sealed class DecryptionOptions
     {
         get => _passphrase;
         init => _passphrase = value is { Length: 0 }
-            ? throw new ClutterException("PassphraseEmpty", FailureKind.InvalidArgument,
+            ? throw new ClutterException(Errors.PassphraseEmpty,
                 "The passphrase is empty. Give the passphrase the data was encrypted with (Read-Host -AsSecureString), or use -PrivateKey.", "Passphrase")
             : value;
     }

@@ -59,7 +59,7 @@ public sealed class FileEncryption
         }
         catch (IOException e)
         {
-            throw new ClutterException("NotEncrypted", FailureKind.InvalidData, $"'{source}' is not readable OpenPGP data: {e.Message}", source, e);
+            throw new ClutterException(Errors.NotEncrypted, $"'{source}' is not readable OpenPGP data: {e.Message}", source, e);
         }
         using (plain)
         {
@@ -76,11 +76,11 @@ public sealed class FileEncryption
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new ClutterException("FileNotFound", FailureKind.ObjectNotFound, $"The file '{path}' does not exist.", path, e);
+            throw new ClutterException(Errors.FileNotFound, $"The file '{path}' does not exist.", path, e);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new ClutterException("FileNotReadable", FailureKind.PermissionDenied, $"The file '{path}' cannot be read: {e.Message}", path, e);
+            throw new ClutterException(Errors.FileNotReadable, $"The file '{path}' cannot be read: {e.Message}", path, e);
         }
     }
 
@@ -88,13 +88,13 @@ public sealed class FileEncryption
         Func<Stream, Action<long>, Task> write, CancellationToken cancellationToken)
     {
         if (File.Exists(destination) && !force)
-            throw new ClutterException("DestinationExists", FailureKind.ResourceExists,
+            throw new ClutterException(Errors.DestinationExists,
                 $"'{destination}' already exists. Add -Force to overwrite it, or give another -Destination.", destination);
         if (Directory.Exists(destination))
-            throw new ClutterException("DestinationExists", FailureKind.ResourceExists, $"'{destination}' is a folder.", destination);
+            throw new ClutterException(Errors.DestinationExists, $"'{destination}' is a folder.", destination);
         var folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         if (!Directory.Exists(folder))
-            throw new ClutterException("DestinationNotFound", FailureKind.ObjectNotFound, $"The folder '{folder}' does not exist. Create it first.", destination);
+            throw new ClutterException(Errors.DestinationNotFound, $"The folder '{folder}' does not exist. Create it first.", destination);
         var progress = new ByteProgress(_sink, activity, total);
         // The one atomic write of a file (the folder store's): '<name>.partial' beside it, renamed when complete.
         using var store = new FolderObjectStore(BackupLocation.ForFolder(folder));
@@ -106,7 +106,7 @@ public sealed class FileEncryption
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             progress.Complete();
-            throw new ClutterException("DestinationNotWritable", FailureKind.PermissionDenied, $"'{destination}' cannot be written: {e.Message}", destination, e);
+            throw new ClutterException(Errors.DestinationNotWritable, $"'{destination}' cannot be written: {e.Message}", destination, e);
         }
         try
         {

@@ -29,7 +29,7 @@ public sealed class KeySource
     {
         if (Text is not null) return new MemoryStream(Encoding.UTF8.GetBytes(Text), writable: false);
         if (Directory.Exists(Path))
-            throw new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.KeyNotFound,
                 $"'{Path}' is a folder, not a key file. Give the path of the exported key file (gpg --export --armor KEYID > key.asc) or the armored key text.", Path);
         try
         {
@@ -37,12 +37,12 @@ public sealed class KeySource
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.KeyNotFound,
                 $"The key file '{Path}' does not exist. Give the path of an exported key (gpg --export --armor KEYID > key.asc) or the armored key text.", Path, e);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new ClutterException("KeyNotReadable", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.KeyNotReadable,
                 $"The key file '{Path}' cannot be read: {e.Message}", Path, e);
         }
     }

@@ -43,7 +43,7 @@ public static class OpenPgpKeys
                     .OrderBy(k => k.IsMasterKey)               // a subkey when there is one, as gpg picks
                     .ThenByDescending(k => k.CreationTime)
                     .FirstOrDefault()
-                    ?? throw new ClutterException("NoEncryptionKey", FailureKind.InvalidArgument,
+                    ?? throw new ClutterException(Errors.NoEncryptionKey,
                         $"The key {Fingerprint(primary)} ({userId}) in {source.Display} has no valid encryption (sub)key: it is signing-only, revoked or expired. Export a key with an encryption subkey (gpg --list-keys shows [E]).",
                         source.Display);
                 result.Add(new RecipientKey(encryptionKey, Fingerprint(primary), userId, source.Display));
@@ -92,7 +92,7 @@ public static class OpenPgpKeys
     }
 
     internal static ClutterException InvalidKey(KeySource source, string why, Exception? inner) =>
-        new("InvalidKey", FailureKind.InvalidData,
+        new(Errors.InvalidKey,
             $"The key in {source.Display} cannot be used: {why}.", source.Display, inner);
 }
 
@@ -143,20 +143,20 @@ public sealed class SecretKeys
     {
         var id = key.KeyId.ToString("X16", System.Globalization.CultureInfo.InvariantCulture);
         if (key.IsPrivateKeyEmpty)
-            throw new ClutterException("PrivateKeyUnavailable", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.PrivateKeyUnavailable,
                 $"The private key {id} in {_source.Display} is only a stub (its secret part is on a smartcard or was not exported). Export the secret subkey with gpg --export-secret-subkeys.", _source.Display);
         try
         {
             if (key.S2kUsage == 0) return key.ExtractPrivateKey(null);
             if (passphrase is null)
-                throw new ClutterException("PrivateKeyPassphraseRequired", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.PrivateKeyPassphraseRequired,
                     $"The private key {id} in {_source.Display} is protected by a passphrase: add -PrivateKeyPassphrase (Read-Host -AsSecureString).", _source.Display);
             using var chars = new SecureChars(passphrase);
             return key.ExtractPrivateKeyUtf8(chars.Value);
         }
         catch (PgpException e)
         {
-            throw new ClutterException("DecryptionFailed", FailureKind.AuthenticationError,
+            throw new ClutterException(Errors.DecryptionFailed.As(FailureKind.AuthenticationError),
                 $"The private key {id} in {_source.Display} cannot be unlocked: the passphrase is wrong or the key is damaged.", _source.Display, e);
         }
     }

@@ -20,19 +20,19 @@ public static class OpenPgpReader
             var factory = new PgpObjectFactory(input);
             var first = factory.NextPgpObject();
             while (first is PgpMarker) first = factory.NextPgpObject();
-            list = first as PgpEncryptedDataList ?? throw new ClutterException("NotEncrypted", FailureKind.InvalidData,
+            list = first as PgpEncryptedDataList ?? throw new ClutterException(Errors.NotEncrypted,
                 $"'{target}' is not OpenPGP-encrypted data{(first is null ? "" : $" (it starts with a {first.GetType().Name.Replace("Pgp", "", StringComparison.Ordinal)} packet)")}.", target);
         }
         catch (Exception e) when (e is IOException or PgpException)
         {
-            throw new ClutterException("NotEncrypted", FailureKind.InvalidData,
+            throw new ClutterException(Errors.NotEncrypted,
                 $"'{target}' is not readable OpenPGP-encrypted data: {e.Message}", target, e);
         }
 
         var publicKeyParts = list.GetEncryptedDataObjects().OfType<PgpPublicKeyEncryptedData>().ToList();
         var passphraseParts = list.GetEncryptedDataObjects().OfType<PgpPbeEncryptedData>().ToList();
         if (!options.Given)
-            throw new ClutterException("DecryptionKeyRequired", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DecryptionKeyRequired,
                 $"'{target}' is encrypted{Describe(publicKeyParts, passphraseParts)}. Add {(publicKeyParts.Count > 0 ? "-PrivateKey (and -PrivateKeyPassphrase when the key has one)" : "")}{(publicKeyParts.Count > 0 && passphraseParts.Count > 0 ? " or " : "")}{(passphraseParts.Count > 0 ? "-Passphrase" : "")}.",
                 target);
 
@@ -61,21 +61,21 @@ public static class OpenPgpReader
                     }
                     catch (PgpException e)
                     {
-                        throw new ClutterException("DecryptionFailed", FailureKind.InvalidData,
+                        throw new ClutterException(Errors.DecryptionFailed,
                             $"'{target}' cannot be decrypted with the private key {key.KeyId:X16}: {e.Message}. The data may be damaged.", target, e);
                     }
                 }
                 if (clear is not null) break;
             }
             if (clear is null && options.Passphrase is null)
-                throw new ClutterException("DecryptionKeyMismatch", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.DecryptionKeyMismatch,
                     $"The private key in {keys.Display} (primary key {string.Join(", ", keys.PrimaryFingerprints)}) is not one '{target}' was encrypted to{Describe(publicKeyParts, passphraseParts)}. Use the private key of one of those recipients.",
                     target);
         }
         if (clear is null && options.Passphrase is not null)
         {
             if (passphraseParts.Count == 0)
-                throw new ClutterException("DecryptionKeyMismatch", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.DecryptionKeyMismatch,
                     $"'{target}' was not encrypted with a passphrase{Describe(publicKeyParts, passphraseParts)}. Use -PrivateKey with the private key of one of them.", target);
             using var chars = new SecureChars(options.Passphrase);
             foreach (var part in passphraseParts)
@@ -91,11 +91,11 @@ public static class OpenPgpReader
                 }
             }
             if (clear is null)
-                throw new ClutterException("DecryptionFailed", FailureKind.AuthenticationError,
+                throw new ClutterException(Errors.DecryptionFailed.As(FailureKind.AuthenticationError),
                     $"The passphrase does not decrypt '{target}'. Check it (it is case-sensitive) and try again.", target);
         }
         if (clear is null || used is null)
-            throw new ClutterException("DecryptionKeyMismatch", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DecryptionKeyMismatch,
                 $"'{target}' was encrypted{Describe(publicKeyParts, passphraseParts)}; the key given does not decrypt it.", target);
 
         return new DecryptingStream(OpenLiteral(clear, target), used, target);
@@ -115,7 +115,7 @@ public static class OpenPgpReader
             while (message is PgpOnePassSignatureList or PgpSignatureList) message = factory.NextPgpObject();
             return message is PgpLiteralData literal
                 ? literal.GetInputStream()
-                : throw new ClutterException("DecryptionFailed", FailureKind.InvalidData,
+                : throw new ClutterException(Errors.DecryptionFailed,
                     $"'{target}' decrypts, but holds no data packet ({message?.GetType().Name ?? "nothing"}).", target);
         }
         catch (Exception e) when (e is IOException or PgpException)
@@ -134,7 +134,7 @@ public static class OpenPgpReader
     }
 
     internal static ClutterException Damaged(string target, Exception e) =>
-        new("DecryptionFailed", FailureKind.InvalidData,
+        new(Errors.DecryptionFailed,
             $"The encrypted data of '{target}' is damaged or was modified ({e.Message}); it cannot be trusted.", target, e);
 
     /// <summary>The plain bytes; at their end the OpenPGP integrity check (MDC) must pass or reading fails.</summary>
@@ -172,10 +172,10 @@ public static class OpenPgpReader
                 if (n > 0 || _verified) return n;
                 _verified = true;
                 if (!_data.IsIntegrityProtected())
-                    throw new ClutterException("DecryptionFailed", FailureKind.InvalidData,
+                    throw new ClutterException(Errors.DecryptionFailed,
                         $"'{_target}' has no integrity protection (MDC), so modification cannot be detected; it is refused. Re-encrypt it with a current gpg.", _target);
                 if (!_data.Verify())
-                    throw new ClutterException("DecryptionFailed", FailureKind.InvalidData,
+                    throw new ClutterException(Errors.DecryptionFailed,
                         $"The encrypted data of '{_target}' fails its integrity check (MDC): it was modified or damaged and cannot be trusted.", _target);
             }
             catch (Exception e) when (e is EndOfStreamException or PgpException)

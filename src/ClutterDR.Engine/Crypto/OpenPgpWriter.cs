@@ -29,7 +29,7 @@ public sealed class EncryptionPlan
     {
         if (!options.Enabled) throw new ArgumentException("No recipient and no passphrase.", nameof(options));
         if (options.Passphrase is { Length: 0 })
-            throw new ClutterException("PassphraseEmpty", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.PassphraseEmpty,
                 "The passphrase is empty. Give a passphrase (Read-Host -AsSecureString), or use -Recipient.", "Passphrase");
         return new EncryptionPlan(options, OpenPgpKeys.LoadRecipients(options.Recipients));
     }

@@ -49,7 +49,7 @@ public static class PgCatalog
         foreach (var p in includePatterns)
         {
             if (!all.Any(r => p.Matches(r.Schema, r.Name)))
-                throw new ClutterException("TableNotFound", FailureKind.ObjectNotFound,
+                throw new ClutterException(Errors.TableNotFound,
                     $"No table in database '{database}' matches -Table '{p.Text}'. Table names are case-sensitive inside double quotes; list them with \\dt in psql.",
                     p.Text);
         }
@@ -57,13 +57,13 @@ public static class PgCatalog
                                       && !excludePatterns.Any(p => p.Matches(r.Schema, r.Name)))
                           .ToList();
         if ((includePatterns.Count > 0 || excludePatterns.Count > 0) && selected.All(r => r.Kind == 'S'))
-            throw new ClutterException("NothingToBackUp", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.NothingToBackUp,
                 $"-Table and -ExcludeTable leave no table of database '{database}' to back up ({Describe("-Table", include)}{(include.Count > 0 && exclude.Count > 0 ? ", " : "")}{Describe("-ExcludeTable", exclude)}). " +
                 "Nothing was written. Exclude fewer tables, or list the tables with \\dt in psql.",
                 string.Join(", ", include.Concat(exclude)));
         var unreadable = selected.Where(r => !r.Readable).Select(r => r.Schema + "." + r.Name).ToList();
         if (unreadable.Count > 0)
-            throw new ClutterException("PermissionDenied", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.PermissionDenied,
                 $"The login may not read {unreadable.Count} table(s) of database '{database}': {string.Join(", ", unreadable.Take(10))}{(unreadable.Count > 10 ? ", ..." : "")}. " +
                 "Back up as a role that can read every table (GRANT SELECT or pg_read_all_data), or leave them out with -ExcludeTable.",
                 string.Join(", ", unreadable));

@@ -226,7 +226,7 @@ public sealed class PgConnectionSettings
     }
 
     private static ClutterException Malformed(string why) =>
-        new("InvalidConnectionString", FailureKind.InvalidArgument,
+        new(Errors.InvalidConnectionString,
             $"The connection string is not valid: {why}. Use postgresql://user:password@host:port/database?sslmode=require or an Npgsql keyword string (Host=...;Database=...;Username=...).",
             null);
 

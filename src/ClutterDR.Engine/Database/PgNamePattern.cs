@@ -44,7 +44,7 @@ public sealed class PgNamePattern
             else current.Append(char.ToLowerInvariant(c) is var l && "|+()[]{}^\\".Contains(c) ? c.ToString() : Regex.Escape(l.ToString()).Replace("\\ ", " "));
         }
         if (inQuotes || parts.Count > 2 || parts.Any(p => p.Length == 0))
-            throw new ClutterException("InvalidTablePattern", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.InvalidTablePattern,
                 $"'{pattern}' is not a valid table name or pattern. Use name, schema.name, wildcards * and ?, and double quotes for mixed-case names (\"My Table\").",
                 pattern);
         static Regex Anchored(StringBuilder sb) => new("^(?:" + sb + ")$", RegexOptions.CultureInvariant);

@@ -48,7 +48,7 @@ public sealed class PgProcess : IDisposable
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new ClutterException("PgToolNotFound", FailureKind.NotInstalled,
+            throw new ClutterException(Errors.PgToolNotFound,
                 $"{tool.Name} at '{tool.Path}' could not be started: {e.Message}", tool.Path, e);
         }
     }

@@ -62,7 +62,7 @@ public static class PgTools
     {
         var search = Search(name, environment);
         if (search.Candidates.Count == 0)
-            throw new ClutterException("PgToolNotFound", FailureKind.NotInstalled,
+            throw new ClutterException(Errors.PgToolNotFound,
                 $"{name} was not found; ClutterDR looked in {string.Join(", ", search.LookedIn)}. " +
                 $"Install the PostgreSQL client {(minimumMajor is int m ? m + " or newer " : "")}(Debian: apt-get install postgresql-client-{minimumMajor?.ToString() ?? "NN"}; Windows: the EDB installer), " +
                 $"or set {BinVariable} to the folder that holds {name}.", name);
@@ -129,7 +129,7 @@ public static class PgTools
     public static void EnsureVersion(string name, string path, Version version, int? minimumMajor)
     {
         if (minimumMajor is int min && version.Major < min)
-            throw new ClutterException("PgToolTooOld", FailureKind.NotInstalled,
+            throw new ClutterException(Errors.PgToolTooOld,
                 $"{name} at '{path}' is version {version.Major}, but version {min} or newer is needed (the server or the backup is PostgreSQL {min}). " +
                 $"Install postgresql-client-{min} (or newer) and put it first on PATH, or set {BinVariable} to its bin folder.", path);
     }
@@ -148,7 +148,7 @@ public static class PgTools
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or FormatException or InvalidOperationException)
         {
-            throw new ClutterException("PgToolNotFound", FailureKind.NotInstalled,
+            throw new ClutterException(Errors.PgToolNotFound,
                 $"'{path}' could not be run to read its version ({e.Message}). Reinstall the PostgreSQL client or set {BinVariable}.", path, e);
         }
     }

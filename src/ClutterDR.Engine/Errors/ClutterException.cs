@@ -19,20 +19,24 @@ public enum FailureKind
 }
 
 /// <summary>
-/// The one exception type the engine throws on purpose. ErrorId is stable (scripts match on it);
-/// the message says what went wrong and what to do; Target is the offending input.
+/// The one exception type the engine throws on purpose, always for an entry of the error table
+/// (<see cref="Errors"/>): ErrorId is stable (scripts match on it); the message says what went wrong and what
+/// to do; Target is the offending input.
 /// </summary>
 public sealed class ClutterException : Exception
 {
-    public ClutterException(string errorId, FailureKind kind, string message, object? target = null, Exception? inner = null)
+    public ClutterException(ErrorDef error, string message, object? target = null, Exception? inner = null)
         : base(message, inner)
     {
-        ErrorId = errorId;
-        Kind = kind;
+        Error = error;
         Target = target;
     }
 
-    public string ErrorId { get; }
-    public FailureKind Kind { get; }
+    /// <summary>The table entry: id, kind, terminating or not, and what it means.</summary>
+    public ErrorDef Error { get; }
+    public string ErrorId => Error.Id;
+    public FailureKind Kind => Error.Kind;
+    /// <summary>True when the failure makes the whole call pointless: a cmdlet stops instead of going on with the next item.</summary>
+    public bool Terminating => Error.Terminating;
     public object? Target { get; }
 }

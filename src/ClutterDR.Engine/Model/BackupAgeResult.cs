@@ -11,4 +11,9 @@ public sealed class BackupAgeResult
     public TimeSpan? Age { get; init; }
     public TimeSpan MaxAge { get; init; }
     public bool Healthy { get; init; }
+    /// <summary>
+    /// The errors this check raises, made by the engine: BackupTooOld when the newest backup is older than MaxAge, BackupNotFound when there is none.
+    /// A cmdlet writes each as a non-terminating error after the object. Internal, so not a property PowerShell shows: the output keeps its properties.
+    /// </summary>
+    internal IReadOnlyList<ClutterException> Problems { get; set; } = [];
 }

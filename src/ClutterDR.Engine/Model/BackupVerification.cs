@@ -23,5 +23,10 @@ public sealed class BackupVerification
     /// <summary>Passed when no check failed (skipped checks do not fail a backup).</summary>
     public VerificationStatus Status => Checks.Any(c => c.Status == VerificationStatus.Failed) ? VerificationStatus.Failed : VerificationStatus.Passed;
     public TimeSpan Duration { get; init; }
+    /// <summary>
+    /// The errors this test raises, made by the engine: one per failed check, with that check's ErrorId.
+    /// A cmdlet writes each as a non-terminating error after the object. Internal, so not a property PowerShell shows: the output keeps its properties.
+    /// </summary>
+    internal IReadOnlyList<ClutterException> Problems { get; set; } = [];
     public override string ToString() => $"{Location}: {Status}";
 }

@@ -31,4 +31,9 @@ public sealed class RestoreResult
     /// <summary>Database (the whole backup), Tables (-Table: whole tables) or TableData (-Table -DataOnly).</summary>
     public string Scope { get; init; } = "Database";
     public bool Verified { get; init; }
+    /// <summary>
+    /// The errors this restore's verification raises, made by the engine: RowCountMismatch, DefinitionMismatch (Verified is false then).
+    /// A cmdlet writes each as a non-terminating error after the object. Internal, so not a property PowerShell shows: the output keeps its properties.
+    /// </summary>
+    internal IReadOnlyList<ClutterException> Problems { get; set; } = [];
 }

@@ -65,7 +65,7 @@ public sealed partial class RestoreService
             {
                 restore.Kill(); sql.Kill(); // before psql's transaction commits
                 var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
-                throw new ClutterException(fault.ErrorId, fault.Kind, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
+                throw new ClutterException(fault.Error, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
             }
             var restoreExit = await restore.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (relay.IsFaulted || sql.HasExited)
@@ -84,7 +84,7 @@ public sealed partial class RestoreService
             if (mismatch is not null)
             {
                 sql.Kill();
-                throw new ClutterException(mismatch.ErrorId, mismatch.Kind, mismatch.Message + " The restore was stopped before it committed, so the target was not changed.", mismatch.Target);
+                throw new ClutterException(mismatch.Error, mismatch.Message + " The restore was stopped before it committed, so the target was not changed.", mismatch.Target);
             }
             try
             {
@@ -159,7 +159,7 @@ public sealed partial class RestoreService
         {
             var exit = await p.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (exit != 0)
-                throw new ClutterException("ArchiveUnreadable", FailureKind.InvalidData,
+                throw new ClutterException(Errors.ArchiveUnreadable,
                     $"pg_restore cannot read the table of contents of '{backupText}' ({PgProcess.DescribeExit(exit)}): {p.StandardErrorTail}. Check it with Test-ClutterBackup -Deep, or use an older backup.", backupText);
         }
         return ArchiveObjects.Parse(await outputs[0].ConfigureAwait(false), await outputs[1].ConfigureAwait(false));

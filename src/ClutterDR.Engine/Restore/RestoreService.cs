@@ -56,10 +56,10 @@ public sealed partial class RestoreService
             await using var probe = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
         }
         if (manifest.Format == DumpFormat.Plain && request.Tables.Count > 0)
-            throw new ClutterException("TableFilterNotSupported", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.TableFilterNotSupported,
                 $"-Table needs a backup in custom format; '{backupText}' is a plain SQL dump. Restore all of it, or back up with -Format Custom.", backupText);
         if (request.DataOnly && request.Tables.Count == 0)
-            throw new ClutterException("TableRequired", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.TableRequired,
                 "-DataOnly reloads the rows of the tables named by -Table; name them with -Table.", backupText);
 
         var dumpMajor = int.TryParse((manifest.PgDumpVersion ?? "0").Split('.')[0], out var mj) ? mj : 0;
@@ -80,10 +80,10 @@ public sealed partial class RestoreService
         var created = false;
         var exists = await TargetExistsAsync(target, cancellationToken).ConfigureAwait(false);
         if (!exists && !request.CreateDatabase)
-            throw new ClutterException("DatabaseNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.DatabaseNotFound,
                 $"The target database '{target.Database}' does not exist on {target.Host}:{target.Port}. Add -CreateDatabase to create it, or create it first.", target.Database);
         if (!exists && request.DataOnly)
-            throw new ClutterException("DatabaseNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.DatabaseNotFound,
                 $"-DataOnly loads rows into tables of an existing database, and '{target.Database}' does not exist on {target.Host}:{target.Port}. Leave out -DataOnly to restore whole tables into a new database.", target.Database);
         TableRestorePlan? plan = null;
         if (exists)
@@ -92,7 +92,7 @@ public sealed partial class RestoreService
             if (selected is null)
             {
                 if (!request.Clean && await PgCatalog.HasUserRelationsAsync(probe, cancellationToken).ConfigureAwait(false))
-                    throw new ClutterException("TargetNotEmpty", FailureKind.ResourceExists,
+                    throw new ClutterException(Errors.TargetNotEmpty,
                         $"The target database '{target.Database}' on {target.Host}:{target.Port} already has tables. Add -Clean to replace what the backup contains (ConfirmImpact High), or restore into a new database with -CreateDatabase.",
                         target.Database);
             }
@@ -105,7 +105,7 @@ public sealed partial class RestoreService
                 var there = new HashSet<(string, string)>((await PgCatalog.ListRelationsAsync(probe, cancellationToken).ConfigureAwait(false)).Select(r => (r.Schema, r.Name)));
                 var clash = selected.Where(there.Contains).Select(TableRestorePlan.Display).ToList();
                 if (clash.Count > 0 && !request.Clean)
-                    throw new ClutterException("TargetNotEmpty", FailureKind.ResourceExists,
+                    throw new ClutterException(Errors.TargetNotEmpty,
                         $"The target database '{target.Database}' on {target.Host}:{target.Port} already has {string.Join(", ", clash)}. Add -Clean to replace the whole table (definition, indexes, constraints, triggers, policies and rows; ConfirmImpact High), or -DataOnly to reload only its rows.",
                         target.Database);
                 plan = TableRestorePlan.ForTables(archive!, selected, there);
@@ -146,7 +146,7 @@ public sealed partial class RestoreService
             _sink.Warning($"-Cascade emptied {string.Join(", ", plan.Cascaded)}, which reference the restored tables.");
 
         var tables = await VerifyAsync(target, manifest, selected, cancellationToken).ConfigureAwait(false);
-        return new RestoreResult
+        var result = new RestoreResult
         {
             Database = target.Database,
             Backup = backupText,
@@ -156,6 +156,8 @@ public sealed partial class RestoreService
             Scope = plan is null ? "Database" : plan.DataOnly ? "TableData" : "Tables",
             Verified = tables.All(t => t.Matches),
         };
+        result.Problems = VerificationProblems(result).ToArray();
+        return result;
     }
 
     private async Task StreamIntoToolAsync(RestoreRequest request, BackupManifest manifest, BackupRepository repository, string objectName, PgTool tool, string backupText, CancellationToken cancellationToken)
@@ -195,7 +197,7 @@ public sealed partial class RestoreService
             {
                 proc.Kill(); // before its transaction commits
                 var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
-                throw new ClutterException(fault.ErrorId, fault.Kind, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
+                throw new ClutterException(fault.Error, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
             }
             // Read to the very end so the hash covers every stored byte.
             var mismatch = await reader.FinishAsync(n => progress.Report(n), cancellationToken).ConfigureAwait(false);
@@ -205,7 +207,7 @@ public sealed partial class RestoreService
                 var outcome = toolDone
                     ? "The selected tables were already restored from the part that was read: check them."
                     : "The restore was stopped before it committed, so the target was not changed.";
-                throw new ClutterException(mismatch.ErrorId, mismatch.Kind, mismatch.Message + " " + outcome, mismatch.Target);
+                throw new ClutterException(mismatch.Error, mismatch.Message + " " + outcome, mismatch.Target);
             }
             if (!toolDone)
             {
@@ -231,30 +233,30 @@ public sealed partial class RestoreService
     public static ClutterException MultipleBackups(IReadOnlyList<string> backups, string targetConnectionString, System.Net.NetworkCredential? credential)
     {
         var target = PgConnectionSettings.Parse(targetConnectionString, credential);
-        return new ClutterException("MultipleBackupsForOneTarget", FailureKind.InvalidArgument,
+        return new ClutterException(Errors.MultipleBackupsForOneTarget,
             $"{backups.Count} backups were given for one target, {target.Display}: {string.Join(", ", backups.Take(5))}{(backups.Count > 5 ? ", ..." : "")}. Restoring them in turn would leave only the last one; nothing was restored. " +
             "Pick one (Get-ClutterBackup <location> -Database <name> -Latest), or restore each database into its own target.",
             target.Display);
     }
 
-    /// <summary>The errors a finished restore's verification raises: RowCountMismatch, DefinitionMismatch.</summary>
-    public static IEnumerable<ClutterException> Problems(RestoreResult result)
+    /// <summary>The errors a finished restore's verification raises (its result's Problems): RowCountMismatch, DefinitionMismatch.</summary>
+    private static IEnumerable<ClutterException> VerificationProblems(RestoreResult result)
     {
         var rows = result.Tables.Where(t => !t.RowsMatch).ToList();
         if (rows.Count > 0)
-            yield return new ClutterException("RowCountMismatch", FailureKind.InvalidData,
+            yield return new ClutterException(Errors.RowCountMismatch,
                 $"The restore into {result.Database} finished, but row counts differ from the backup's manifest: {string.Join("; ", rows)}. Check the target before using it.",
                 result);
         var definitions = result.Tables.Where(t => t.RowsMatch && t.DefinitionMatches == false).Select(t => t.QualifiedName).ToList();
         if (definitions.Count > 0)
-            yield return new ClutterException("DefinitionMismatch", FailureKind.InvalidData,
+            yield return new ClutterException(Errors.DefinitionMismatch,
                 $"The restore into {result.Database} finished, but the definition (columns, constraints, indexes, triggers or policies) of {string.Join(", ", definitions)} differs from the one the backup recorded. " +
                 "Compare them (psql \\d) before using the target: a table restored without its keys or indexes is not what was backed up.",
                 result);
     }
 
     private static ClutterException RestoreFailed(PgProcess proc, int exit, PgConnectionSettings target, string backupText) =>
-        new("RestoreFailed", FailureKind.OperationFailed,
+        new(Errors.RestoreFailed,
             $"{proc.ToolName} failed restoring '{backupText}' into {target.Display} ({PgProcess.DescribeExit(exit)}); its transaction was rolled back, so the target is as it was. {proc.ToolName} said: {proc.StandardErrorTail}",
             target.Database);
 

@@ -48,7 +48,7 @@ public sealed class TableRestorePlan
             if (matches.Count == 0)
             {
                 var there = all.Select(Display).Order(StringComparer.Ordinal).ToList();
-                throw new ClutterException("TableNotFound", FailureKind.ObjectNotFound,
+                throw new ClutterException(Errors.TableNotFound,
                     $"The backup '{backupText}' has no table '{n}'; nothing was changed. It holds {there.Count} table(s): {string.Join(", ", there.Take(30))}{(there.Count > 30 ? ", ..." : "")}. Names are case-sensitive; use name or schema.name.",
                     n);
             }
@@ -91,7 +91,7 @@ public sealed class TableRestorePlan
             .Where(r => r.HasRows).Select(r => (r.Schema, r.Name)));
         var absent = tables.Where(t => !present.Contains(t)).Select(Display).ToList();
         if (absent.Count > 0)
-            throw new ClutterException("TableNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.TableNotFound,
                 $"-DataOnly loads rows into tables that exist, but {targetText} has no {string.Join(", ", absent)}; nothing was changed. Leave out -DataOnly to restore the whole table (definition, indexes, constraints and rows).",
                 string.Join(", ", absent));
 
@@ -134,7 +134,7 @@ public sealed class TableRestorePlan
                 withRows.Add($"{Display(g.Key)} (through {string.Join(", ", g.Select(x => x.Constraint + " to " + x.Refd))})");
         }
         if (withRows.Count > 0 && !cascade)
-            throw new ClutterException("ReferencingRowsWouldBeLost", FailureKind.OperationFailed,
+            throw new ClutterException(Errors.ReferencingRowsWouldBeLost,
                 $"-DataOnly empties {string.Join(", ", tables.Select(Display))} before loading the backup's rows, and rows of tables outside -Table reference them: {string.Join("; ", withRows)}. " +
                 "Emptying them would delete those rows too; nothing was changed. Add those tables to -Table, or add -Cascade to empty them as well (TRUNCATE ... CASCADE).",
                 string.Join(", ", withRows));

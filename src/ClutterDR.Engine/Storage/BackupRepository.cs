@@ -44,13 +44,13 @@ public sealed class BackupRepository : IDisposable
         {
             await s3.ProbeAsync(true, cancellationToken).ConfigureAwait(false);
             if (_lock is not null && !await s3.ObjectLockEnabledAsync(cancellationToken).ConfigureAwait(false))
-                throw new ClutterException("ObjectLockNotEnabled", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.ObjectLockNotEnabled,
                     $"The bucket '{Location.Bucket}' does not have S3 Object Lock enabled, so -RetainUntil cannot protect a backup there. Back up to a bucket created with Object Lock (aws s3api create-bucket --object-lock-enabled-for-bucket), enable it on this versioned bucket (aws s3api put-object-lock-configuration), or leave out -RetainUntil. Nothing was written.",
                     Location.ToString());
             return;
         }
         if (File.Exists(Location.Path))
-            throw new ClutterException("DestinationNotFolder", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DestinationNotFolder,
                 $"'{Location.Path}' is a file, not a folder. Give the folder to back up to, such as '{Path.GetDirectoryName(Location.Path)}'; a missing folder is created.",
                 Location.Path);
         try
@@ -61,7 +61,7 @@ public sealed class BackupRepository : IDisposable
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new ClutterException("DestinationNotWritable", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.DestinationNotWritable,
                 $"The destination folder '{Location.Path}' cannot be written: {e.Message} Choose a folder the current user can write to, or fix its permissions.",
                 Location.Path, e);
         }
@@ -76,12 +76,12 @@ public sealed class BackupRepository : IDisposable
             return;
         }
         if (File.Exists(Location.Path))
-            throw new ClutterException("LocationNotFolder", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.LocationNotFolder,
                 $"'{Location.Path}' is a file, not a folder. Give the folder that holds the backups (the -Destination they were made with); " +
                 "to check or restore one backup file, use Test-ClutterBackup -Location or Restore-ClutterDatabase -Location.",
                 Location.Path);
         if (!Directory.Exists(Location.Path))
-            throw new ClutterException("LocationNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.LocationNotFound,
                 $"The folder '{Location.Path}' does not exist. Check the path, or back up there first with Backup-ClutterDatabase.",
                 Location.Path);
     }
@@ -129,7 +129,7 @@ public sealed class BackupRepository : IDisposable
         }
         catch (ObjectNotFoundException e)
         {
-            throw new ClutterException("BackupObjectNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.BackupObjectNotFound,
                 $"The backup {(Location.IsS3 ? "object" : "file")} '{Describe(key)}' does not exist. List the backups that do with Get-ClutterBackup.", Describe(key), e.InnerException);
         }
     }
@@ -166,7 +166,7 @@ public sealed class BackupRepository : IDisposable
         }
         catch (Exception e) when (!Location.IsS3 && e is IOException or UnauthorizedAccessException)
         {
-            throw new ClutterException("DebrisNotRemoved", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.DebrisNotRemoved,
                 $"The {(debris.Kind == DebrisKind.Claim ? "name claim" : "partial file")} '{debris.Location}' of an interrupted backup could not be removed: {e.Message} Remove it by hand, or fix the folder's permissions.", debris.Location, e);
         }
     }

@@ -45,7 +45,7 @@ public sealed class FolderObjectStore : IObjectStore
         var full = Path.GetFullPath(Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar)));
         var rootWithSep = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
         if (!full.StartsWith(rootWithSep, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-            throw new ClutterException("UnsafeObjectKey", FailureKind.InvalidData,
+            throw new ClutterException(Errors.UnsafeObjectKey,
                 $"The key '{key}' would be written outside '{Root}'. It was skipped; rename the object to sync it.", key);
         return full;
     }
@@ -93,7 +93,7 @@ public sealed class FolderObjectStore : IObjectStore
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new ClutterException("FolderAccessDenied", FailureKind.PermissionDenied,
+                throw new ClutterException(Errors.FolderAccessDenied,
                     $"A folder under '{Root}' cannot be read: {e.Message} Grant read access or leave it out with -Exclude.", Root, e);
             }
             if (files.Current.Key.StartsWith(prefix, StringComparison.Ordinal)) yield return files.Current;

@@ -105,5 +105,5 @@ public sealed class FolderObjectWriter : IObjectWriter
     public ValueTask DisposeAsync() => new(AbortAsync());
 
     internal static ClutterException Exists(string path, Exception? inner = null) =>
-        new("BackupObjectExists", FailureKind.ResourceExists, $"'{path}' already exists.", path, inner);
+        new(Errors.BackupObjectExists, $"'{path}' already exists.", path, inner);
 }

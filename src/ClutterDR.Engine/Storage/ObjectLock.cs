@@ -16,7 +16,7 @@ public sealed record ObjectLock(RetentionMode Mode, DateTime RetainUntilUtc)
     {
         var until = retainUntil.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(retainUntil, DateTimeKind.Local).ToUniversalTime() : retainUntil.ToUniversalTime();
         if (until <= nowUtc)
-            throw new ClutterException("RetainUntilInPast", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.RetainUntilInPast,
                 $"-RetainUntil {until:yyyy-MM-dd HH:mm:ss}Z is not in the future (now is {nowUtc:yyyy-MM-dd HH:mm:ss}Z). Give the date until which the backup must not be deleted, e.g. (Get-Date).AddDays(30).",
                 retainUntil);
         // S3 keeps retention dates to the second: round up, so the lock never ends before the date asked for.

@@ -42,7 +42,7 @@ public static class S3ClientFactory
         if (!string.IsNullOrEmpty(endpoint))
         {
             if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-                throw new ClutterException("InvalidEndpointUrl", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.InvalidEndpointUrl,
                     $"The S3 endpoint '{endpoint}' is not an http(s) URL. Give it as https://host[:port][/path].", endpoint);
             config.ServiceURL = endpoint;
             config.ForcePathStyle = true;
@@ -65,7 +65,7 @@ public static class S3ClientFactory
         {
             if (new CredentialProfileStoreChain().TryGetAWSCredentials(options.ProfileName, out var fromProfile))
                 return fromProfile;
-            throw new ClutterException("ProfileNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.ProfileNotFound,
                 $"The AWS profile '{options.ProfileName}' was not found in the shared credentials or config file. Create it (aws configure --profile {options.ProfileName}) or pass -S3Credential.",
                 options.ProfileName);
         }

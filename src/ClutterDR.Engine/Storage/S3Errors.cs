@@ -15,29 +15,29 @@ internal static class S3Errors
         switch (e)
         {
             case AmazonS3Exception s3 when s3.ErrorCode == "NoSuchBucket":
-                return new ClutterException(forWrite ? "DestinationNotFound" : "LocationNotFound", FailureKind.ObjectNotFound,
+                return new ClutterException(forWrite ? Errors.DestinationNotFound : Errors.LocationNotFound,
                     $"The S3 bucket of '{location}' does not exist on this endpoint. Create it first (aws s3 mb), or check the bucket name, -EndpointUrl and -Region.",
                     location, e);
             case AmazonS3Exception s3 when s3.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AllAccessDisabled"
                                            || s3.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized:
-                return new ClutterException("S3AccessDenied", FailureKind.PermissionDenied,
+                return new ClutterException(Errors.S3AccessDenied,
                     $"S3 refused access to '{location}' ({s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}). Check the access key (-S3Credential, -ProfileName or AWS_* variables) and its permissions on the bucket.",
                     location, e);
             case AmazonS3Exception s3 when IsStorageClassRefusal(s3, storageClass):
-                return new ClutterException("StorageClassRejected", FailureKind.InvalidArgument,
+                return new ClutterException(Errors.StorageClassRejected,
                     $"The S3 endpoint rejected the storage class{(string.IsNullOrEmpty(storageClass) ? "" : $" '{storageClass}'")} for '{location}' ({s3.ErrorCode ?? s3.StatusCode.ToString()}{(string.IsNullOrWhiteSpace(s3.Message) ? "" : ": " + s3.Message.TrimEnd('.'))}). Leave out -StorageClass, or give a class this endpoint offers (Supabase Storage, Ceph RGW and many S3-compatible servers only know STANDARD unless configured).",
                     location, e);
             case AmazonS3Exception s3:
-                return new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
+                return new ClutterException(Errors.S3RequestFailed,
                     $"An S3 request for '{location}' failed: {s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}",
                     location, e);
             case AmazonClientException when e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase):
-                return new ClutterException("S3CredentialsNotFound", FailureKind.AuthenticationError,
+                return new ClutterException(Errors.S3CredentialsNotFound,
                     $"No AWS credentials were found for '{location}'. Pass -S3Credential (access key id and secret), -ProfileName, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
                     location, e);
             case HttpRequestException or AmazonServiceException or System.Net.Sockets.SocketException or AmazonClientException
                  or HttpIOException or IOException { InnerException: System.Net.Sockets.SocketException }:
-                return new ClutterException("S3Unreachable", FailureKind.ConnectionError,
+                return new ClutterException(Errors.S3Unreachable,
                     $"The S3 endpoint for '{location}' could not be reached: {e.Message} Check -EndpointUrl (or AWS_ENDPOINT_URL_S3), the network and the region.",
                     location, e);
             default:

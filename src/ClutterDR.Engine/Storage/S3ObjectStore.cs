@@ -150,7 +150,7 @@ public sealed partial class S3ObjectStore : IObjectStore
         {
             ConditionalWrites.Answer.Created => true,
             ConditionalWrites.Answer.Taken => false,
-            _ => throw new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
+            _ => throw new ClutterException(Errors.S3RequestFailed,
                 $"The S3 endpoint refused a conditional write (If-None-Match) to '{Describe(key)}' that it accepted before. Run the backup again.", Describe(key)),
         };
 
@@ -269,7 +269,7 @@ public sealed partial class S3ObjectStore : IObjectStore
                 throw S3Errors.Map(e, Location.ToString(), true);
             }
             if (response.DeleteErrors is { Count: > 0 } errors)
-                throw new ClutterException("S3RequestFailed", FailureKind.OperationFailed,
+                throw new ClutterException(Errors.S3RequestFailed,
                     $"An S3 request for '{Location.Describe(errors[0].Key[_basePrefix.Length..])}' failed: {errors[0].Code}: {errors[0].Message}", Location.ToString());
         }
     }

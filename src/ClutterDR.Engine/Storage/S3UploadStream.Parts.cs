@@ -14,7 +14,7 @@ internal sealed partial class S3UploadStream
     {
         ThrowIfAnyPartFailed();
         if (_partNumber + 1 > MaxParts)
-            throw new ClutterException("BackupTooLarge", FailureKind.LimitsExceeded,
+            throw new ClutterException(Errors.BackupTooLarge,
                 $"The backup to '{_describe}' exceeds S3's 10,000 parts. Pass a larger expected size so that parts start bigger.", _describe);
         if (_uploadId is null)
         {
@@ -107,7 +107,7 @@ internal sealed partial class S3UploadStream
         {
             throw S3Errors.Map(e, _describe, true);
         }
-        throw new ClutterException("ObjectLockNotApplied", FailureKind.OperationFailed,
+        throw new ClutterException(Errors.ObjectLockNotApplied,
             $"The server stored '{_describe}' without the Object Lock retention asked for (until {_lock.RetainUntilUtc:yyyy-MM-dd HH:mm:ss}Z), so the backup would not be protected. Check that the endpoint implements Object Lock and that the credentials may put object retention (s3:PutObjectRetention).",
             _describe);
     }
@@ -203,7 +203,7 @@ internal sealed partial class S3UploadStream
     {
         var mapped = S3Errors.Map(e, _describe, true, _storageClass); // some servers check the storage class only here
         return mapped is ClutterException { ErrorId: "S3RequestFailed" or "S3Unreachable" } ce
-            ? new ClutterException(ce.ErrorId, ce.Kind, $"{ce.Message.TrimEnd()} Completing the upload of '{_describe}' failed; nothing was kept there. Run the backup again.", ce.Target, e)
+            ? new ClutterException(ce.Error, $"{ce.Message.TrimEnd()} Completing the upload of '{_describe}' failed; nothing was kept there. Run the backup again.", ce.Target, e)
             : mapped;
     }
 }

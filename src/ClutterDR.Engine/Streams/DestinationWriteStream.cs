@@ -40,13 +40,13 @@ public static class DestinationWrite
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(destination)) ?? destination;
         if (!IsDiskFull(e))
-            return new ClutterException("DestinationWriteFailed", FailureKind.WriteError,
+            return new ClutterException(Errors.DestinationWriteFailed,
                 $"Writing '{destination}' failed: {e.Message}. Nothing was kept there; check the disk holding '{folder}' (its health, permissions, or that it is still mounted) and run again.",
                 destination, e);
         long written = 0;
         try { if (File.Exists(tempFile)) written = new FileInfo(tempFile).Length; } catch (IOException) { } catch (UnauthorizedAccessException) { }
         var free = FreeSpace(folder);
-        return new ClutterException("DestinationWriteFailed", FailureKind.WriteError,
+        return new ClutterException(Errors.DestinationWriteFailed,
             $"The disk holding '{folder}' is full: writing '{destination}' stopped after {Format.Bytes(written)}. " +
             $"Nothing was kept; {(free is long f ? $"that filesystem now has {Format.Bytes(f + written)} free" : "its free space could not be read")}" +
             $"{(needed is long n and > 0 ? $" and this needs about {Format.Bytes(n)}" : "")}. Free space there (or raise the quota), or choose another destination.",

@@ -30,7 +30,7 @@ public sealed partial class SyncService
             else if (item.Refusal is not null)
             {
                 failed++;
-                var e = new ClutterException("UnsafeObjectKey", FailureKind.InvalidData,
+                var e = new ClutterException(Errors.UnsafeObjectKey,
                     $"The object '{source.Describe(item.Key)}' cannot be written under '{destination.Location}': {item.Refusal}. It was skipped and the rest goes on; rename the object (or leave it out with -Exclude) to sync it.",
                     source.Describe(item.Key));
                 lock (problems) problems.Add(e);
@@ -163,11 +163,11 @@ public sealed partial class SyncService
             return mapped;
         return e switch
         {
-            UnauthorizedAccessException => new ClutterException("SyncItemFailed", FailureKind.PermissionDenied,
+            UnauthorizedAccessException => new ClutterException(Errors.SyncItemFailed.As(FailureKind.PermissionDenied),
                 $"Could not {what}: {e.Message} Check the folder's permissions.", target, e),
-            IOException => new ClutterException("SyncItemFailed", FailureKind.OperationFailed,
+            IOException => new ClutterException(Errors.SyncItemFailed,
                 $"Could not {what}: {e.Message}", target, e),
-            _ => new ClutterException("SyncItemFailed", FailureKind.OperationFailed,
+            _ => new ClutterException(Errors.SyncItemFailed,
                 $"Could not {what}: {e.GetType().Name}: {e.Message}", target, e),
         };
     }

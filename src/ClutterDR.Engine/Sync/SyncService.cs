@@ -83,14 +83,14 @@ public sealed partial class SyncService
     private static void Validate(SyncRequest request)
     {
         if (request.ThrottleLimit < 1)
-            throw new ClutterException("InvalidThrottleLimit", FailureKind.InvalidArgument, "-ThrottleLimit must be 1 or more.", request.ThrottleLimit);
+            throw new ClutterException(Errors.InvalidThrottleLimit, "-ThrottleLimit must be 1 or more.", request.ThrottleLimit);
         var s = request.Source;
         var d = request.Destination;
         if (s.IsS3 && d.IsS3 && s.Bucket == d.Bucket && request.SourceS3 == request.DestinationS3 && Overlaps(s.Prefix, d.Prefix, '/'))
-            throw new ClutterException("SyncLocationsOverlap", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.SyncLocationsOverlap,
                 $"The source '{s}' and the destination '{d}' overlap. Give two separate prefixes.", d.ToString());
         if (!s.IsS3 && !d.IsS3 && Overlaps(Path.TrimEndingDirectorySeparator(s.Path), Path.TrimEndingDirectorySeparator(d.Path), Path.DirectorySeparatorChar))
-            throw new ClutterException("SyncLocationsOverlap", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.SyncLocationsOverlap,
                 $"The source '{s}' and the destination '{d}' overlap. Give two separate folders.", d.ToString());
 
         static bool Overlaps(string a, string b, char sep) =>

@@ -36,12 +36,12 @@ internal sealed class SyncSide : IDisposable
         if (Store is FolderObjectStore folder)
         {
             if (folder.RootIsFile)
-                throw new ClutterException(IsSource ? "SourceNotFound" : "DestinationNotFolder", FailureKind.InvalidArgument,
+                throw new ClutterException(IsSource ? Errors.SourceNotFound.As(FailureKind.InvalidArgument) : Errors.DestinationNotFolder,
                     $"'{folder.Root}' is a file, not a folder. Give a folder path or s3://bucket/prefix.", folder.Root);
             if (!folder.RootExists)
             {
                 if (IsSource)
-                    throw new ClutterException("SourceNotFound", FailureKind.ObjectNotFound,
+                    throw new ClutterException(Errors.SourceNotFound,
                         $"The source folder '{folder.Root}' does not exist. Check the path (relative paths start at the current PowerShell location).", folder.Root);
                 return new List<SyncEntry>();
             }

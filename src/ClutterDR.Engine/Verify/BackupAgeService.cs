@@ -10,21 +10,19 @@ public sealed record BackupAgeQuery
     /// <summary>Only these databases; null or empty: every database found under the location.</summary>
     public IReadOnlyList<string>? Databases { get; init; }
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
-    /// <summary>Told of each backup whose manifest cannot be read; the check goes on with the next older one.</summary>
-    public Action<ClutterException>? OnDamaged { get; init; }
+    /// <summary>Told (ProblemAsync) of each backup whose manifest cannot be read; the check goes on with the next older one.</summary>
+    public IEngineHost Host { get; init; } = NullHost.Instance;
     public Action<string>? OnVerbose { get; init; }
 }
-
-/// <summary>One database's age check, and the error it raises when stale or missing (null when healthy).</summary>
-public sealed record BackupAgeCheck(BackupAgeResult Result, ClutterException? Problem);
 
 /// <summary>
 /// The guide's 48-hour alarm, for every database under a location (or the ones named): is its newest
 /// complete backup younger than MaxAge? Reads one manifest per database (more only when one is damaged).
+/// A stale or missing database's result carries its error (BackupTooOld, BackupNotFound) in Problems.
 /// </summary>
 public static class BackupAgeService
 {
-    public static async Task<List<BackupAgeCheck>> CheckAsync(BackupAgeQuery query, CancellationToken cancellationToken)
+    public static async Task<List<BackupAgeResult>> CheckAsync(BackupAgeQuery query, CancellationToken cancellationToken)
     {
         var listing = await BackupCatalog.ListAsync(new BackupQuery
         {
@@ -33,10 +31,10 @@ public static class BackupAgeService
             Databases = query.Databases,
             Newest = 1,
             OnVerbose = query.OnVerbose,
-            OnProblem = e => { if (e.ErrorId != "BackupNotFound") query.OnDamaged?.Invoke(e); },
+            Host = query.Host,
         }, cancellationToken).ConfigureAwait(false);
         var location = query.Location.ToString();
-        var checks = new List<BackupAgeCheck>();
+        var checks = new List<BackupAgeResult>();
         foreach (var latest in listing.Backups.OrderBy(b => b.Database, StringComparer.Ordinal))
         {
             var age = latest.Age;
@@ -50,19 +48,21 @@ public static class BackupAgeService
                 MaxAge = query.MaxAge,
                 Healthy = age <= query.MaxAge,
             };
-            var problem = result.Healthy ? null : new ClutterException("BackupTooOld", FailureKind.LimitsExceeded,
+            if (!result.Healthy) result.Problems = [new ClutterException(Errors.BackupTooOld,
                 $"The newest backup of '{latest.Database}' at '{location}' is {Format.Duration(age)} old, more than -MaxAge {Format.Duration(query.MaxAge)}: {latest.Location}. Check that database's backup job.",
-                latest.Location);
-            checks.Add(new BackupAgeCheck(result, problem));
+                latest.Location)];
+            checks.Add(result);
         }
         // A database named but without a backup, or a location without any: MISSING.
         var missing = listing.MissingDatabases.Count > 0 ? listing.MissingDatabases.Cast<string?>()
             : listing.Backups.Count == 0 && query.Databases is not { Count: > 0 } ? new string?[] { null } : Array.Empty<string?>();
         foreach (var database in missing)
         {
-            checks.Add(new BackupAgeCheck(
-                new BackupAgeResult { Location = location, Database = database, MaxAge = query.MaxAge, Healthy = false },
-                BackupCatalog.NotFound(location, database, listing.DatabaseFolders)));
+            checks.Add(new BackupAgeResult
+            {
+                Location = location, Database = database, MaxAge = query.MaxAge, Healthy = false,
+                Problems = [BackupCatalog.NotFound(location, database, listing.DatabaseFolders)],
+            });
         }
         return checks;
     }

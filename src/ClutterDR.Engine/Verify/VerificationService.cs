@@ -29,7 +29,7 @@ public sealed class VerificationService
     private readonly IEngineHost _sink;
     public VerificationService(IEngineHost sink) => _sink = sink;
 
-    public async Task<(BackupVerification Result, IReadOnlyList<ClutterException> Failures)> RunAsync(VerificationRequest request, CancellationToken cancellationToken)
+    public async Task<BackupVerification> RunAsync(VerificationRequest request, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var checks = new List<VerificationCheck>();
@@ -58,7 +58,7 @@ public sealed class VerificationService
         catch (ClutterException e) when (e.ErrorId is "ManifestNotFound" or "ManifestInvalid")
         {
             Fail("Manifest", e);
-            return (new BackupVerification { Location = backupText, Checks = checks.ToArray(), Duration = watch.Elapsed }, failures);
+            return new BackupVerification { Location = backupText, Checks = checks.ToArray(), Duration = watch.Elapsed, Problems = failures };
         }
         var info = BackupCatalog.ToInfo(manifest, repository, BackupName.TryParse(objectName)!, request.S3, objectName + BackupName.ManifestSuffix);
 
@@ -117,7 +117,7 @@ public sealed class VerificationService
                 // The stored object against the manifest.
                 if (stored is { ErrorId: "BackupTruncated" }) Fail("Size", stored);
                 else if (reader.Stored.BytesCount != manifest.StoredBytes)
-                    Fail("Size", new ClutterException("ChecksumMismatch", FailureKind.InvalidData, stored!.Message, backupText));
+                    Fail("Size", new ClutterException(Errors.ChecksumMismatch, stored!.Message, backupText));
                 else Pass("Size", $"{Format.Bytes(manifest.StoredBytes)} ({manifest.StoredBytes} bytes), as the manifest records");
                 if (stored is { ErrorId: "ChecksumMismatch" }) Fail("Checksum", stored);
                 else if (stored is null) Pass("Checksum", $"SHA-256 {manifest.Sha256}");
@@ -133,7 +133,7 @@ public sealed class VerificationService
                 else if (dataError is { ErrorId: "BackupCorrupt" }) Fail("Decompress", dataError);
                 else if (dataError is not null || stored is not null) Skip("Decompress", "The stored object is damaged.");
                 else if (rawBytes != manifest.RawBytes)
-                    Fail("Decompress", new ClutterException("BackupCorrupt", FailureKind.InvalidData,
+                    Fail("Decompress", new ClutterException(Errors.BackupCorrupt,
                         $"The backup '{backupText}' decompresses to {rawBytes} bytes, not the {manifest.RawBytes} its manifest records. Use an older backup (Get-ClutterBackup).", backupText));
                 else Pass("Decompress", $"{manifest.Compression} to the end: {Format.Bytes(rawBytes)} ({rawBytes} bytes), as the manifest records");
 
@@ -149,8 +149,8 @@ public sealed class VerificationService
         }
         return Done();
 
-        (BackupVerification, IReadOnlyList<ClutterException>) Done() =>
-            (new BackupVerification { Backup = info, Location = info.Location, Checks = checks.ToArray(), Duration = watch.Elapsed }, failures);
+        BackupVerification Done() =>
+            new() { Backup = info, Location = info.Location, Checks = checks.ToArray(), Duration = watch.Elapsed, Problems = failures };
     }
 
     /// <summary>
@@ -209,7 +209,7 @@ public sealed class VerificationService
         var exit = await proc.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         var toc = await listing.ConfigureAwait(false);
         if (exit != 0)
-            return (raw, null, new ClutterException("ArchiveUnreadable", FailureKind.InvalidData,
+            return (raw, null, new ClutterException(Errors.ArchiveUnreadable,
                 $"pg_restore --list cannot read the archive of '{reader.BackupText}' ({PgProcess.DescribeExit(exit)}): {proc.StandardErrorTail}", reader.BackupText));
         return (raw, toc, null);
     }
@@ -220,7 +220,7 @@ public sealed class VerificationService
         if (missing.Count == 0)
             pass("Archive", $"{(manifest.Format == DumpFormat.Custom ? "pg_restore --list" : "SQL")} has all {manifest.Tables.Count} tables of the manifest");
         else
-            fail("Archive", new ClutterException("ArchiveIncomplete", FailureKind.InvalidData,
+            fail("Archive", new ClutterException(Errors.ArchiveIncomplete,
                 $"The archive of '{backupText}' lacks {missing.Count} of the manifest's {manifest.Tables.Count} tables: {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")}.", backupText));
     }
 }

@@ -159,7 +159,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
         catch (PSInvalidOperationException e)
         {
-            throw new ClutterException("ConfirmationRequired", FailureKind.PermissionDenied,
+            throw new ClutterException(Errors.ConfirmationRequired,
                 $"{action} on {target} needs confirmation (ConfirmImpact {ConfirmImpactOf(GetType())}), and this session cannot ask: it runs non-interactively (pwsh -NonInteractive, a scheduled job). " +
                 "Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.", target, e);
         }
@@ -210,21 +210,17 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         return run ? Consent.Run : reason == ShouldProcessReason.WhatIf ? Consent.WhatIf : Consent.Decline;
     }
 
-    /// <summary>Failures that make the whole call pointless (no pg_dump, bad syntax): they stop the pipeline.</summary>
-    protected static readonly HashSet<string> TerminatingErrorIds = new(StringComparer.Ordinal)
-    {
-        "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
-        "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
-    };
-
-    /// <summary>Runs per-item work: a ClutterException becomes a non-terminating error and the pipeline goes on.</summary>
+    /// <summary>
+    /// Runs per-item work: a ClutterException becomes a non-terminating error and the pipeline goes on, unless its
+    /// table entry is terminating (no pg_dump, bad syntax: the whole call is pointless) and it stops the pipeline.
+    /// </summary>
     protected async Task<T?> PerItemAsync<T>(Func<Task<T?>> work, object? target) where T : class
     {
         try
         {
             return await work().ConfigureAwait(false);
         }
-        catch (ClutterException e) when (!TerminatingErrorIds.Contains(e.ErrorId))
+        catch (ClutterException e) when (!e.Terminating)
         {
             await EmitErrorAsync(e).ConfigureAwait(false);
             return null;

@@ -88,7 +88,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPara
         var outcome = await PerItemAsync(async () =>
         {
             if (RetainUntil is null && MyInvocation.BoundParameters.ContainsKey(nameof(RetentionMode)))
-                throw new ClutterException("RetainUntilMissing", FailureKind.InvalidArgument,
+                throw new ClutterException(Errors.RetainUntilMissing,
                     $"-RetentionMode {RetentionMode} needs -RetainUntil: the date until which the backup must not be deleted, e.g. -RetainUntil (Get-Date).AddDays(30).", RetentionMode);
             // Wildcards ask the provider: on its thread.
             var destinations = await OnPipelineThreadAsync(() => Destination.Select(d => LocationResolver.ResolveDestination(this, d)).ToList()).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed class ClearClutterBackupDebrisCommand : BackupLocationCmdlet
                 Storage.DebrisKind.Claim => "Remove the name claim",
                 _ => "Remove the partial file",
             }),
-            EmitObject, EmitError, Sink, cancellationToken).ConfigureAwait(false);
+            EmitObject, Sink, cancellationToken).ConfigureAwait(false);
             return this;
         }, Location).ConfigureAwait(false);
     }

@@ -13,7 +13,7 @@ internal static class ErrorRecords
         var inner = e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : e;
         if (inner is ClutterException ce) return From(ce);
         var message = $"ClutterDR failed unexpectedly: {inner.GetType().Name}: {inner.Message}. Run again with -Verbose; if it persists, report it with this message.";
-        return new ErrorRecord(new InvalidOperationException(message, inner), "UnexpectedError", ErrorCategory.NotSpecified, target)
+        return new ErrorRecord(new InvalidOperationException(message, inner), Errors.UnexpectedError.Id, ErrorCategory.NotSpecified, target)
         {
             ErrorDetails = new ErrorDetails(message),
         };

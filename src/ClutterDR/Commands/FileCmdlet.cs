@@ -43,7 +43,7 @@ public abstract class FileCmdlet : AsyncCmdlet
             }
             catch (ItemNotFoundException e)
             {
-                EmitError(new ClutterException("FileNotFound", FailureKind.ObjectNotFound, $"No file matches '{p}'.", p, e));
+                EmitError(new ClutterException(Errors.FileNotFound, $"No file matches '{p}'.", p, e));
             }
         }
         return result;
@@ -60,7 +60,7 @@ public abstract class FileCmdlet : AsyncCmdlet
     protected string OutputPath(string input, string? defaultPath, string defaultName)
     {
         if (Destination is null)
-            return defaultPath ?? throw new ClutterException("DestinationRequired", FailureKind.InvalidArgument,
+            return defaultPath ?? throw new ClutterException(Errors.DestinationRequired,
                 $"There is no default output name for '{input}': give -Destination.", input);
         var dest = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         return Directory.Exists(dest) ? System.IO.Path.Combine(dest, defaultName) : dest;

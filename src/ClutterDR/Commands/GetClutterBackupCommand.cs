@@ -33,7 +33,7 @@ public sealed class GetClutterBackupCommand : BackupLocationCmdlet
             Databases = Database,
             Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
             SinceUtc = Since?.ToUniversalTime(),
-            OnProblem = EmitError,
+            Host = Sink,
             OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var info in found ?? new List<BackupInfo>()) await EmitObjectAsync(info).ConfigureAwait(false);

@@ -9,7 +9,7 @@ internal static class KeyArguments
     public static KeySource Resolve(PSCmdlet cmdlet, string value)
     {
         if (KeySource.IsArmoredText(value)) return KeySource.FromText(value);
-        var path = ProviderPaths.Resolve(cmdlet, value, e => new ClutterException("KeyNotFound", FailureKind.ObjectNotFound,
+        var path = ProviderPaths.Resolve(cmdlet, value, e => new ClutterException(Errors.KeyNotFound,
             $"'{value}' is neither a key file path nor armored key text (-----BEGIN PGP ...): {e.Message}", value, e));
         return KeySource.FromFile(path);
     }

@@ -26,10 +26,10 @@ internal static class LocationResolver
         var literal = ProviderPaths.Resolve(cmdlet, text, e => NotAPath(text, e));
         if (folders.Count == 0 && Directory.Exists(literal)) return BackupLocation.Parse(literal);
         if (folders.Count == 0)
-            throw new ClutterException("DestinationNotFound", FailureKind.ObjectNotFound,
+            throw new ClutterException(Errors.DestinationNotFound,
                 $"-Destination '{text}' has wildcards and matches no existing folder. Give one folder: a literal path without wildcards is created when missing.",
                 text);
-        throw new ClutterException("AmbiguousDestination", FailureKind.InvalidArgument,
+        throw new ClutterException(Errors.AmbiguousDestination,
             $"-Destination '{text}' matches {folders.Count} folders ({string.Join(", ", folders.Take(5))}{(folders.Count > 5 ? ", ..." : "")}). A backup goes to one folder: give its path.",
             text);
     }
@@ -37,5 +37,5 @@ internal static class LocationResolver
     private static bool IsS3(string text) => BackupLocation.LooksLikeS3(text) || text.Contains("://", StringComparison.Ordinal);
 
     private static ClutterException NotAPath(string text, Exception e) =>
-        new("InvalidLocation", FailureKind.InvalidArgument, $"'{text}' is not a file system path or an s3:// location: {e.Message}", text, e);
+        new(Errors.InvalidLocation, $"'{text}' is not a file system path or an s3:// location: {e.Message}", text, e);
 }

@@ -23,7 +23,7 @@ public sealed class ProtectClutterFileCommand : FileCmdlet, IDynamicParameters
     {
         var options = KeyArguments.Encryption(this, _encryption);
         if (!options.Enabled)
-            throw new ClutterException("EncryptionKeyRequired", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.EncryptionKeyRequired,
                 "Say how to encrypt: -Recipient <public key file> (gpg --export --armor KEYID > key.asc) or -Passphrase (Read-Host -AsSecureString).", null);
         _plan = EncryptionPlan.Prepare(options); // a bad key stops before any file is touched
         return Task.CompletedTask;

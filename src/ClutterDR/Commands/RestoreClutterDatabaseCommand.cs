@@ -102,6 +102,6 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPar
         }, pending.Text).ConfigureAwait(false);
         if (result is null) return;
         await EmitObjectAsync(result).ConfigureAwait(false);
-        foreach (var problem in RestoreService.Problems(result)) await EmitErrorAsync(problem).ConfigureAwait(false);
+        foreach (var problem in result.Problems) await EmitErrorAsync(problem).ConfigureAwait(false);
     }
 }

@@ -70,7 +70,7 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         if (Checksum && SizeOnly)
-            throw new ClutterException("ConflictingCompareModes", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.ConflictingCompareModes,
                 "-Checksum and -SizeOnly exclude each other. Give one of them, or neither for size plus modification time.", "SizeOnly");
         var request = new SyncRequest
         {

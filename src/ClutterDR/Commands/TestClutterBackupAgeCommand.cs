@@ -15,20 +15,20 @@ public sealed class TestClutterBackupAgeCommand : BackupLocationCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         if (MaxAge <= TimeSpan.Zero)
-            throw new ClutterException("InvalidMaxAge", FailureKind.InvalidArgument, "-MaxAge must be positive, e.g. 48:00:00 or (New-TimeSpan -Hours 26).", MaxAge);
+            throw new ClutterException(Errors.InvalidMaxAge, "-MaxAge must be positive, e.g. 48:00:00 or (New-TimeSpan -Hours 26).", MaxAge);
         var checks = await PerItemAsync(async () => await BackupAgeService.CheckAsync(new BackupAgeQuery
         {
             Location = ResolveLocation(Location),
             S3 = BuildS3Options(),
             Databases = Database,
             MaxAge = MaxAge,
-            OnDamaged = EmitError,
+            Host = Sink,
             OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
-        foreach (var check in checks ?? new List<BackupAgeCheck>())
+        foreach (var result in checks ?? new List<BackupAgeResult>())
         {
-            await EmitObjectAsync(check.Result).ConfigureAwait(false);
-            if (check.Problem is not null) await EmitErrorAsync(check.Problem).ConfigureAwait(false);
+            await EmitObjectAsync(result).ConfigureAwait(false);
+            foreach (var problem in result.Problems) await EmitErrorAsync(problem).ConfigureAwait(false);
         }
     }
 }

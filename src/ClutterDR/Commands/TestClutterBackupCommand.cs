@@ -38,11 +38,10 @@ public sealed class TestClutterBackupCommand : ClutterS3Cmdlet, IDynamicParamete
                 Decryption = KeyArguments.Decryption(this, _decryption),
                 Deep = Deep,
             };
-            var (result, failures) = await new VerificationService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
-            return Tuple.Create(result, failures);
+            return await new VerificationService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, Location).ConfigureAwait(false);
         if (outcome is null) return;
-        await EmitObjectAsync(outcome.Item1).ConfigureAwait(false);
-        foreach (var failure in outcome.Item2) await EmitErrorAsync(failure).ConfigureAwait(false);
+        await EmitObjectAsync(outcome).ConfigureAwait(false);
+        foreach (var problem in outcome.Problems) await EmitErrorAsync(problem).ConfigureAwait(false);
     }
 }

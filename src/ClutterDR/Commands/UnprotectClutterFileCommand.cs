@@ -16,7 +16,7 @@ public sealed class UnprotectClutterFileCommand : FileCmdlet, IDynamicParameters
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(_decryption.PrivateKey) && _decryption.Passphrase is null)
-            throw new ClutterException("DecryptionKeyRequired", FailureKind.InvalidArgument,
+            throw new ClutterException(Errors.DecryptionKeyRequired,
                 "Say how to decrypt: -PrivateKey <secret key file> (gpg --export-secret-keys --armor KEYID > key.asc) or -Passphrase (Read-Host -AsSecureString).", null);
         return Task.CompletedTask;
     }

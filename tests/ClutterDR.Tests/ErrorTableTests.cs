@@ -1,0 +1,93 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace ClutterDR.Tests;
+
+/// <summary>
+/// The error table (src/ClutterDR.Engine/Errors/): one entry per id, each with a meaning line, and the only way the
+/// sources raise an error (no string id left at a throw site). Pure: reads the table and the source files.
+/// </summary>
+public class ErrorTableTests
+{
+    private static readonly string RepoRoot = FindRepoRoot();
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ClutterDR.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No ClutterDR.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static IEnumerable<(string Path, string Text)> SourceFiles(string under) =>
+        Directory.EnumerateFiles(Path.Combine(RepoRoot, under), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !Regex.IsMatch(f, @"[\\/](bin|obj)[\\/]"))
+            .Select(f => (Path.GetRelativePath(RepoRoot, f), File.ReadAllText(f)));
+
+    /// <summary>The table's own files (their entries are built from ids, as they must be).</summary>
+    private static bool InTable(string path) => path.Replace('\\', '/').StartsWith("src/ClutterDR.Engine/Errors/", StringComparison.Ordinal);
+
+    [Fact]
+    public void EveryIdIsInTheTableOnceWithItsMeaning()
+    {
+        var fields = typeof(Errors).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.FieldType == typeof(ErrorDef)).ToList();
+        Assert.True(Errors.All.Count >= 80, $"the table has {Errors.All.Count} entries");
+        Assert.Equal(fields.Count, Errors.All.Count);
+        Assert.Empty(Errors.All.GroupBy(e => e.Id).Where(g => g.Count() > 1).Select(g => g.Key));
+        foreach (var f in fields)
+        {
+            var e = (ErrorDef)f.GetValue(null)!;
+            Assert.Equal(f.Name, e.Id); // Errors.BackupNotFound is "BackupNotFound"
+            Assert.Matches("^[A-Z][A-Za-z0-9]+$", e.Id);
+            Assert.False(string.IsNullOrWhiteSpace(e.Meaning), $"{e.Id} has no meaning line");
+            Assert.DoesNotContain('\n', e.Meaning);
+            Assert.True(e.Meaning.Length >= 20, $"{e.Id}: '{e.Meaning}' says too little");
+            Assert.DoesNotContain(e.Kind, e.OtherKinds);
+            Assert.Same(e, Errors.Find(e.Id));
+        }
+        Assert.Null(Errors.Find("NoSuchError"));
+    }
+
+    [Fact]
+    public void TheTerminatingIdsAreTheOnesThatStopThePipeline()
+    {
+        // The set AsyncCmdlet held before the table: these stop the pipeline, every other id is reported per item.
+        var stops = new[]
+        {
+            "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
+            "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
+        };
+        Assert.Equal(stops.Order(StringComparer.Ordinal), Errors.All.Where(e => e.Terminating).Select(e => e.Id).Order(StringComparer.Ordinal));
+        Assert.True(new ClutterException(Errors.PgToolNotFound, "m").Terminating);
+        Assert.False(new ClutterException(Errors.BackupNotFound, "m").Terminating);
+    }
+
+    [Fact]
+    public void AnotherKindOfAnIdIsOneItsEntryAllows()
+    {
+        var passphrase = new ClutterException(Errors.DecryptionFailed.As(FailureKind.AuthenticationError), "wrong", "t");
+        Assert.Equal("DecryptionFailed", passphrase.ErrorId);
+        Assert.Equal(FailureKind.AuthenticationError, passphrase.Kind);
+        Assert.Equal(FailureKind.InvalidData, new ClutterException(Errors.DecryptionFailed, "damaged").Kind);
+        Assert.Same(Errors.DecryptionFailed, Errors.DecryptionFailed.As(FailureKind.InvalidData));
+        Assert.Throws<ArgumentException>(() => Errors.BackupNotFound.As(FailureKind.InvalidData));
+    }
+
+    [Fact]
+    public void NoSourceRaisesAnErrorFromAStringId()
+    {
+        var oldForm = new Regex(@"\bnew\s+ClutterException\s*\(\s*[@$]*""|\bnew\s*(ClutterException\s*)?\(\s*[^,()]+,\s*FailureKind\.");
+        var left = SourceFiles("src").Where(f => !InTable(f.Path))
+            .SelectMany(f => oldForm.Matches(f.Text).Select(m => $"{f.Path}:{f.Text[..m.Index].Count(c => c == '\n') + 1}"))
+            .ToList();
+        Assert.True(left.Count == 0, "raise errors through the table (new ClutterException(Errors.X, ...)); run tools/Convert-ErrorSites.py: " + string.Join(", ", left));
+        Assert.Contains(SourceFiles("src"), f => f.Text.Contains("new ClutterException(Errors.", StringComparison.Ordinal)); // the search itself works
+    }
+
+    [Fact]
+    public void EveryEntryOfTheTableIsRaisedSomewhere()
+    {
+        var code = string.Join("\n", SourceFiles("src").Where(f => !InTable(f.Path)).Select(f => f.Text));
+        var unused = Errors.All.Where(e => !Regex.IsMatch(code, $@"\bErrors\.{e.Id}\b")).Select(e => e.Id).ToList();
+        Assert.True(unused.Count == 0, "table entries no source raises (remove them, and their rows in the docs): " + string.Join(", ", unused));
+    }
+}
