@@ -9,19 +9,7 @@ namespace ClutterDR.Tests;
 /// </summary>
 public class ErrorTableTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ClutterDR.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No ClutterDR.sln above {AppContext.BaseDirectory}.");
-    }
-
-    private static IEnumerable<(string Path, string Text)> SourceFiles(string under) =>
-        Directory.EnumerateFiles(Path.Combine(RepoRoot, under), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !Regex.IsMatch(f, @"[\\/](bin|obj)[\\/]"))
-            .Select(f => (Path.GetRelativePath(RepoRoot, f), File.ReadAllText(f)));
+    private static IEnumerable<(string Path, string Text)> SourceFiles(string under) => SourceTree.Files(under);
 
     /// <summary>The table's own files (their entries are built from ids, as they must be).</summary>
     private static bool InTable(string path) => path.Replace('\\', '/').StartsWith("src/ClutterDR.Engine/Errors/", StringComparison.Ordinal);
@@ -89,5 +77,15 @@ public class ErrorTableTests
         var code = string.Join("\n", SourceFiles("src").Where(f => !InTable(f.Path)).Select(f => f.Text));
         var unused = Errors.All.Where(e => !Regex.IsMatch(code, $@"\bErrors\.{e.Id}\b")).Select(e => e.Id).ToList();
         Assert.True(unused.Count == 0, "table entries no source raises (remove them, and their rows in the docs): " + string.Join(", ", unused));
+    }
+
+    [Fact]
+    public void NoSiteComparesAnErrorIdWithAString()
+    {
+        // e.Is(Errors.X), so that a renamed or misspelt id fails to build instead of silently never matching.
+        var compare = new Regex(@"\bErrorId\s*(==|!=|is)\s*(not\s+)?""|\bErrorId\s*=\s*""");
+        var left = SourceFiles("src").Where(f => !InTable(f.Path) && compare.IsMatch(f.Text)).Select(f => f.Path).ToList();
+        Assert.True(left.Count == 0, "ErrorIds compared with strings in: " + string.Join(", ", left));
+        Assert.Matches(compare, "when (e.ErrorId == \"X\")"); // the pattern itself finds the old form
     }
 }

@@ -147,7 +147,7 @@ public static class BackupCatalog
             query.OnVerbose?.Invoke($"Reading the manifest {repository.Describe(manifestKey)}.");
             return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
         }
-        catch (ClutterException e) when (e.ErrorId is "ManifestInvalid" && query.Host is not null)
+        catch (ClutterException e) when (e.Is(Errors.ManifestInvalid) && query.Host is not null)
         {
             await query.Host.ProblemAsync(e).ConfigureAwait(false);
             return null;

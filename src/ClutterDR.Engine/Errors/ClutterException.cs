@@ -39,4 +39,7 @@ public sealed class ClutterException : Exception
     /// <summary>True when the failure makes the whole call pointless: a cmdlet stops instead of going on with the next item.</summary>
     public bool Terminating => Error.Terminating;
     public object? Target { get; }
+
+    /// <summary>Whether this is the table entry's error (under any of its kinds).</summary>
+    public bool Is(ErrorDef error) => ErrorId == error.Id;
 }

@@ -145,7 +145,7 @@ public sealed class FolderObjectStore : IObjectStore
         {
             writer = FolderObjectWriter.Open(this, key, options);
         }
-        catch (ClutterException e) when (options.CreateOnly && e.ErrorId == "BackupObjectExists")
+        catch (ClutterException e) when (options.CreateOnly && e.Is(Errors.BackupObjectExists))
         {
             return false;
         }
@@ -156,7 +156,7 @@ public sealed class FolderObjectStore : IObjectStore
             {
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (ClutterException e) when (options.CreateOnly && e.ErrorId == "BackupObjectExists")
+            catch (ClutterException e) when (options.CreateOnly && e.Is(Errors.BackupObjectExists))
             {
                 return false;
             }

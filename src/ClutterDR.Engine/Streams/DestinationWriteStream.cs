@@ -8,8 +8,6 @@ namespace ClutterDR.Streams;
 /// </summary>
 public static class DestinationWrite
 {
-    public const string ErrorId = "DestinationWriteFailed";
-
     /// <summary>ENOSPC / EDQUOT (Linux 28/122, macOS 28/69), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL (Windows 112/39).</summary>
     public static bool IsDiskFull(IOException e)
     {

@@ -106,7 +106,7 @@ public sealed partial class SyncService
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 var error = MapItemError(e, item, source, destination);
-                if (error.ErrorId is "StorageClassRejected" or "DestinationNotFound" or "S3CredentialsNotFound" or DestinationWrite.ErrorId)
+                if (error.Is(Errors.StorageClassRejected) || error.Is(Errors.DestinationNotFound) || error.Is(Errors.S3CredentialsNotFound) || error.Is(Errors.DestinationWriteFailed))
                 {
                     // Every other item would fail the same way: stop them and fail the call once.
                     lock (writeLock) fatal ??= error;
