@@ -1,5 +1,3 @@
-using Org.BouncyCastle.Bcpg;
-using Org.BouncyCastle.Bcpg.OpenPgp;
 using ClutterDR.Streams;
 
 namespace ClutterDR.Crypto;
@@ -32,18 +30,10 @@ public sealed class FileEncryption
         var modified = File.GetLastWriteTimeUtc(source);
         return await WriteAtomicallyAsync(destination, force, $"Encrypting {source}", input.Length, async (output, progress) =>
         {
-            Stream target = output;
-            ArmoredOutputStream? armored = null;
-            if (armor) target = armored = new ArmoredOutputStream(output);
-            try
-            {
-                using var encrypted = plan.Open(target, Path.GetFileName(source), modified);
-                await CopyAsync(input, encrypted, progress, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                armored?.Dispose();
-            }
+            // The stored format's chain without compression or hash: [armor] -> OpenPGP -> the file.
+            await using var chain = StoredFormat.OpenPgpFile(plan).OpenWrite(output, Path.GetFileName(source), modified, armor, hash: false);
+            await CopyAsync(input, chain.Input, progress, cancellationToken).ConfigureAwait(false);
+            await chain.CompleteAsync().ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -53,7 +43,7 @@ public sealed class FileEncryption
         Stream plain;
         try
         {
-            plain = OpenPgpReader.Open(PgpUtilities.GetDecoderStream(input), decryption, source);
+            plain = StoredFormat.OpenPgpFile(null).OpenRead(input, decryption, source, detectArmor: true);
         }
         catch (IOException e)
         {

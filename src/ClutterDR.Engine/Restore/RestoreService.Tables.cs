@@ -21,11 +21,8 @@ public sealed partial class RestoreService
         var psql = PgTools.Find("psql");
         var listFile = Path.Combine(Path.GetTempPath(), $"clutterdr-restore-{Guid.NewGuid():N}.list");
         await File.WriteAllLinesAsync(listFile, plan.ListLines, cancellationToken).ConfigureAwait(false);
-        var args = new List<string> { "--use-list=" + listFile, "--file=-" };
-        if (plan.DataOnly) args.Add("--data-only");
-        else if (request.Clean) { args.Add("--clean"); args.Add("--if-exists"); }
-        if (request.NoOwner) args.Add("--no-owner");
-        var psqlArgs = new[] { "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction", "--no-password", "--dbname=" + target.DbnameArgument, "--file=-" };
+        var args = PgRestore.TableArguments(listFile, plan.DataOnly, request.Clean, request.NoOwner);
+        var psqlArgs = PgRestore.PsqlArguments(target);
 
         var progress = new ByteProgress(_sink, $"Restoring {string.Join(", ", plan.Tables.Select(TableRestorePlan.Display))} from {backupText} into {target.Display}", manifest.StoredBytes);
         PgProcess? restore = null, sql = null;
@@ -34,7 +31,7 @@ public sealed partial class RestoreService
         {
             await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
             sql = PgProcess.Start(psql, psqlArgs, target, redirectInput: true, redirectOutput: false);
-            restore = PgProcess.Start(pgRestore, args, PgConnectionSettings.Parse("Host=localhost", null), redirectInput: true, redirectOutput: true);
+            restore = PgRestore.StartOnArchive(pgRestore, args);
             var prelude = Encoding.UTF8.GetBytes(plan.Prelude);
             var (restoreProc, sqlProc) = (restore, sql);
             relay = Task.Run(async () =>
@@ -56,12 +53,12 @@ public sealed partial class RestoreService
                 await StreamPump.CopyAsync(reader.Plain, restore.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
                 try { restore.StandardInput.Close(); } catch (IOException) { }
             }
-            catch (IOException e) when (!BackupReader.IsDataError(e))
+            catch (IOException e) when (!StoredFormat.IsDataError(e))
             {
                 // pg_restore has what it needs and stopped reading (or failed: its exit code tells).
                 if (!await restore.ExitsWithinAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) throw;
             }
-            catch (Exception e) when (BackupReader.IsDataError(e))
+            catch (Exception e) when (StoredFormat.IsDataError(e))
             {
                 restore.Kill(); sql.Kill(); // before psql's transaction commits
                 var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
@@ -119,10 +116,9 @@ public sealed partial class RestoreService
     /// </summary>
     private static async Task<ArchiveObjects> ReadArchiveObjectsAsync(IBackupRepository repository, string objectName, BackupManifest manifest, DecryptionOptions decryption, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
     {
-        var none = PgConnectionSettings.Parse("Host=localhost", null);
         await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, decryption, backupText, cancellationToken).ConfigureAwait(false);
-        using var list = PgProcess.Start(pgRestore, new[] { "--list" }, none, redirectInput: true, redirectOutput: true);
-        using var schema = PgProcess.Start(pgRestore, new[] { "--schema-only", "--file=-" }, none, redirectInput: true, redirectOutput: true);
+        using var list = PgRestore.StartOnArchive(pgRestore, PgRestore.ListArguments);
+        using var schema = PgRestore.StartOnArchive(pgRestore, PgRestore.SchemaArguments);
         var procs = new[] { list, schema };
         var outputs = procs.Select(p => Task.Run(async () =>
         {
@@ -145,7 +141,7 @@ public sealed partial class RestoreService
             }
             for (var i = 0; i < procs.Length; i++) if (open[i]) try { procs[i].StandardInput.Close(); } catch (IOException) { }
         }
-        catch (Exception e) when (BackupReader.IsDataError(e))
+        catch (Exception e) when (StoredFormat.IsDataError(e))
         {
             foreach (var p in procs) p.Kill();
             throw await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);

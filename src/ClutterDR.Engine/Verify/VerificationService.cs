@@ -42,9 +42,7 @@ public sealed class VerificationService
             failures.Add(e);
         }
 
-        var (parent, objectName) = request.Backup.SplitObject();
-        if (objectName.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal))
-            objectName = objectName[..^BackupName.ManifestSuffix.Length];
+        var (parent, objectName) = request.Backup.SplitBackup();
         using var repository = RepositoryFactory.Open(parent, request.S3);
         var backupText = repository.Describe(objectName);
 
@@ -106,7 +104,7 @@ public sealed class VerificationService
                     {
                         (rawBytes, toc, archiveError) = await ReadPlainAsync(reader, manifest, deep, n => progress.Report(n), _sink.Verbose, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (BackupReader.IsDataError(e))
+                    catch (Exception e) when (StoredFormat.IsDataError(e))
                     {
                         dataError = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
                     }
@@ -178,10 +176,9 @@ public sealed class VerificationService
             return (raw, scanner.Result(), null);
         }
 
-        var dumpMajor = int.TryParse((manifest.PgDumpVersion ?? "0").Split('.')[0], out var mj) ? mj : 0;
-        var tool = PgTools.Find("pg_restore", dumpMajor > 0 ? dumpMajor : null);
+        var tool = PgRestore.Find(manifest.PgDumpVersion);
         verbose($"Using {tool.Description} to list the archive's table of contents.");
-        using var proc = PgProcess.Start(tool, new[] { "--list" }, PgConnectionSettings.Parse("Host=localhost", null), redirectInput: true, redirectOutput: true);
+        using var proc = PgRestore.StartOnArchive(tool, PgRestore.ListArguments);
         var listing = Task.Run(async () =>
         {
             using var text = new StreamReader(proc.StandardOutput, Encoding.UTF8);
