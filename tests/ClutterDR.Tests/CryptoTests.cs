@@ -59,7 +59,7 @@ public class CryptoTests
     }
 
     /// <summary>An RSA key ring made in memory: armored public and secret key text.</summary>
-    private static (string Public, string Secret) NewRsaKey(int? keyFlags = null)
+    internal static (string Public, string Secret) NewRsaKey(int? keyFlags = null)
     {
         Org.BouncyCastle.Bcpg.OpenPgp.PgpSignatureSubpacketVector? hashed = null;
         if (keyFlags is int flags)

@@ -32,38 +32,8 @@ public sealed partial class RestoreService
             await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
             sql = PgProcess.Start(psql, psqlArgs, target, redirectInput: true, redirectOutput: false);
             restore = PgRestore.StartOnArchive(pgRestore, args);
-            var prelude = Encoding.UTF8.GetBytes(plan.Prelude);
-            var (restoreProc, sqlProc) = (restore, sql);
-            relay = Task.Run(async () =>
-            {
-                try
-                {
-                    await sqlProc.StandardInput.WriteAsync(prelude, cancellationToken).ConfigureAwait(false);
-                    await restoreProc.StandardOutput.CopyToAsync(sqlProc.StandardInput, cancellationToken).ConfigureAwait(false);
-                    await sqlProc.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    restoreProc.Kill(); // psql stopped at an error: pg_restore must not wait on a full pipe
-                    throw;
-                }
-            }, cancellationToken);
-            try
-            {
-                await StreamPump.CopyAsync(reader.Plain, restore.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
-                try { restore.StandardInput.Close(); } catch (IOException) { }
-            }
-            catch (IOException e) when (!StoredFormat.IsDataError(e))
-            {
-                // pg_restore has what it needs and stopped reading (or failed: its exit code tells).
-                if (!await restore.ExitsWithinAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) throw;
-            }
-            catch (Exception e) when (StoredFormat.IsDataError(e))
-            {
-                restore.Kill(); sql.Kill(); // before psql's transaction commits
-                var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
-                throw new ClutterException(fault.ErrorId, fault.Kind, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
-            }
+            relay = StartRelay(restore, sql, Encoding.UTF8.GetBytes(plan.Prelude), cancellationToken);
+            await FeedArchiveAsync(reader, restore, sql, progress, cancellationToken).ConfigureAwait(false);
             var restoreExit = await restore.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (relay.IsFaulted || sql.HasExited)
             {
@@ -83,16 +53,7 @@ public sealed partial class RestoreService
                 sql.Kill();
                 throw new ClutterException(mismatch.ErrorId, mismatch.Kind, mismatch.Message + " The restore was stopped before it committed, so the target was not changed.", mismatch.Target);
             }
-            try
-            {
-                await relay.ConfigureAwait(false);
-                if (plan.Postlude.Length > 0)
-                    await sql.StandardInput.WriteAsync(Encoding.UTF8.GetBytes(plan.Postlude), cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException) when (sql.HasExited) { /* psql stopped at an error: its exit code tells */ }
-            try { sql.StandardInput.Close(); } catch (IOException) { }
-            var exit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            if (exit != 0) throw RestoreFailed(sql, exit, target, backupText);
+            await CommitSqlAsync(plan, sql, relay, target, backupText, cancellationToken).ConfigureAwait(false);
             progress.Report(reader.Stored.BytesCount);
         }
         catch (OperationCanceledException e)
@@ -108,6 +69,58 @@ public sealed partial class RestoreService
             if (relay is not null) try { await relay.ConfigureAwait(false); } catch { /* reported above */ }
             try { File.Delete(listFile); } catch (IOException) { }
         }
+    }
+
+    /// <summary>pg_restore's SQL into psql, after the plan's prelude; if psql stops at an error, pg_restore is killed.</summary>
+    private static Task StartRelay(PgProcess restore, PgProcess sql, byte[] prelude, CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        try
+        {
+            await sql.StandardInput.WriteAsync(prelude, cancellationToken).ConfigureAwait(false);
+            await restore.StandardOutput.CopyToAsync(sql.StandardInput, cancellationToken).ConfigureAwait(false);
+            await sql.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            restore.Kill(); // psql stopped at an error: pg_restore must not wait on a full pipe
+            throw;
+        }
+    }, cancellationToken);
+
+    /// <summary>The dump into pg_restore until it has what it needs; damaged data stops both tools before psql commits.</summary>
+    private static async Task FeedArchiveAsync(BackupReader reader, PgProcess restore, PgProcess sql, ByteProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StreamPump.CopyAsync(reader.Plain, restore.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
+            try { restore.StandardInput.Close(); } catch (IOException) { }
+        }
+        catch (IOException e) when (!StoredFormat.IsDataError(e))
+        {
+            // pg_restore has what it needs and stopped reading (or failed: its exit code tells).
+            if (!await restore.ExitsWithinAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) throw;
+        }
+        catch (Exception e) when (StoredFormat.IsDataError(e))
+        {
+            restore.Kill(); sql.Kill(); // before psql's transaction commits
+            var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
+            throw new ClutterException(fault.ErrorId, fault.Kind, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
+        }
+    }
+
+    /// <summary>The rest of pg_restore's SQL and the plan's postlude into psql, whose input closed commits its transaction.</summary>
+    private static async Task CommitSqlAsync(TableRestorePlan plan, PgProcess sql, Task relay, PgConnectionSettings target, string backupText, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await relay.ConfigureAwait(false);
+            if (plan.Postlude.Length > 0)
+                await sql.StandardInput.WriteAsync(Encoding.UTF8.GetBytes(plan.Postlude), cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) when (sql.HasExited) { /* psql stopped at an error: its exit code tells */ }
+        try { sql.StandardInput.Close(); } catch (IOException) { }
+        var exit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (exit != 0) throw RestoreFailed(sql, exit, target, backupText);
     }
 
     /// <summary>
