@@ -10,7 +10,7 @@ namespace ClutterDR.Tests;
 /// Interop with real gpg and key files is in tests/Pester/Encryption.Tests.ps1.</summary>
 public class CryptoTests
 {
-    private static SecureString Secure(string s)
+    internal static SecureString Secure(string s)
     {
         var ss = new SecureString();
         foreach (var c in s) ss.AppendChar(c);

@@ -9,13 +9,7 @@ namespace ClutterDR.Tests;
 /// <summary>The stored format's one chain: every codec with and without encryption, what it reports, and how damage is named.</summary>
 public class StoredFormatTests
 {
-    private static SecureString Secure(string s)
-    {
-        var ss = new SecureString();
-        foreach (var c in s) ss.AppendChar(c);
-        ss.MakeReadOnly();
-        return ss;
-    }
+    private static SecureString Secure(string s) => CryptoTests.Secure(s);
 
     private static readonly Lazy<(string Public, string Secret)> Key = new(() => CryptoTests.NewRsaKey());
 
