@@ -5,9 +5,9 @@ using ClutterDR.Streams;
 namespace ClutterDR.Backup;
 
 /// <summary>One destination of a backup and what it holds of it.</summary>
-internal sealed class Copy
+internal sealed class BackupCopy
 {
-    public Copy(IBackupRepository repository) => Repository = repository;
+    public BackupCopy(IBackupRepository repository) => Repository = repository;
     public IBackupRepository Repository { get; }
     public Task? Pending { get; set; }
     public Task<bool>? CanClaim { get; set; }
@@ -20,6 +20,7 @@ internal sealed class Copy
     public Exception? Failure { get; set; }
 }
 
+/// <summary>Fewer copies than the minimum are left before the manifests: the backup fails, and the error names every failed copy.</summary>
 internal sealed class TooFewCopiesException : Exception
 {
     public ClutterException ToClutterException(CopySet copies)
@@ -37,15 +38,15 @@ internal sealed class CopySet : IAsyncDisposable
 {
     private readonly IEngineHost _sink;
     private readonly Func<IBackupRepository, string?, Task> _release;
-    public CopySet(List<Copy> all, int minimum, IEngineHost sink, Func<IBackupRepository, string?, Task> release)
+    public CopySet(List<BackupCopy> all, int minimum, IEngineHost sink, Func<IBackupRepository, string?, Task> release)
     {
         All = all; Minimum = minimum; _sink = sink; _release = release;
     }
-    public List<Copy> All { get; }
+    public List<BackupCopy> All { get; }
     public int Minimum { get; }
     /// <summary>Set once manifests are being written: a failure then drops its copy, and no longer the backup.</summary>
     public bool Committing { get; set; }
-    public List<Copy> Alive => All.Where(c => c.Failure is null).ToList();
+    public List<BackupCopy> Alive => All.Where(c => c.Failure is null).ToList();
     public List<ClutterException> Failures => All.Where(c => c.Failure is not null).Select(c => c.Failure as ClutterException ?? new ClutterException("UnexpectedError", FailureKind.OperationFailed, c.Failure!.Message, c.Repository.Location.ToString(), c.Failure)).ToList();
 
     /// <summary>Whether each destination can be written, found out in the background while the database is opened.</summary>
@@ -102,7 +103,7 @@ internal sealed class CopySet : IAsyncDisposable
     });
 
     /// <summary>Runs step on every live copy at once; a copy whose step fails is dropped (see Drop).</summary>
-    public async Task EachAsync(Func<Copy, Task> step)
+    public async Task EachAsync(Func<BackupCopy, Task> step)
     {
         var alive = Alive;
         var runs = alive.Select(async c =>
@@ -115,13 +116,13 @@ internal sealed class CopySet : IAsyncDisposable
             if (results[i] is Exception e) Drop(alive[i], e);
     }
 
-    public Task AwaitEachAsync(Func<Copy, Task> task) => EachAsync(task);
+    public Task AwaitEachAsync(Func<BackupCopy, Task> task) => EachAsync(task);
 
     /// <summary>
     /// A copy failed: with one destination that is the backup's failure; with several the copy is undone
     /// and the others go on, unless fewer than Minimum are left before the manifests are written.
     /// </summary>
-    public void Drop(Copy c, Exception e)
+    public void Drop(BackupCopy c, Exception e)
     {
         if (All.Count == 1) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
         if (c.Failure is not null) return;
@@ -131,9 +132,9 @@ internal sealed class CopySet : IAsyncDisposable
         _sink.Warning($"The copy to {c.Repository.Location} failed and was dropped{(Committing && Alive.Count < Minimum ? "" : $"; the backup goes on with {Alive.Count} cop{(Alive.Count == 1 ? "y" : "ies")}")}: {e.Message}");
     }
 
-    private readonly Dictionary<Copy, Task> _undo = new();
+    private readonly Dictionary<BackupCopy, Task> _undo = new();
 
-    private Task UndoAsync(Copy c)
+    private Task UndoAsync(BackupCopy c)
     {
         lock (_undo)
         {
@@ -142,7 +143,7 @@ internal sealed class CopySet : IAsyncDisposable
         }
     }
 
-    private async Task UndoCoreAsync(Copy c)
+    private async Task UndoCoreAsync(BackupCopy c)
     {
         if (c.Info is not null) return; // committed: a complete backup is never removed
         if (c.Writer is not null) await c.Writer.AbortAsync().ConfigureAwait(false);

@@ -71,7 +71,7 @@ public sealed class BackupService
         // The destination checks run while the database is opened and read: the first S3 request of a
         // process costs most of a second of SDK start-up.
         var uploadOptions = (request.Upload ?? new S3UploadOptions()) with { ExpectedSize = request.ExpectedSize, ObjectLock = request.ObjectLock };
-        var copies = new CopySet(destinations.Select(d => new Copy(RepositoryFactory.Open(d, request.S3, uploadOptions))).ToList(), minimum, _sink, _claims.ReleaseAsync);
+        var copies = new CopySet(destinations.Select(d => new BackupCopy(RepositoryFactory.Open(d, request.S3, uploadOptions))).ToList(), minimum, _sink, _claims.ReleaseAsync);
         try
         {
             copies.StartWritableChecks(cancellationToken);

@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using ClutterDR.Catalog;
 
+[assembly: ClutterDR.Streams.StoredCodec(typeof(ClutterDR.Streams.GzipCodec))]
+
 namespace ClutterDR.Streams;
 
 /// <summary>gzip (.gz), for tools that read nothing newer; levels 1 (fastest), 2-8 (optimal), 9 (smallest).</summary>

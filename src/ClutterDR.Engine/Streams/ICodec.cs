@@ -5,7 +5,8 @@ namespace ClutterDR.Streams;
 /// <summary>
 /// One compression of the stored format: its name, its file extension, its levels, its streams for writing and
 /// reading, and which of its exceptions mean damaged data. A new codec is one class implementing this (and its
-/// member of <see cref="CompressionKind"/>): <see cref="StoredFormat"/> finds every implementation in the engine.
+/// member of <see cref="CompressionKind"/>), registered in that file with <c>[assembly: StoredCodec(typeof(...))]</c>,
+/// where <see cref="StoredFormat"/> finds it.
 /// </summary>
 public interface ICodec
 {
@@ -22,4 +23,12 @@ public interface ICodec
     Stream WrapForRead(Stream inner);
     /// <summary>True when the exception is this codec's way of saying the compressed data is damaged.</summary>
     bool IsDataError(Exception e);
+}
+
+/// <summary>Registers a codec with <see cref="StoredFormat"/>: written once, in the codec's own file.</summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+public sealed class StoredCodecAttribute : Attribute
+{
+    public StoredCodecAttribute(Type codec) => Codec = codec;
+    public Type Codec { get; }
 }

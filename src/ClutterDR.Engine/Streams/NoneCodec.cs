@@ -1,5 +1,7 @@
 using ClutterDR.Catalog;
 
+[assembly: ClutterDR.Streams.StoredCodec(typeof(ClutterDR.Streams.NoneCodec))]
+
 namespace ClutterDR.Streams;
 
 /// <summary>No compression: the dump stored as pg_dump wrote it, through a stream that leaves its inner one open.</summary>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using ClutterDR.Catalog;
@@ -14,7 +15,7 @@ namespace ClutterDR.Streams;
 /// </summary>
 public sealed class StoredFormat
 {
-    /// <summary>Every codec in the engine, found by type: a new codec is one file.</summary>
+    /// <summary>Every codec in the engine, as each registers itself (<see cref="StoredCodecAttribute"/>): a new codec is one file.</summary>
     private static readonly IReadOnlyDictionary<CompressionKind, ICodec> Registry = FindCodecs();
 
     public StoredFormat(CompressionKind compression, int level, EncryptionPlan? encryption)
@@ -94,7 +95,7 @@ public sealed class StoredFormat
         try
         {
             Stream target = hashing ?? destination;
-            if (armor) target = armored = new ArmoredOutputStream(target);
+            if (armor) target = armored = Armor(target);
             if (Plan is not null) target = encrypted = Plan.Open(target, fileName, modifiedUtc);
             return new StoredWriter(hashing, armored, encrypted, Codec.WrapForWrite(target, Level));
         }
@@ -113,7 +114,7 @@ public sealed class StoredFormat
     {
         var data = stored;
         if (Encryption == EncryptionKind.OpenPgp)
-            data = OpenPgpReader.Open(detectArmor ? PgpUtilities.GetDecoderStream(stored) : stored, decryption, target);
+            data = OpenPgpReader.Open(detectArmor ? Dearmor(stored) : stored, decryption, target);
         return Codec.WrapForRead(data);
     }
 
@@ -123,14 +124,15 @@ public sealed class StoredFormat
         || e is ClutterException { ErrorId: "DecryptionFailed" or "NotEncrypted" }
         || Registry.Values.Any(c => c.IsDataError(e));
 
-    private static Dictionary<CompressionKind, ICodec> FindCodecs()
-    {
-        Type?[] types;
-        try { types = typeof(ICodec).Assembly.GetTypes(); }
-        catch (ReflectionTypeLoadException e) { types = e.Types; }
-        return types
-            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ICodec).IsAssignableFrom(t))
-            .Select(t => (ICodec)Activator.CreateInstance(t!, nonPublic: true)!)
+    // BouncyCastle types in methods of their own (not inlined): a backup without encryption never loads its assembly.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Stream Armor(Stream output) => new ArmoredOutputStream(output);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Stream Dearmor(Stream input) => PgpUtilities.GetDecoderStream(input);
+
+    private static Dictionary<CompressionKind, ICodec> FindCodecs() =>
+        typeof(ICodec).Assembly.GetCustomAttributes<StoredCodecAttribute>()
+            .Select(r => (ICodec)Activator.CreateInstance(r.Codec, nonPublic: true)!)
             .ToDictionary(c => c.Kind);
-    }
 }

@@ -2,6 +2,8 @@ using ClutterDR.Catalog;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 
+[assembly: ClutterDR.Streams.StoredCodec(typeof(ClutterDR.Streams.ZstdCodec))]
+
 namespace ClutterDR.Streams;
 
 /// <summary>Zstandard (.zst), with the frame checksum on so that a restore detects corruption.</summary>
