@@ -10,7 +10,7 @@ namespace ClutterDR.Tests;
 /// Interop with real gpg and key files is in tests/Pester/Encryption.Tests.ps1.</summary>
 public class CryptoTests
 {
-    private static SecureString Secure(string s)
+    internal static SecureString Secure(string s)
     {
         var ss = new SecureString();
         foreach (var c in s) ss.AppendChar(c);
@@ -59,7 +59,7 @@ public class CryptoTests
     }
 
     /// <summary>An RSA key ring made in memory: armored public and secret key text.</summary>
-    private static (string Public, string Secret) NewRsaKey(int? keyFlags = null)
+    internal static (string Public, string Secret) NewRsaKey(int? keyFlags = null)
     {
         Org.BouncyCastle.Bcpg.OpenPgp.PgpSignatureSubpacketVector? hashed = null;
         if (keyFlags is int flags)

@@ -50,7 +50,7 @@ public class CompressionTests
         string writeHash;
         using (var hashing = new HashingStream(stored))
         {
-            await using (var c = Compression.Compress(kind, Compression.DefaultLevel(kind), hashing))
+            await using (var c = StoredFormat.CodecOf(kind).WrapForWrite(hashing, StoredFormat.CodecOf(kind).DefaultLevel))
                 await StreamPump.CopyAsync(new MemoryStream(data), c, null, CancellationToken.None);
             writeHash = hashing.FinishHash();
         }
@@ -58,7 +58,7 @@ public class CompressionTests
         stored.Position = 0;
         using var readHashing = new HashingStream(stored);
         var back = new MemoryStream();
-        await using (var d = Compression.Decompress(kind, readHashing))
+        await using (var d = StoredFormat.CodecOf(kind).WrapForRead(readHashing))
             await d.CopyToAsync(back);
         Assert.Equal(data, back.ToArray());
         Assert.Equal(writeHash, readHashing.FinishHash());
@@ -71,12 +71,12 @@ public class CompressionTests
         var data = new byte[500_000];
         for (var i = 0; i < data.Length; i++) data[i] = (byte)(i % 251);
         var stored = new MemoryStream();
-        await using (var c = Compression.Compress(CompressionKind.Zstd, 3, stored)) await c.WriteAsync(data);
+        await using (var c = StoredFormat.CodecOf(CompressionKind.Zstd).WrapForWrite(stored, 3)) await c.WriteAsync(data);
         var bytes = stored.ToArray();
         bytes[bytes.Length / 2] ^= 0x40;
         await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var d = Compression.Decompress(CompressionKind.Zstd, new MemoryStream(bytes));
+            await using var d = StoredFormat.CodecOf(CompressionKind.Zstd).WrapForRead(new MemoryStream(bytes));
             await d.CopyToAsync(Stream.Null);
         });
     }

@@ -81,6 +81,17 @@ public sealed class BackupLocation
         return (ForFolder(dir), name);
     }
 
+    /// <summary>
+    /// The location of one backup, given as its data object or as its manifest: the parent location and the data
+    /// object's name (a trailing .manifest.json taken off).
+    /// </summary>
+    public (BackupLocation Parent, string DataObject) SplitBackup()
+    {
+        var (parent, name) = SplitObject();
+        if (name.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal)) name = name[..^BackupName.ManifestSuffix.Length];
+        return (parent, name);
+    }
+
     public override string ToString() =>
         Kind == LocationKind.S3 ? (Prefix.Length == 0 ? $"s3://{Bucket}" : $"s3://{Bucket}/{Prefix}") : Path;
 }

@@ -73,14 +73,9 @@ public sealed partial class BackupName : IComparable<BackupName>
     private static bool IsTail(string tail) =>
         tail.Length == TailLength + 1 && tail[0] == 'r' && tail.AsSpan(1).IndexOfAnyExcept(TailAlphabet) < 0;
 
-    public static string ExtensionFor(DumpFormat format, CompressionKind compression, EncryptionKind encryption)
-    {
-        var sb = new StringBuilder(format == DumpFormat.Custom ? "dump" : "sql");
-        if (compression == CompressionKind.Zstd) sb.Append(".zst");
-        else if (compression == CompressionKind.Gzip) sb.Append(".gz");
-        if (encryption == EncryptionKind.OpenPgp) sb.Append(".gpg");
-        return sb.ToString();
-    }
+    /// <summary>The data object's extension (dump.zst, sql.gz.gpg ...): the stored format's, <see cref="Streams.StoredFormat.Extension"/>.</summary>
+    public static string ExtensionFor(DumpFormat format, CompressionKind compression, EncryptionKind encryption) =>
+        Streams.StoredFormat.Extension(format, compression, encryption);
 
     /// <summary>A database name as a path segment: letters, digits, '.', '-', '_' kept, the rest '_'.</summary>
     public static string SafeFolderName(string database)

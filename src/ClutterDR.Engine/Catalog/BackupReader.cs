@@ -34,16 +34,14 @@ public sealed class BackupReader : IAsyncDisposable
     public static async Task<BackupReader> OpenAsync(BackupRepository repository, string objectName, BackupManifest manifest,
         DecryptionOptions decryption, string backupText, CancellationToken cancellationToken)
     {
-        var encrypted = manifest.Encryption.Mode == EncryptionKind.OpenPgp;
-        if (encrypted) CheckKeyAgainstManifest(manifest, decryption, backupText);
+        if (manifest.Encryption.Mode == EncryptionKind.OpenPgp) CheckKeyAgainstManifest(manifest, decryption, backupText);
         var source = await repository.OpenReadAsync(objectName, cancellationToken).ConfigureAwait(false);
         var stored = new HashingStream(source);
         try
         {
-            var data = encrypted ? OpenPgpReader.Open(stored, decryption, backupText) : stored;
-            return new BackupReader(source, stored, Compression.Decompress(manifest.Compression, data), manifest, backupText);
+            return new BackupReader(source, stored, StoredFormat.Of(manifest).OpenRead(stored, decryption, backupText), manifest, backupText);
         }
-        catch (Exception e) when (IsDataError(e))
+        catch (Exception e) when (StoredFormat.IsDataError(e))
         {
             // A damaged header: say what is wrong with the stored bytes when something is.
             var fault = await new BackupReader(source, stored, Stream.Null, manifest, backupText).ExplainAsync(e, cancellationToken).ConfigureAwait(false);
@@ -88,15 +86,8 @@ public sealed class BackupReader : IAsyncDisposable
                 backupText);
     }
 
-    /// <summary>True when an exception means the data could not be decrypted or decompressed.</summary>
-    public static bool IsDataError(Exception e) =>
-        e is InvalidDataException or ZstdSharp.ZstdException or EndOfStreamException
-        || e is ClutterException { ErrorId: "DecryptionFailed" or "NotEncrypted" };
-
     /// <summary>The error for a data error: its own, or BackupCorrupt for a decompression failure.</summary>
-    public ClutterException DataError(Exception e) => e as ClutterException
-        ?? new ClutterException(Errors.BackupCorrupt,
-            $"The backup '{_backupText}' cannot be decompressed ({e.Message}). Use an older backup (Get-ClutterBackup).", _backupText, e);
+    public ClutterException DataError(Exception e) => StoredDamage.DataError(e, _backupText);
 
     /// <summary>
     /// Reads what is left of the stored object, so the hash covers every byte, and compares size and
@@ -106,14 +97,7 @@ public sealed class BackupReader : IAsyncDisposable
     {
         var rest = new byte[256 * 1024];
         while (await Stored.ReadAsync(rest, cancellationToken).ConfigureAwait(false) > 0) progress?.Invoke(Stored.BytesCount);
-        var sha = Stored.FinishHash();
-        if (Stored.BytesCount == _manifest.StoredBytes && string.Equals(sha, _manifest.Sha256, StringComparison.OrdinalIgnoreCase)) return null;
-        var truncated = Stored.BytesCount < _manifest.StoredBytes;
-        return new ClutterException(truncated ? Errors.BackupTruncated : Errors.ChecksumMismatch,
-            truncated
-                ? $"The backup '{_backupText}' is truncated: {Stored.BytesCount} of the {_manifest.StoredBytes} bytes its manifest records are stored. Use an older backup (Get-ClutterBackup)."
-                : $"The backup '{_backupText}' does not match its manifest (size {Stored.BytesCount} vs {_manifest.StoredBytes}, SHA-256 {sha} vs {_manifest.Sha256}): it was modified or damaged. Use an older backup (Get-ClutterBackup).",
-            _backupText);
+        return StoredDamage.Mismatch(Stored.BytesCount, Stored.FinishHash(), _manifest, _backupText);
     }
 
     /// <summary>After a data error: the stored bytes' fault (truncated, checksum) when there is one, else the data error.</summary>

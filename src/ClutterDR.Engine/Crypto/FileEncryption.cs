@@ -1,5 +1,3 @@
-using Org.BouncyCastle.Bcpg;
-using Org.BouncyCastle.Bcpg.OpenPgp;
 using ClutterDR.Catalog;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
@@ -34,18 +32,10 @@ public sealed class FileEncryption
         var modified = File.GetLastWriteTimeUtc(source);
         return await WriteAtomicallyAsync(destination, force, $"Encrypting {source}", input.Length, async (output, progress) =>
         {
-            Stream target = output;
-            ArmoredOutputStream? armored = null;
-            if (armor) target = armored = new ArmoredOutputStream(output);
-            try
-            {
-                using var encrypted = plan.Open(target, Path.GetFileName(source), modified);
-                await CopyAsync(input, encrypted, progress, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                armored?.Dispose();
-            }
+            // The stored format's chain without compression or hash: [armor] -> OpenPGP -> the file.
+            await using var chain = StoredFormat.OpenPgpFile(plan).OpenWrite(output, Path.GetFileName(source), modified, armor, hash: false);
+            await CopyAsync(input, chain.Input, progress, cancellationToken).ConfigureAwait(false);
+            await chain.CompleteAsync().ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -55,7 +45,7 @@ public sealed class FileEncryption
         Stream plain;
         try
         {
-            plain = OpenPgpReader.Open(PgpUtilities.GetDecoderStream(input), decryption, source);
+            plain = StoredFormat.OpenPgpFile(null).OpenRead(input, decryption, source, detectArmor: true);
         }
         catch (IOException e)
         {
@@ -96,7 +86,7 @@ public sealed class FileEncryption
         if (!Directory.Exists(folder))
             throw new ClutterException(Errors.DestinationNotFound, $"The folder '{folder}' does not exist. Create it first.", destination);
         var progress = new ByteProgress(_sink, activity, total);
-        // The one atomic write of a file (the folder store's): '<name>.partial' beside it, renamed when complete.
+        // The one atomic write of a file (the folder store's): a temporary name beside it, renamed when complete.
         using var store = new FolderObjectStore(BackupLocation.ForFolder(folder));
         IObjectWriter writer;
         try

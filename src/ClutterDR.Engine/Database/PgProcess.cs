@@ -14,9 +14,9 @@ public sealed class PgProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
     private readonly Task _stderrPump;
-    private readonly PgConnectionSettings _connection;
+    private readonly PgConnectionSettings? _connection;
 
-    private PgProcess(Process process, PgConnectionSettings connection)
+    private PgProcess(Process process, PgConnectionSettings? connection)
     {
         _process = process;
         _connection = connection;
@@ -28,7 +28,14 @@ public sealed class PgProcess : IDisposable
     public Stream StandardInput => _process.StandardInput.BaseStream;
 
     /// <param name="redirectOutput">True: the caller reads StandardOutput. False: stdout is read and discarded (never reaches the console).</param>
-    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, PgConnectionSettings connection, bool redirectInput, bool redirectOutput)
+    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, PgConnectionSettings connection, bool redirectInput, bool redirectOutput) =>
+        StartCore(tool, arguments, connection, redirectInput, redirectOutput);
+
+    /// <summary>A tool that connects nowhere (pg_restore --list on an archive): no connection settings in its environment.</summary>
+    public static PgProcess StartWithoutConnection(PgTool tool, IEnumerable<string> arguments, bool redirectInput, bool redirectOutput) =>
+        StartCore(tool, arguments, null, redirectInput, redirectOutput);
+
+    private static PgProcess StartCore(PgTool tool, IEnumerable<string> arguments, PgConnectionSettings? connection, bool redirectInput, bool redirectOutput)
     {
         var psi = new ProcessStartInfo(tool.Path)
         {
@@ -39,7 +46,8 @@ public sealed class PgProcess : IDisposable
             CreateNoWindow = true,
         };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in connection.ToolEnvironment()) psi.Environment[k] = v;
+        if (connection is not null)
+            foreach (var (k, v) in connection.ToolEnvironment()) psi.Environment[k] = v;
         try
         {
             var p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
@@ -76,7 +84,7 @@ public sealed class PgProcess : IDisposable
             string s;
             lock (_stderr) s = _stderr.ToString();
             if (s.Length > StderrTailChars) s = s.Substring(s.Length - StderrTailChars);
-            return _connection.Scrub(s.Trim());
+            return _connection?.Scrub(s.Trim()) ?? s.Trim();
         }
     }
 

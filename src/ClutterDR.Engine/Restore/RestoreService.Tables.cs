@@ -21,11 +21,8 @@ public sealed partial class RestoreService
         var psql = PgTools.Find("psql");
         var listFile = Path.Combine(Path.GetTempPath(), $"clutterdr-restore-{Guid.NewGuid():N}.list");
         await File.WriteAllLinesAsync(listFile, plan.ListLines, cancellationToken).ConfigureAwait(false);
-        var args = new List<string> { "--use-list=" + listFile, "--file=-" };
-        if (plan.DataOnly) args.Add("--data-only");
-        else if (request.Clean) { args.Add("--clean"); args.Add("--if-exists"); }
-        if (request.NoOwner) args.Add("--no-owner");
-        var psqlArgs = new[] { "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction", "--no-password", "--dbname=" + target.DbnameArgument, "--file=-" };
+        var args = PgRestore.TableArguments(listFile, plan.DataOnly, request.Clean, request.NoOwner);
+        var psqlArgs = PgRestore.PsqlArguments(target);
 
         var progress = new ByteProgress(_sink, $"Restoring {string.Join(", ", plan.Tables.Select(TableRestorePlan.Display))} from {backupText} into {target.Display}", manifest.StoredBytes);
         PgProcess? restore = null, sql = null;
@@ -34,39 +31,9 @@ public sealed partial class RestoreService
         {
             await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
             sql = PgProcess.Start(psql, psqlArgs, target, redirectInput: true, redirectOutput: false);
-            restore = PgProcess.Start(pgRestore, args, PgConnectionSettings.Parse("Host=localhost", null), redirectInput: true, redirectOutput: true);
-            var prelude = Encoding.UTF8.GetBytes(plan.Prelude);
-            var (restoreProc, sqlProc) = (restore, sql);
-            relay = Task.Run(async () =>
-            {
-                try
-                {
-                    await sqlProc.StandardInput.WriteAsync(prelude, cancellationToken).ConfigureAwait(false);
-                    await restoreProc.StandardOutput.CopyToAsync(sqlProc.StandardInput, cancellationToken).ConfigureAwait(false);
-                    await sqlProc.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    restoreProc.Kill(); // psql stopped at an error: pg_restore must not wait on a full pipe
-                    throw;
-                }
-            }, cancellationToken);
-            try
-            {
-                await StreamPump.CopyAsync(reader.Plain, restore.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
-                try { restore.StandardInput.Close(); } catch (IOException) { }
-            }
-            catch (IOException e) when (!BackupReader.IsDataError(e))
-            {
-                // pg_restore has what it needs and stopped reading (or failed: its exit code tells).
-                if (!await restore.ExitsWithinAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) throw;
-            }
-            catch (Exception e) when (BackupReader.IsDataError(e))
-            {
-                restore.Kill(); sql.Kill(); // before psql's transaction commits
-                var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
-                throw new ClutterException(fault.Error, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
-            }
+            restore = PgRestore.StartOnArchive(pgRestore, args);
+            relay = StartRelay(restore, sql, Encoding.UTF8.GetBytes(plan.Prelude), cancellationToken);
+            await FeedArchiveAsync(reader, restore, sql, progress, cancellationToken).ConfigureAwait(false);
             var restoreExit = await restore.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (relay.IsFaulted || sql.HasExited)
             {
@@ -86,16 +53,7 @@ public sealed partial class RestoreService
                 sql.Kill();
                 throw new ClutterException(mismatch.Error, mismatch.Message + " The restore was stopped before it committed, so the target was not changed.", mismatch.Target);
             }
-            try
-            {
-                await relay.ConfigureAwait(false);
-                if (plan.Postlude.Length > 0)
-                    await sql.StandardInput.WriteAsync(Encoding.UTF8.GetBytes(plan.Postlude), cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException) when (sql.HasExited) { /* psql stopped at an error: its exit code tells */ }
-            try { sql.StandardInput.Close(); } catch (IOException) { }
-            var exit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            if (exit != 0) throw RestoreFailed(sql, exit, target, backupText);
+            await CommitSqlAsync(plan, sql, relay, target, backupText, cancellationToken).ConfigureAwait(false);
             progress.Report(reader.Stored.BytesCount);
         }
         catch (OperationCanceledException e)
@@ -113,16 +71,67 @@ public sealed partial class RestoreService
         }
     }
 
+    /// <summary>pg_restore's SQL into psql, after the plan's prelude; if psql stops at an error, pg_restore is killed.</summary>
+    private static Task StartRelay(PgProcess restore, PgProcess sql, byte[] prelude, CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        try
+        {
+            await sql.StandardInput.WriteAsync(prelude, cancellationToken).ConfigureAwait(false);
+            await restore.StandardOutput.CopyToAsync(sql.StandardInput, cancellationToken).ConfigureAwait(false);
+            await sql.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            restore.Kill(); // psql stopped at an error: pg_restore must not wait on a full pipe
+            throw;
+        }
+    }, cancellationToken);
+
+    /// <summary>The dump into pg_restore until it has what it needs; damaged data stops both tools before psql commits.</summary>
+    private static async Task FeedArchiveAsync(BackupReader reader, PgProcess restore, PgProcess sql, ByteProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StreamPump.CopyAsync(reader.Plain, restore.StandardInput, _ => progress.Report(reader.Stored.BytesCount), cancellationToken).ConfigureAwait(false);
+            try { restore.StandardInput.Close(); } catch (IOException) { }
+        }
+        catch (IOException e) when (!StoredFormat.IsDataError(e))
+        {
+            // pg_restore has what it needs and stopped reading (or failed: its exit code tells).
+            if (!await restore.ExitsWithinAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) throw;
+        }
+        catch (Exception e) when (StoredFormat.IsDataError(e))
+        {
+            restore.Kill(); sql.Kill(); // before psql's transaction commits
+            var fault = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
+            throw new ClutterException(fault.Error, fault.Message + " The restore was stopped before it committed, so the target was not changed.", fault.Target, fault);
+        }
+    }
+
+    /// <summary>The rest of pg_restore's SQL and the plan's postlude into psql, whose input closed commits its transaction.</summary>
+    private static async Task CommitSqlAsync(TableRestorePlan plan, PgProcess sql, Task relay, PgConnectionSettings target, string backupText, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await relay.ConfigureAwait(false);
+            if (plan.Postlude.Length > 0)
+                await sql.StandardInput.WriteAsync(Encoding.UTF8.GetBytes(plan.Postlude), cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) when (sql.HasExited) { /* psql stopped at an error: its exit code tells */ }
+        try { sql.StandardInput.Close(); } catch (IOException) { }
+        var exit = await sql.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (exit != 0) throw RestoreFailed(sql, exit, target, backupText);
+    }
+
     /// <summary>
     /// The archive's entries (pg_restore --list) and their SQL (pg_restore --schema-only): both read only the
     /// archive's table of contents at its start, fed from one read of the stored object.
     /// </summary>
     private static async Task<ArchiveObjects> ReadArchiveObjectsAsync(BackupRepository repository, string objectName, BackupManifest manifest, DecryptionOptions decryption, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
     {
-        var none = PgConnectionSettings.Parse("Host=localhost", null);
         await using var reader = await BackupReader.OpenAsync(repository, objectName, manifest, decryption, backupText, cancellationToken).ConfigureAwait(false);
-        using var list = PgProcess.Start(pgRestore, new[] { "--list" }, none, redirectInput: true, redirectOutput: true);
-        using var schema = PgProcess.Start(pgRestore, new[] { "--schema-only", "--file=-" }, none, redirectInput: true, redirectOutput: true);
+        using var list = PgRestore.StartOnArchive(pgRestore, PgRestore.ListArguments);
+        using var schema = PgRestore.StartOnArchive(pgRestore, PgRestore.SchemaArguments);
         var procs = new[] { list, schema };
         var outputs = procs.Select(p => Task.Run(async () =>
         {
@@ -145,7 +154,7 @@ public sealed partial class RestoreService
             }
             for (var i = 0; i < procs.Length; i++) if (open[i]) try { procs[i].StandardInput.Close(); } catch (IOException) { }
         }
-        catch (Exception e) when (BackupReader.IsDataError(e))
+        catch (Exception e) when (StoredFormat.IsDataError(e))
         {
             foreach (var p in procs) p.Kill();
             throw await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);

@@ -42,9 +42,7 @@ public sealed class VerificationService
             failures.Add(e);
         }
 
-        var (parent, objectName) = request.Backup.SplitObject();
-        if (objectName.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal))
-            objectName = objectName[..^BackupName.ManifestSuffix.Length];
+        var (parent, objectName) = request.Backup.SplitBackup();
         using var repository = RepositoryFactory.Open(parent, request.S3);
         var backupText = repository.Describe(objectName);
 
@@ -55,7 +53,7 @@ public sealed class VerificationService
             Pass("Manifest", $"{manifest.Database}, {manifest.Tables.Count} tables, created {manifest.StartedUtc:u}");
             _sink.Verbose($"Read the manifest {repository.Describe(objectName + BackupName.ManifestSuffix)}: {manifest.Database}, {manifest.Tables.Count} tables, {Format.Bytes(manifest.StoredBytes)} stored in {manifest.DataObject}.");
         }
-        catch (ClutterException e) when (e.ErrorId is "ManifestNotFound" or "ManifestInvalid")
+        catch (ClutterException e) when (e.Is(Errors.ManifestNotFound) || e.Is(Errors.ManifestInvalid))
         {
             Fail("Manifest", e);
             return new BackupVerification { Location = backupText, Checks = checks.ToArray(), Duration = watch.Elapsed, Problems = failures };
@@ -75,13 +73,13 @@ public sealed class VerificationService
                 {
                     reader = await BackupReader.OpenAsync(repository, objectName, manifest, request.Decryption, backupText, cancellationToken).ConfigureAwait(false);
                 }
-                catch (ClutterException e) when (e.ErrorId is "BackupTruncated" or "ChecksumMismatch")
+                catch (ClutterException e) when (e.Is(Errors.BackupTruncated) || e.Is(Errors.ChecksumMismatch))
                 {
-                    Fail(e.ErrorId == "BackupTruncated" ? "Size" : "Checksum", e); // a damaged header, and the stored bytes say why
+                    Fail(e.Is(Errors.BackupTruncated) ? "Size" : "Checksum", e); // a damaged header, and the stored bytes say why
                     return Done();
                 }
                 catch (ClutterException e) when (encrypted && e.Kind is not FailureKind.ConnectionError and not FailureKind.PermissionDenied
-                                                  && e.ErrorId is not ("LocationNotFound" or "S3AccessDenied" or "S3RequestFailed"))
+                                                  && !(e.Is(Errors.LocationNotFound) || e.Is(Errors.S3AccessDenied) || e.Is(Errors.S3RequestFailed)))
                 {
                     Fail("Decrypt", e); // wrong key or passphrase: the stored bytes can still be checked
                 }
@@ -106,7 +104,7 @@ public sealed class VerificationService
                     {
                         (rawBytes, toc, archiveError) = await ReadPlainAsync(reader, manifest, deep, n => progress.Report(n), _sink.Verbose, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (BackupReader.IsDataError(e))
+                    catch (Exception e) when (StoredFormat.IsDataError(e))
                     {
                         dataError = await reader.ExplainAsync(e, cancellationToken).ConfigureAwait(false);
                     }
@@ -178,10 +176,9 @@ public sealed class VerificationService
             return (raw, scanner.Result(), null);
         }
 
-        var dumpMajor = int.TryParse((manifest.PgDumpVersion ?? "0").Split('.')[0], out var mj) ? mj : 0;
-        var tool = PgTools.Find("pg_restore", dumpMajor > 0 ? dumpMajor : null);
+        var tool = PgRestore.Find(manifest.PgDumpVersion);
         verbose($"Using {tool.Description} to list the archive's table of contents.");
-        using var proc = PgProcess.Start(tool, new[] { "--list" }, PgConnectionSettings.Parse("Host=localhost", null), redirectInput: true, redirectOutput: true);
+        using var proc = PgRestore.StartOnArchive(tool, PgRestore.ListArguments);
         var listing = Task.Run(async () =>
         {
             using var text = new StreamReader(proc.StandardOutput, Encoding.UTF8);

@@ -1,0 +1,67 @@
+using ClutterDR.Catalog;
+using ClutterDR.Database;
+using ClutterDR.Storage;
+using ClutterDR.Streams;
+
+namespace ClutterDR.Backup;
+
+/// <summary>
+/// The manifests of one backup: what each copy's manifest records (the tool, the database, the stored format,
+/// sizes and SHA-256, row counts, the lock), written last, beside each copy's data object, as its commit.
+/// </summary>
+internal sealed class ManifestWriter
+{
+    private readonly BackupRequest _request;
+    private readonly StoredFormat _format;
+    private readonly PgTool _pgDump;
+    private readonly string _serverVersion;
+    private readonly DateTime _started;
+    private readonly TimeProvider _clock;
+
+    public ManifestWriter(BackupRequest request, StoredFormat format, PgTool pgDump, string serverVersion, DateTime started, TimeProvider clock)
+    {
+        _request = request; _format = format; _pgDump = pgDump; _serverVersion = serverVersion; _started = started; _clock = clock;
+    }
+
+    public BackupManifest For(BackupName name, StoredResult stored, List<TableRowCount> tables)
+    {
+        var manifest = new BackupManifest
+        {
+            Tool = BackupService.ToolName,
+            Database = _request.Connection.Database,
+            ServerVersion = _serverVersion,
+            PgDumpVersion = _pgDump.Version.ToString(),
+            Format = _request.Format,
+            DataObject = name.FileName,
+            RawBytes = stored.RawBytes,
+            StoredBytes = stored.StoredBytes,
+            Sha256 = stored.Sha256,
+            StartedUtc = _started,
+            CompletedUtc = _clock.GetUtcNow().UtcDateTime,
+            Tables = tables,
+            ObjectLock = _request.ObjectLock is null ? null : new ManifestObjectLock { Mode = _request.ObjectLock.Mode.ToString(), RetainUntilUtc = _request.ObjectLock.RetainUntilUtc },
+        };
+        _format.Describe(manifest);
+        return manifest;
+    }
+
+    /// <summary>Writes every live copy's manifest and gives its name claim back; from here a copy that fails takes only itself.</summary>
+    public async Task CommitAsync(CopySet copies, StoredResult stored, List<TableRowCount> tables, BackupNameClaims claims, IEngineHost sink, CancellationToken cancellationToken)
+    {
+        // An archived manifest (GLACIER, DEEP_ARCHIVE) could not be read without a restore request, and
+        // every listing reads manifests: it stays in STANDARD, only the data object is archived.
+        var manifestClass = StorageClasses.ForManifest(_request.StorageClass);
+        if (manifestClass != _request.StorageClass)
+            sink.Verbose($"The data object is stored as {_request.StorageClass}; its manifest stays in STANDARD so that listings can read it. Restore the data object from {_request.StorageClass} (aws s3api restore-object) before Restore-ClutterDatabase.");
+        // From here a copy that fails takes only itself: the others' manifests may already be committed.
+        copies.Committing = true;
+        await copies.EachAsync(async c =>
+        {
+            var manifest = For(c.Name!, stored, tables);
+            await c.Repository.PutAsync(c.Name!.ManifestKey, manifest.ToJson(), "application/json", manifestClass, cancellationToken).ConfigureAwait(false);
+            c.Info = BackupCatalog.ToInfo(manifest, c.Repository, c.Name, _request.S3);
+            await claims.ReleaseAsync(c.Repository, c.Claim).ConfigureAwait(false);
+            c.Claim = null;
+        }).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,27 @@
+using ClutterDR.Catalog;
+using ClutterDR.Crypto;
+using ClutterDR.Database;
+using ClutterDR.Storage;
+
+namespace ClutterDR.Restore;
+
+/// <summary>What Restore-ClutterDatabase asks for: the backup, the target, and what of the backup to restore how.</summary>
+public sealed record RestoreRequest
+{
+    public required PgConnectionSettings Target { get; init; }
+    /// <summary>Location of one backup's data object (or its manifest).</summary>
+    public required BackupLocation Backup { get; init; }
+    public S3Options S3 { get; init; } = new();
+    public bool Clean { get; init; }
+    public bool CreateDatabase { get; init; }
+    public bool NoOwner { get; init; }
+    public IReadOnlyList<string> Tables { get; init; } = Array.Empty<string>();
+    /// <summary>With Tables: load only their rows into the target's existing tables (TRUNCATE, then the rows).</summary>
+    public bool DataOnly { get; init; }
+    /// <summary>With DataOnly: also empty the tables outside the selection whose rows reference the selected ones.</summary>
+    public bool Cascade { get; init; }
+    /// <summary>Key or passphrase of an encrypted backup.</summary>
+    public DecryptionOptions Decryption { get; init; } = new();
+    /// <summary>Asked right before the first change to the target (target, action); false skips the restore.</summary>
+    public Func<string, string, bool> Confirm { get; init; } = (_, _) => true;
+}
