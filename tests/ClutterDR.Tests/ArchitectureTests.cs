@@ -14,10 +14,10 @@ public class ArchitectureTests
     private static readonly string[][] Layers =
     [
         ["Common", "Errors", "Model"],
-        ["Catalog"],
-        ["Crypto", "Streams", "Storage", "Database"],
+        ["Catalog", "Streams", "Crypto"],
+        ["Storage", "Database"],
         ["Repository"],
-        ["Backup", "Restore", "Verify", "Sync", "Completion"],
+        ["Backup", "Restore", "Verify", "Sync", "Completion", "Protect"],
     ];
 
     private static int LayerOf(string folder) => Array.FindIndex(Layers, l => l.Contains(folder));

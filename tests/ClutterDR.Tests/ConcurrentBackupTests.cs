@@ -3,6 +3,7 @@ using PutObjectRequest = Amazon.S3.Model.PutObjectRequest;
 using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Restore;
 using ClutterDR.Storage;
 using ClutterDR.Verify;
@@ -104,7 +105,7 @@ public class ConcurrentBackupTests
         var bucket = await TestServers.NewBucketAsync(s3);
         var location = BackupLocation.Parse($"s3://{bucket}/nightly");
         var infos = await RaceFiveAsync(location, s3);
-        using var repo = RepositoryFactory.Open(location, s3);
+        using var repo = BackupRepository.Open(location, s3);
         var names = infos.Select(i => BackupName.TryParse(i.Location[(i.Location.LastIndexOf('/') + 1)..])!).ToList();
         if (server == "rgw")
         {
@@ -135,7 +136,7 @@ public class ConcurrentBackupTests
         var location = BackupLocation.ForFolder(dir);
         var at = new DateTimeOffset(2026, 12, 1, 4, 0, 0, TimeSpan.Zero);
         var first = new BackupName(BackupName.SafeFolderName(db), at.UtcDateTime, 1, "dump.zst");
-        using (var repo = RepositoryFactory.Open(location, TestServers.S3Options))
+        using (var repo = BackupRepository.Open(location, TestServers.S3Options))
             Assert.True(await repo.TryClaimAsync(first.ClaimKey, CancellationToken.None));
         var info = await new BackupService(NullHost.Instance, new FixedClock(at)).RunAsync(Request(db, location), CancellationToken.None);
         Assert.Equal(first.WithSequence(2).FileName, Path.GetFileName(info.Location));
@@ -147,7 +148,7 @@ public class ConcurrentBackupTests
     public async Task AFolderClaimGoesToExactlyOneOfManyRacers()
     {
         var dir = Directory.CreateTempSubdirectory("clutterdr-xt-").FullName;
-        using var repo = RepositoryFactory.Open(BackupLocation.ForFolder(dir), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.ForFolder(dir), TestServers.S3Options);
         Assert.True(await repo.CanClaimAsync(CancellationToken.None));
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var racers = Enumerable.Range(0, 16).Select(_ => Task.Run(async () => { await go.Task; return await repo.TryClaimAsync("db/x.dump.claim", CancellationToken.None); })).ToList();
@@ -171,9 +172,9 @@ public class ConcurrentBackupTests
         catch (Amazon.S3.AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed) { refusedTheSecond = true; }
         Assert.Equal(honours, refusedTheSecond);
 
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), s3);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), s3);
         Assert.Equal(honours, await repo.CanClaimAsync(CancellationToken.None));
-        using var root = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), s3);
+        using var root = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), s3);
         Assert.Equal(new[] { "raw-probe" }, (await KeysAsync(root))); // the probe cleaned up after itself
         if (honours)
         {

@@ -2,9 +2,9 @@ using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
 using ClutterDR.FaultProxy;
+using ClutterDR.Repository;
 using ClutterDR.Restore;
 using ClutterDR.Storage;
-using ClutterDR.Streams;
 
 namespace ClutterDR.Tests;
 
@@ -29,7 +29,7 @@ public class CopiesTests
 
     private static async Task<List<string>> KeysAsync(string bucket)
     {
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
         return (await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None))).Select(e => e.Key).ToList();
     }
 

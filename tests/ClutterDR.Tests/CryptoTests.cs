@@ -3,6 +3,7 @@ using System.Text;
 using ClutterDR.Catalog;
 using ClutterDR.Crypto;
 using ClutterDR.Database;
+using ClutterDR.Protect;
 
 namespace ClutterDR.Tests;
 

@@ -2,6 +2,7 @@ using Amazon.S3.Model;
 using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
@@ -40,7 +41,7 @@ public class DebrisTests
             File.SetLastWriteTimeUtc(notOurs, DateTime.UtcNow.AddDays(-9));
             File.WriteAllBytes(Path.Combine(root, "db", "db_20250101T000000Z.dump.zst"), new byte[5]); // a complete object: never debris
 
-            using var repo = RepositoryFactory.Open(BackupLocation.ForFolder(root), TestServers.S3Options);
+            using var repo = BackupRepository.Open(BackupLocation.ForFolder(root), TestServers.S3Options);
             var found = await DebrisService.FindAsync(repo, "db", DebrisService.DefaultMinimumAge, CancellationToken.None);
             var d = Assert.Single(found);
             Assert.Equal(DebrisKind.PartialFile, d.Kind);
@@ -81,7 +82,7 @@ public class DebrisTests
         var notOurs = await StartUpload("p/db/upload.bin", 1000);
         var outside = await StartUpload("q/db/db_20250101T000000Z.dump.zst", 1000);
 
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.Empty(await DebrisService.FindAsync(repo, "db", DebrisService.DefaultMinimumAge, CancellationToken.None)); // just initiated: may be running
         var d = Assert.Single(await DebrisService.FindAsync(repo, "db", TimeSpan.Zero, CancellationToken.None));
         Assert.Equal(DebrisKind.MultipartUpload, d.Kind);
@@ -128,17 +129,17 @@ public class ClaimDebrisTests
         var folder = Directory.CreateTempSubdirectory("clutterdr-xt-claims-").FullName;
         foreach (var location in new[] { Catalog.BackupLocation.Parse($"s3://{bucket}/db"), Catalog.BackupLocation.ForFolder(folder) })
         {
-            using var repo = Storage.RepositoryFactory.Open(location, TestServers.S3Options);
+            using var repo = Repository.BackupRepository.Open(location, TestServers.S3Options);
             var name = new Catalog.BackupName("shop", new DateTime(2026, 11, 1, 2, 0, 0, DateTimeKind.Utc), 1, "dump.zst");
             Assert.True(await repo.TryClaimAsync(name.ClaimKey, CancellationToken.None));
             await repo.PutAsync("shop/notes.claim", new byte[] { 1 }, "text/plain", null, CancellationToken.None); // not one of our names
 
             // Young: a backup may be holding it right now.
-            Assert.Empty(await Catalog.DebrisService.FindAsync(repo, "shop", TimeSpan.FromHours(1), CancellationToken.None));
-            var found = Assert.Single(await Catalog.DebrisService.FindAsync(repo, "shop", TimeSpan.Zero, CancellationToken.None));
-            Assert.Equal(Storage.DebrisKind.Claim, found.Kind);
+            Assert.Empty(await Repository.DebrisService.FindAsync(repo, "shop", TimeSpan.FromHours(1), CancellationToken.None));
+            var found = Assert.Single(await Repository.DebrisService.FindAsync(repo, "shop", TimeSpan.Zero, CancellationToken.None));
+            Assert.Equal(DebrisKind.Claim, found.Kind);
             Assert.Equal(name.Key, found.Key);
-            Assert.Contains("name claim", Catalog.DebrisService.Describe(found));
+            Assert.Contains("name claim", Repository.DebrisService.Describe(found));
             await repo.RemoveDebrisAsync(found, CancellationToken.None);
             Assert.False(await repo.ExistsAsync(name.ClaimKey, CancellationToken.None));
             Assert.True(await repo.ExistsAsync("shop/notes.claim", CancellationToken.None));

@@ -3,6 +3,7 @@ using Amazon.S3.Model;
 using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
@@ -14,7 +15,7 @@ public class S3RepositoryTests
     public async Task MultipartUploadStoresEveryByte()
     {
         var bucket = await TestServers.NewBucketAsync();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options,
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options,
             new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var data = RandomNumberGenerator.GetBytes((17 << 20) + 12345); // 4 parts, the last one short
         await using (var writer = await repo.CreateAsync("db/obj.bin", null, CancellationToken.None))
@@ -36,7 +37,7 @@ public class S3RepositoryTests
     public async Task SmallStreamBecomesOnePutAndEmptyStreamWorks()
     {
         var bucket = await TestServers.NewBucketAsync();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
         await using (var w = await repo.CreateAsync("a", null, CancellationToken.None))
         {
             await w.Stream.WriteAsync(new byte[] { 1, 2, 3 });
@@ -53,7 +54,7 @@ public class S3RepositoryTests
     public async Task AbortedUploadLeavesNothing()
     {
         var bucket = await TestServers.NewBucketAsync();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
             new S3UploadOptions { InitialPartSize = 5 << 20 });
         await using (var w = await repo.CreateAsync("partial", null, CancellationToken.None))
         {
@@ -69,7 +70,7 @@ public class S3RepositoryTests
     [Fact]
     public async Task MissingBucketIsAClearError()
     {
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse("s3://no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] + "/x"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse("s3://no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] + "/x"), TestServers.S3Options);
         var e = await Assert.ThrowsAsync<ClutterException>(() => repo.EnsureWritableAsync(CancellationToken.None));
         Assert.Equal("DestinationNotFound", e.ErrorId);
         Assert.Equal(FailureKind.ObjectNotFound, e.Kind);
@@ -131,7 +132,7 @@ public class BackupServiceTests
             new BackupService(sink).RunAsync(Request(db, BackupLocation.Parse($"s3://{bucket}/db")) with { Compression = CompressionKind.None }, cts.Token));
         Assert.True(sink.SawBytes);
         Assert.True(sink.SawCompleted, "the progress record must be completed even when the backup is stopped");
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options);
         Assert.Empty(await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None)));
         Assert.Empty(await BackupCatalog.FindAsync(new BackupQuery { Location = BackupLocation.Parse($"s3://{bucket}/db"), S3 = TestServers.S3Options }, CancellationToken.None));
         using var client = S3ClientFactory.Create(TestServers.S3Options);

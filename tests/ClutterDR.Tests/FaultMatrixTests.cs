@@ -3,9 +3,9 @@ using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
 using ClutterDR.FaultProxy;
+using ClutterDR.Repository;
 using ClutterDR.Restore;
 using ClutterDR.Storage;
-using ClutterDR.Streams;
 
 namespace ClutterDR.Tests;
 
@@ -50,14 +50,14 @@ public class FaultMatrixTests
     /// <summary>Every object in the bucket, read directly from the server (not through the proxy).</summary>
     private static async Task<List<string>> KeysAsync(Setup s)
     {
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{s.Bucket}"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{s.Bucket}"), TestServers.S3Options);
         return (await S3RepositoryTests.ToListAsync(repo.ListAsync("", CancellationToken.None))).Select(e => e.Key).OrderBy(k => k, StringComparer.Ordinal).ToList();
     }
 
     private static async Task<string> StoredSha256Async(BackupInfo info)
     {
         var (parent, name) = BackupLocation.Parse(info.Location).SplitObject();
-        using var repo = RepositoryFactory.Open(parent, TestServers.S3Options);
+        using var repo = BackupRepository.Open(parent, TestServers.S3Options);
         await using var stream = await repo.OpenReadAsync(name, CancellationToken.None);
         return Convert.ToHexString(await SHA256.HashDataAsync(stream)).ToLowerInvariant();
     }

@@ -1,6 +1,7 @@
 using ClutterDR.Backup;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Restore;
 using ClutterDR.Storage;
 using ClutterDR.Verify;
@@ -29,7 +30,7 @@ public class ManifestFaultTests
             backups.Add(await new BackupService(NullHost.Instance, new FixedClock(new DateTimeOffset(2026, 12, 1, 5, 0, i, TimeSpan.Zero))).RunAsync(request, CancellationToken.None));
         var (intact, noManifest, damaged) = (backups[0], backups[1], backups[2]);
 
-        using (var repo = RepositoryFactory.Open(location, TestServers.S3Options))
+        using (var repo = BackupRepository.Open(location, TestServers.S3Options))
         {
             string KeyOf(BackupInfo b) => BackupName.SafeFolderName(db) + "/" + b.ManifestLocation[(b.ManifestLocation.LastIndexOfAny(new[] { '/', '\\' }) + 1)..];
             await repo.DeleteAsync(KeyOf(noManifest), CancellationToken.None);

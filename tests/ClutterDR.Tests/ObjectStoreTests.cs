@@ -18,7 +18,7 @@ public class ObjectStoreTests
             ? BackupLocation.Parse($"s3://{await TestServers.NewBucketAsync()}/store")
             : BackupLocation.ForFolder(Directory.CreateTempSubdirectory("clutterdr-xt-store-").FullName);
         // Small parts, so that a few MiB already make a multipart upload.
-        return RepositoryFactory.OpenStore(location, TestServers.S3Options, new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        return ObjectStores.Open(location, TestServers.S3Options, new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
     }
 
     private static Task PutAsync(IObjectStore store, string key, string text, WriteOptions? options = null) =>
@@ -172,9 +172,9 @@ public class ObjectStoreTests
     public async Task AServerSideCopyNeedsTheSameClient()
     {
         var bucket = await TestServers.NewBucketAsync();
-        using var a = RepositoryFactory.OpenStore(BackupLocation.Parse($"s3://{bucket}/a"), TestServers.S3Options);
-        using var b = RepositoryFactory.OpenStore(BackupLocation.Parse($"s3://{bucket}/b"), TestServers.S3Options, shareClientWith: a);
-        using var folder = RepositoryFactory.OpenStore(BackupLocation.ForFolder(Directory.CreateTempSubdirectory("clutterdr-xt-store-").FullName), TestServers.S3Options);
+        using var a = ObjectStores.Open(BackupLocation.Parse($"s3://{bucket}/a"), TestServers.S3Options);
+        using var b = ObjectStores.Open(BackupLocation.Parse($"s3://{bucket}/b"), TestServers.S3Options, shareClientWith: a);
+        using var folder = ObjectStores.Open(BackupLocation.ForFolder(Directory.CreateTempSubdirectory("clutterdr-xt-store-").FullName), TestServers.S3Options);
         Assert.True(b.CanCopyFrom(a));
         Assert.False(folder.CanCopyFrom(a));
         Assert.False(a.CanCopyFrom(folder));

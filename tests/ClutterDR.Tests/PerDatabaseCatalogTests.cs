@@ -1,5 +1,5 @@
 using ClutterDR.Catalog;
-using ClutterDR.Streams;
+using ClutterDR.Repository;
 using ClutterDR.Verify;
 
 namespace ClutterDR.Tests;

@@ -39,10 +39,10 @@ public class ProgressEstimateTests
     [Fact]
     public void TheDumpEstimateIsThePreviousBackupsRawSizeWhenComparable()
     {
-        Assert.Equal(9000, ProgressEstimate.ForDump(9000, 4000));
-        Assert.Equal(4000, ProgressEstimate.ForDump(null, 4000));
-        Assert.Equal(4000, ProgressEstimate.ForDump(0, 4000));
-        Assert.Null(ProgressEstimate.ForDump(null, 0));
+        Assert.Equal(9000, DumpSizeEstimate.ForDump(9000, 4000));
+        Assert.Equal(4000, DumpSizeEstimate.ForDump(null, 4000));
+        Assert.Equal(4000, DumpSizeEstimate.ForDump(0, 4000));
+        Assert.Null(DumpSizeEstimate.ForDump(null, 0));
 
         var previous = new BackupManifest
         {
@@ -50,10 +50,10 @@ public class ProgressEstimateTests
             Tables = { new TableRowCount("public", "a", 1), new TableRowCount("public", "b", 2) },
         };
         var tables = new[] { ("public", "b"), ("public", "a") };
-        Assert.True(ProgressEstimate.IsComparable(previous, "app", DumpFormat.Custom, tables));
-        Assert.False(ProgressEstimate.IsComparable(previous, "app", DumpFormat.Plain, tables));
-        Assert.False(ProgressEstimate.IsComparable(previous, "other", DumpFormat.Custom, tables));
-        Assert.False(ProgressEstimate.IsComparable(previous, "app", DumpFormat.Custom, new[] { ("public", "a") }));
+        Assert.True(DumpSizeEstimate.IsComparable(previous, "app", DumpFormat.Custom, tables));
+        Assert.False(DumpSizeEstimate.IsComparable(previous, "app", DumpFormat.Plain, tables));
+        Assert.False(DumpSizeEstimate.IsComparable(previous, "other", DumpFormat.Custom, tables));
+        Assert.False(DumpSizeEstimate.IsComparable(previous, "app", DumpFormat.Custom, new[] { ("public", "a") }));
     }
 }
 

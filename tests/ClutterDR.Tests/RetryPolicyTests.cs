@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using ClutterDR.Catalog;
 using ClutterDR.FaultProxy;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
@@ -132,14 +133,14 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         var rule = proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Times = 2, Status = 503, ErrorCode = "SlowDown" });
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var data = RandomNumberGenerator.GetBytes((12 << 20) + 777); // 3 parts
         await UploadAsync(repo, "db/obj.bin", data);
 
         Assert.Equal(2, rule.Fired);
         Assert.Equal(3, proxy.Count("PUT", "partNumber=2&uploadId")); // two 503s, then the part
         Assert.Equal(1, proxy.Count("PUT", "partNumber=1&uploadId"));
-        using var direct = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var direct = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData((await direct.TryReadAllAsync("db/obj.bin", CancellationToken.None))!));
     }
 
@@ -151,7 +152,7 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Status = 503, ErrorCode = "SlowDown" });
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, maxRetries), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, maxRetries), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var e = await Assert.ThrowsAsync<ClutterException>(() => UploadAsync(repo, "db/obj.bin", RandomNumberGenerator.GetBytes(12 << 20)));
 
         Assert.Equal("S3RequestFailed", e.ErrorId);
@@ -161,7 +162,7 @@ public class RetryPolicyTests
         Assert.Contains("SlowDown", e.Message);
         Assert.DoesNotContain("unexpectedly", e.Message);
         Assert.Equal(maxRetries + 1, proxy.Count("PUT", "partNumber=2&uploadId"));
-        using var direct = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var direct = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         Assert.False(await direct.ExistsAsync("db/obj.bin", CancellationToken.None));
         using var client = S3ClientFactory.Create(TestServers.S3Options);
         Assert.Empty(await S3RepositoryTests.ListUploadsAsync(client, bucket)); // aborted, no orphan parts
@@ -175,7 +176,7 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "PUT", Query = "partNumber=2&uploadId", Action = FaultAction.CutRequest, Bytes = 1 << 20 });
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var e = await Assert.ThrowsAsync<ClutterException>(() => UploadAsync(repo, "db/obj.bin", RandomNumberGenerator.GetBytes(12 << 20)));
         Assert.Equal("S3Unreachable", e.ErrorId);
         Assert.Equal($"s3://{bucket}/p/db/obj.bin", e.Target);
@@ -201,11 +202,11 @@ public class RetryPolicyTests
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
         proxy.AddRule(new FaultRule { Method = "POST", Query = "uploadId", Action = FaultAction.ForwardThenRespond, Status = 500, ErrorCode = "InternalError" });
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1), new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         var data = RandomNumberGenerator.GetBytes(11 << 20);
         var e = await Record.ExceptionAsync(() => UploadAsync(repo, "obj.bin", data));
         Assert.Equal(2, proxy.Count("POST", "uploadId"));
-        using var direct = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var direct = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         var stored = await direct.TryReadAllAsync("obj.bin", CancellationToken.None);
         if (Environment.GetEnvironmentVariable("CLUTTERDR_TEST_S3_SERVER") == "rgw")
             Assert.Null(e); // RGW gives the multipart ETag
@@ -227,7 +228,7 @@ public class RetryPolicyTests
     {
         var bucket = await TestServers.NewBucketAsync();
         using var proxy = FaultProxyTests.NewProxy();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1));
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), Via(proxy, 1));
         foreach (var method in new[] { "PUT", "HEAD", "GET", "DELETE" })
             proxy.AddRule(new FaultRule { Method = method, Path = "/p/small", Times = 1, Status = 500, ErrorCode = "InternalError" });
         proxy.AddRule(new FaultRule { Method = "GET", Query = "list-type=2", Times = 1, Status = 503, ErrorCode = "SlowDown" });

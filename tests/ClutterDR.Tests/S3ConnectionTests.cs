@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using ClutterDR.Catalog;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Tests;
@@ -21,7 +22,7 @@ public class S3ConnectionTests
     public async Task ARefusedPutLeavesTheNextRequestOnTheClientIntact(int size)
     {
         var bucket = await TestServers.NewBucketAsync();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options);
         var body = size == 5 ? Encoding.ASCII.GetBytes("hello") : RandomNumberGenerator.GetBytes(size);
         for (var i = 0; i < 15; i++)
         {
@@ -42,7 +43,7 @@ public class S3ConnectionTests
         // The abort cancels the part in flight, then sends AbortMultipartUpload on the same client:
         // that must reach the server (no upload left) and the client must go on working.
         var bucket = await TestServers.NewBucketAsync();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
             new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         using var client = S3ClientFactory.Create(TestServers.S3Options);
         for (var i = 0; i < 5; i++)
@@ -95,7 +96,7 @@ public class S3ConnectionTests
         // the upload id (an upload left behind) or make the next request on the client, the abort, wait for an
         // answer it had already received until its timeout (30 s), after which the upload was left as well.
         var bucket = await TestServers.NewBucketAsync();
-        using var repo = RepositoryFactory.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
+        using var repo = BackupRepository.Open(BackupLocation.Parse($"s3://{bucket}"), TestServers.S3Options,
             new S3UploadOptions { InitialPartSize = 5 << 20, PartsInFlight = 2 });
         using var client = S3ClientFactory.Create(TestServers.S3Options);
         await repo.PutAsync("marker", new byte[] { 1 }, "application/octet-stream", null, CancellationToken.None);

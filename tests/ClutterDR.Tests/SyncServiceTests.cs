@@ -273,7 +273,7 @@ public class SyncServiceTests
             .Concat(new[] { "p/a.txt", "p/a/b", "p/a-b", "p/日本/x", "p/😀.txt", "p/\uE000x", "p/zz/last" }).ToList();
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (k, ct) =>
             await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = k, ContentBody = "x", UseChunkEncoding = false }, ct));
-        using var side = new SyncSide(RepositoryFactory.OpenStore(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options, maxConnections: 32), isSource: false) { ListParallelism = 4 };
+        using var side = new SyncSide(ObjectStores.Open(BackupLocation.Parse($"s3://{bucket}/p"), TestServers.S3Options, maxConnections: 32), isSource: false) { ListParallelism = 4 };
         var paged = (await side.ListAsync(null, CancellationToken.None)).Select(e => e.Key).ToList();
         Assert.Equal(keys.Count, paged.Count);
         // Hints as a folder would give them: most keys, some missing, some extra.

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using ClutterDR.Backup;
 using ClutterDR.Catalog;
-using ClutterDR.Common;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Restore;
 using ClutterDR.Storage;
 

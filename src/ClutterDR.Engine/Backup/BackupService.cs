@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Npgsql;
 using ClutterDR.Catalog;
 using ClutterDR.Crypto;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 
@@ -71,7 +71,7 @@ public sealed class BackupService
         // The destination checks run while the database is opened and read: the first S3 request of a
         // process costs most of a second of SDK start-up.
         var uploadOptions = (request.Upload ?? new S3UploadOptions()) with { ExpectedSize = request.ExpectedSize, ObjectLock = request.ObjectLock };
-        var copies = new CopySet(destinations.Select(d => new BackupCopy(RepositoryFactory.Open(d, request.S3, uploadOptions))).ToList(), minimum, _sink, _claims.ReleaseAsync);
+        var copies = new CopySet(destinations.Select(d => new BackupCopy(BackupRepository.Open(d, request.S3, uploadOptions))).ToList(), minimum, _sink, _claims.ReleaseAsync);
         try
         {
             copies.StartWritableChecks(cancellationToken);
@@ -79,7 +79,7 @@ public sealed class BackupService
             var serverVersion = db.ServerVersion;
             var pgDump = PgTools.Find("pg_dump", db.PostgreSqlVersion.Major);
             _sink.Verbose($"Using {pgDump.Description} for PostgreSQL {serverVersion} at {conn.Display}.");
-            var tables = await SelectTablesAsync(db, request, cancellationToken).ConfigureAwait(false);
+            var tables = await PgCatalog.SelectTablesAsync(db, conn, request.Tables, request.ExcludeTables, cancellationToken).ConfigureAwait(false);
 
             await copies.AwaitEachAsync(c => c.Pending!).ConfigureAwait(false);
             copies.StartPreparations(conn.Database, debrisAge, cancellationToken);
@@ -138,20 +138,6 @@ public sealed class BackupService
                     $"-RetainUntil locks objects with S3 Object Lock, which a folder ('{d}') does not have. Back up to an s3:// bucket with Object Lock enabled, or leave out -RetainUntil (and protect the folder another way, e.g. a read-only snapshot).",
                     d.ToString());
         return (destinations, minimum);
-    }
-
-    /// <summary>The tables the backup holds (with rows): -Table / -ExcludeTable applied to the database's relations.</summary>
-    private static async Task<List<PgRelation>> SelectTablesAsync(NpgsqlConnection db, BackupRequest request, CancellationToken cancellationToken)
-    {
-        var conn = request.Connection;
-        List<PgRelation> relations;
-        try
-        {
-            relations = PgCatalog.Select(await PgCatalog.ListRelationsAsync(db, cancellationToken).ConfigureAwait(false),
-                request.Tables, request.ExcludeTables, conn.Database);
-        }
-        catch (Exception e) { throw PgErrors.Map(e, conn); }
-        return relations.Where(r => r.HasRows).ToList();
     }
 
     /// <summary>pg_dump through the stored format to every copy; then the data objects committed and the manifests written.</summary>

@@ -1,5 +1,6 @@
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 

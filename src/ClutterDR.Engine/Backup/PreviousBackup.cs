@@ -1,5 +1,6 @@
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Backup;
@@ -34,8 +35,8 @@ internal sealed record PreviousBackup(BackupManifest? Manifest, string? Location
     public long? Expect(IEngineHost sink, string database, DumpFormat format, IReadOnlyList<PgRelation> tables, long tableBytes)
     {
         if (Problem is not null) sink.Verbose($"No previous backup of {database} to estimate the size from: {Problem}");
-        var fromPrevious = Manifest is not null && ProgressEstimate.IsComparable(Manifest, database, format, tables.Select(t => (t.Schema, t.Name)));
-        var expected = ProgressEstimate.ForDump(fromPrevious ? Manifest!.RawBytes : null, tableBytes);
+        var fromPrevious = Manifest is not null && DumpSizeEstimate.IsComparable(Manifest, database, format, tables.Select(t => (t.Schema, t.Name)));
+        var expected = DumpSizeEstimate.ForDump(fromPrevious ? Manifest!.RawBytes : null, tableBytes);
         sink.Verbose(fromPrevious
             ? $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the raw size of the previous backup {Location}."
             : $"Expecting about {Format.Bytes(expected ?? 0)} of dump: the tables' size on disk (no comparable previous backup{(Location is null ? "" : $"; {Location} is of other tables or another format")}); a dump is often larger, and the estimate grows when passed.");

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ClutterDR.Storage;
-using ClutterDR.Streams;
 
 namespace ClutterDR.Catalog;
 

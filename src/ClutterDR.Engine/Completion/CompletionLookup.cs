@@ -1,4 +1,3 @@
-using Npgsql;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
 using ClutterDR.Storage;
@@ -31,7 +30,7 @@ public static class CompletionLookup
 
     /// <summary>A store for one lookup: no retries and the short timeout.</summary>
     private static IObjectStore Open(BackupLocation location, S3Options s3) =>
-        RepositoryFactory.OpenStore(location, s3 with { MaxRetries = 0 }, requestTimeout: Budget);
+        ObjectStores.Open(location, s3 with { MaxRetries = 0 }, requestTimeout: Budget);
 
     /// <summary>
     /// Names of the folders directly below a repository location: backups are stored as
@@ -48,20 +47,6 @@ public static class CompletionLookup
     }
 
     /// <summary>The databases on the server a connection string points to (those that accept connections).</summary>
-    public static async Task<IReadOnlyList<string>> ListServerDatabasesAsync(PgConnectionSettings connection, CancellationToken cancellationToken)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connection.Builder.ConnectionString)
-        {
-            Timeout = (int)Budget.TotalSeconds,
-            CommandTimeout = (int)Budget.TotalSeconds,
-            Pooling = false,
-        };
-        await using var conn = new NpgsqlConnection(builder.ConnectionString);
-        await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand("select datname from pg_database where datallowconn and not datistemplate order by 1", conn);
-        var names = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(reader.GetString(0));
-        return names;
-    }
+    public static Task<IReadOnlyList<string>> ListServerDatabasesAsync(PgConnectionSettings connection, CancellationToken cancellationToken) =>
+        PgDatabases.ListAsync(connection, Budget, cancellationToken);
 }

@@ -38,6 +38,18 @@ public static class PgCatalog
         return list;
     }
 
+    /// <summary>The tables a backup holds (with rows): -Table / -ExcludeTable applied to the database's relations.</summary>
+    public static async Task<List<PgRelation>> SelectTablesAsync(NpgsqlConnection db, PgConnectionSettings connection, IReadOnlyList<string> include, IReadOnlyList<string> exclude, CancellationToken cancellationToken)
+    {
+        List<PgRelation> relations;
+        try
+        {
+            relations = Select(await ListRelationsAsync(db, cancellationToken).ConfigureAwait(false), include, exclude, connection.Database);
+        }
+        catch (Exception e) { throw PgErrors.Map(e, connection); }
+        return relations.Where(r => r.HasRows).ToList();
+    }
+
     /// <summary>
     /// The relations a pg_dump with these -t / -T patterns covers. A -t pattern that matches nothing is
     /// a TableNotFound error (pg_dump --strict-names would fail the same way, but later).

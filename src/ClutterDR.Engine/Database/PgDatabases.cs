@@ -49,4 +49,22 @@ public static class PgDatabases
             return await PgErrors.OpenAsync(target.WithDatabase("template1"), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The databases on the server a connection string points to (those that accept connections), within a short timeout and no pool (tab completion).</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(PgConnectionSettings connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connection.Builder.ConnectionString)
+        {
+            Timeout = (int)Math.Ceiling(timeout.TotalSeconds),
+            CommandTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
+            Pooling = false,
+        };
+        await using var conn = new NpgsqlConnection(builder.ConnectionString);
+        await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand("select datname from pg_database where datallowconn and not datistemplate order by 1", conn);
+        var names = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(reader.GetString(0));
+        return names;
+    }
 }

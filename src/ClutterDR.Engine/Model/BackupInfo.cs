@@ -1,5 +1,3 @@
-using ClutterDR.Storage;
-using ClutterDR.Streams;
 namespace ClutterDR;
 
 /// <summary>One complete backup (its manifest exists), as the cmdlets output it.</summary>

@@ -1,6 +1,7 @@
-using ClutterDR.Storage;
-
 namespace ClutterDR;
+
+/// <summary>MultipartUpload (S3), PartialFile (a folder), Claim: the empty name claim of a backup that was killed (both).</summary>
+public enum DebrisKind { MultipartUpload, PartialFile, Claim }
 
 /// <summary>What an interrupted backup left and Clear-ClutterBackupDebris (or the next backup) removed.</summary>
 public sealed class DebrisItem

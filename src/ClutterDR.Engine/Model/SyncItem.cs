@@ -1,6 +1,7 @@
-using ClutterDR.Sync;
-
 namespace ClutterDR;
+
+/// <summary>What the sync does with one key.</summary>
+public enum SyncActionKind { Copy, Update, Delete, Skip }
 
 /// <summary>How one planned action ended.</summary>
 public enum SyncItemStatus

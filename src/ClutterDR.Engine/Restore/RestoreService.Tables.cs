@@ -2,6 +2,7 @@ using System.Text;
 using ClutterDR.Catalog;
 using ClutterDR.Crypto;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ClutterDR.Catalog;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 
@@ -21,7 +22,7 @@ public sealed partial class RestoreService
         var watch = Stopwatch.StartNew();
         var target = request.Target;
         var (parent, objectName) = request.Backup.SplitBackup();
-        using var repository = RepositoryFactory.Open(parent, request.S3);
+        using var repository = BackupRepository.Open(parent, request.S3);
         var (manifest, backupText) = await ReadBackupAsync(request, repository, objectName, cancellationToken).ConfigureAwait(false);
         var tool = manifest.Format == DumpFormat.Custom ? PgRestore.Find(manifest.PgDumpVersion) : PgTools.Find("psql");
         _sink.Verbose($"Using {tool.Description} to restore {backupText} into {target.Display}.");

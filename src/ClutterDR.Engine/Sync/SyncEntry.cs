@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Sync;
 
@@ -13,8 +14,6 @@ public enum SyncCompareMode
     SizeOnly,
 }
 
-/// <summary>What the sync does with one key.</summary>
-public enum SyncActionKind { Copy, Update, Delete, Skip }
 
 /// <summary>
 /// One file or object of a listing. Key is relative to the side's root and '/'-separated.

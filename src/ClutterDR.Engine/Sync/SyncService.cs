@@ -50,10 +50,10 @@ public sealed partial class SyncService
         Validate(request);
         var connections = Math.Max(request.ThrottleLimit, 1) * (request.Upload.PartsInFlight + 1) + 4;
         var folderOptions = new FolderStoreOptions(FailOnInaccessible: true);
-        using var source = new SyncSide(RepositoryFactory.OpenStore(request.Source, request.SourceS3, request.Upload, maxConnections: connections, folder: folderOptions), isSource: true)
+        using var source = new SyncSide(ObjectStores.Open(request.Source, request.SourceS3, request.Upload, maxConnections: connections, folder: folderOptions), isSource: true)
             { ListParallelism = request.ThrottleLimit };
         // One client for both sides of one endpoint: copies between them are server-side.
-        using var destination = new SyncSide(RepositoryFactory.OpenStore(request.Destination, request.DestinationS3, request.Upload, maxConnections: connections,
+        using var destination = new SyncSide(ObjectStores.Open(request.Destination, request.DestinationS3, request.Upload, maxConnections: connections,
             shareClientWith: source.Store, folder: folderOptions with { PruneEmptyFolders = true }), isSource: false) { ListParallelism = request.ThrottleLimit };
         List<SyncEntry> srcList, dstList;
         if (source.IsFolder && !destination.IsFolder)

@@ -1,4 +1,5 @@
 using ClutterDR.Catalog;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 
 namespace ClutterDR.Verify;

@@ -3,6 +3,7 @@ using System.Text;
 using ClutterDR.Catalog;
 using ClutterDR.Crypto;
 using ClutterDR.Database;
+using ClutterDR.Repository;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 
@@ -43,7 +44,7 @@ public sealed class VerificationService
         }
 
         var (parent, objectName) = request.Backup.SplitBackup();
-        using var repository = RepositoryFactory.Open(parent, request.S3);
+        using var repository = BackupRepository.Open(parent, request.S3);
         var backupText = repository.Describe(objectName);
 
         BackupManifest manifest;

@@ -1,6 +1,5 @@
 using System.Management.Automation;
-using ClutterDR.Catalog;
-using ClutterDR.Storage;
+using ClutterDR.Repository;
 
 namespace ClutterDR.Commands;
 
@@ -30,8 +29,8 @@ public sealed class ClearClutterBackupDebrisCommand : BackupLocationCmdlet
             },
             item => Confirm(item.Location, item.Kind switch
             {
-                Storage.DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
-                Storage.DebrisKind.Claim => "Remove the name claim",
+                DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
+                DebrisKind.Claim => "Remove the name claim",
                 _ => "Remove the partial file",
             }),
             EmitObject, Sink, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using ClutterDR.Catalog;
+using ClutterDR.Repository;
 
 namespace ClutterDR.Commands;
 

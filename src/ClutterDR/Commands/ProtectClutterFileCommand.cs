@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using ClutterDR.Crypto;
+using ClutterDR.Protect;
 
 namespace ClutterDR.Commands;
 

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using ClutterDR.Crypto;
+using ClutterDR.Protect;
 
 namespace ClutterDR.Commands;
 

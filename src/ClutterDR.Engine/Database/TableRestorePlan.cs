@@ -2,7 +2,7 @@ using System.Text;
 using ClutterDR.Database;
 using Npgsql;
 
-namespace ClutterDR.Restore;
+namespace ClutterDR.Database;
 
 /// <summary>
 /// What a restore of selected tables does, decided before the target is touched:

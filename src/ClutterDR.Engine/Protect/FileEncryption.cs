@@ -1,8 +1,9 @@
 using ClutterDR.Catalog;
+using ClutterDR.Crypto;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 
-namespace ClutterDR.Crypto;
+namespace ClutterDR.Protect;
 
 /// <summary>
 /// Protect-/Unprotect-ClutterFile: any file to or from a gpg-compatible OpenPGP message, streamed (files

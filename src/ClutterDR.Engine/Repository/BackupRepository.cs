@@ -1,10 +1,9 @@
 using System.Runtime.CompilerServices;
 using ClutterDR.Catalog;
+using ClutterDR.Storage;
 
-namespace ClutterDR.Storage;
+namespace ClutterDR.Repository;
 
-/// <summary>MultipartUpload (S3), PartialFile (a folder), Claim: the empty name claim of a backup that was killed (both).</summary>
-public enum DebrisKind { MultipartUpload, PartialFile, Claim }
 
 /// <summary>
 /// What an interrupted write left: an S3 multipart upload never completed nor aborted, or a folder's
@@ -25,6 +24,10 @@ public sealed class BackupRepository : IDisposable
     private readonly ObjectLock? _lock;
 
     /// <param name="objectLock">S3 Object Lock retention of every object written (null: none).</param>
+    /// <summary>The repository at a location: a folder, or an S3 bucket prefix with these options.</summary>
+    public static BackupRepository Open(BackupLocation location, S3Options s3, S3UploadOptions? upload = null) =>
+        new(ObjectStores.Open(location, s3, upload), upload?.ObjectLock);
+
     public BackupRepository(IObjectStore store, ObjectLock? objectLock = null)
     {
         _store = store;

@@ -1,6 +1,7 @@
+using ClutterDR.Catalog;
 using ClutterDR.Storage;
 
-namespace ClutterDR.Catalog;
+namespace ClutterDR.Repository;
 
 /// <summary>What Clear-ClutterBackupDebris asked for.</summary>
 public sealed record DebrisRequest
@@ -118,7 +119,7 @@ public static class DebrisService
         if (request.OlderThan < TimeSpan.Zero)
             throw new ClutterException(Errors.InvalidDebrisAge,
                 $"-OlderThan is negative ({request.OlderThan}). Give how old debris must be to be removed, such as '24h', or '0s' for all of it.", request.OlderThan);
-        using var repository = RepositoryFactory.Open(request.Location, request.S3);
+        using var repository = BackupRepository.Open(request.Location, request.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
         var databases = request.Databases is { Count: > 0 } dbs ? dbs.Distinct(StringComparer.Ordinal).Select(d => (string?)d).ToList() : new List<string?> { null };
         foreach (var database in databases)

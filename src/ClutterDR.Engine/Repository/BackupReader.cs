@@ -1,8 +1,9 @@
+using ClutterDR.Catalog;
 using ClutterDR.Crypto;
 using ClutterDR.Storage;
 using ClutterDR.Streams;
 
-namespace ClutterDR.Catalog;
+namespace ClutterDR.Repository;
 
 /// <summary>
 /// A stored backup read back as one stream: stored bytes (hashed and counted) -> [OpenPGP decrypt] ->

@@ -1,7 +1,7 @@
+using ClutterDR.Catalog;
 using ClutterDR.Storage;
-using ClutterDR.Streams;
 
-namespace ClutterDR.Catalog;
+namespace ClutterDR.Repository;
 
 public sealed record BackupQuery
 {
@@ -48,7 +48,7 @@ public static class BackupCatalog
 
     public static async Task<BackupListing> ListAsync(BackupQuery query, CancellationToken cancellationToken)
     {
-        using var repository = RepositoryFactory.Open(query.Location, query.S3);
+        using var repository = BackupRepository.Open(query.Location, query.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
         var names = await ListManifestNamesAsync(repository, null, cancellationToken).ConfigureAwait(false);
         var folders = names.Select(n => n.Name.DatabaseFolder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
