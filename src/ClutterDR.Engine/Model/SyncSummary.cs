@@ -23,7 +23,7 @@ public sealed class SyncSummary
     /// </summary>
     public bool WhatIf { get; init; }
     /// <summary>The failures that did not stop the sync (one per failed item), each also reported to the host.</summary>
-    public IReadOnlyList<ClutterException> Problems { get; init; } = Array.Empty<ClutterException>();
+    internal IReadOnlyList<ClutterException> Problems { get; init; } = Array.Empty<ClutterException>();
 
     public override string ToString() => $"{(WhatIf ? "What if: " : "")}{Source} -> {Destination}: {Copied} copied, {Updated} updated, {Deleted} deleted, {Skipped} skipped, {Failed} failed";
 }

@@ -119,27 +119,12 @@ internal static class S3Http
             return response;
         }
 
-        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.ExpectContinue = false;
-            var response = base.Send(request, cancellationToken);
-            if (IsApiAnswer(request.Method, response))
-            {
-                try
-                {
-                    var body = new MemoryStream();
-                    using (var stream = response.Content.ReadAsStream(cancellationToken))
-                        stream.CopyTo(body);
-                    Buffered(response, body);
-                }
-                catch
-                {
-                    response.Dispose();
-                    throw;
-                }
-            }
-            return response;
-        }
+        /// <summary>
+        /// The synchronous path, which the SDK does not take (its calls are all async): the same handling, so that
+        /// one code path decides what is buffered.
+        /// </summary>
+        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            SendAsync(request, cancellationToken).GetAwaiter().GetResult();
 
         /// <summary>The response, its connection already released, with the body it had, in memory.</summary>
         private static void Buffered(HttpResponseMessage response, MemoryStream body)
