@@ -4,8 +4,7 @@ namespace ClutterDR.Storage;
 
 /// <summary>
 /// The one atomic write of a file, used by backups, sync downloads and copies, and Protect-/Unprotect-ClutterFile:
-/// the bytes go to '&lt;name&gt;.partial' beside the final name (with CreateOnly, created exclusively: O_EXCL; else
-/// '&lt;name&gt;.&lt;random&gt;.partial', so two writers of one name never share a file), are
+/// the bytes go to '&lt;name&gt;.partial' beside the final name (created exclusively with CreateOnly, O_EXCL), are
 /// flushed (to the device with Durable), given their write time, and renamed; a CreateOnly rename never replaces a
 /// file. A failed write (a full disk) is DestinationWriteFailed and leaves no partial file; only a killed process
 /// leaves one, which is an incomplete write (<see cref="FolderObjectStore.ListIncompleteWritesAsync"/>).
@@ -32,14 +31,12 @@ public sealed class FolderObjectWriter : IObjectWriter
     {
         var final = store.PathOf(key);
         store.EnsureFolder(Path.GetDirectoryName(final)!);
-        var partial = options.CreateOnly
-            ? final + FolderObjectStore.PartialSuffix
-            : final + "." + Guid.NewGuid().ToString("N")[..8] + FolderObjectStore.PartialSuffix;
+        var partial = final + FolderObjectStore.PartialSuffix;
         if (options.CreateOnly && File.Exists(final)) throw Exists(final);
         var size = options.ExpectedSize is long n ? (int)Math.Clamp(n, 4096, FolderObjectStore.BufferSize) : FolderObjectStore.BufferSize;
         var fileOptions = new FileStreamOptions
         {
-            Mode = FileMode.CreateNew,
+            Mode = options.CreateOnly ? FileMode.CreateNew : FileMode.Create,
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = size,
