@@ -5,6 +5,7 @@ namespace ClutterDR.Storage;
 /// <summary>
 /// The one atomic write of a file, used by backups, sync downloads and copies, and Protect-/Unprotect-ClutterFile:
 /// the bytes go to '&lt;name&gt;.partial' beside the final name (created exclusively with CreateOnly, O_EXCL), are
+/// locked against a second writer of the same name (FileShare.None: it is refused, and never truncates the file),
 /// flushed (to the device with Durable), given their write time, and renamed; a CreateOnly rename never replaces a
 /// file. A failed write (a full disk) is DestinationWriteFailed and leaves no partial file; only a killed process
 /// leaves one, which is an incomplete write (<see cref="FolderObjectStore.ListIncompleteWritesAsync"/>).
@@ -47,9 +48,9 @@ public sealed class FolderObjectWriter : IObjectWriter
         {
             return new FolderObjectWriter(store, new FileStream(partial, fileOptions), partial, final, options) ;
         }
-        catch (IOException e) when (options.CreateOnly && File.Exists(partial))
+        catch (IOException e) when (options.CreateOnly && (File.Exists(partial) || File.Exists(final)))
         {
-            throw Exists(final, e); // another writer took this name first
+            throw Exists(final, e); // another writer took this name first (its partial file may already be renamed)
         }
         catch
         {
