@@ -183,4 +183,16 @@ public class ObjectStoreTests
         Assert.Equal("copied", await ReadAsync(b, "k2"));
         Assert.Equal("5", (await b.StatAsync("k2", CancellationToken.None))!.Metadata["mtime"]);
     }
+
+    [Fact]
+    public async Task ASecondFolderWriterOfOneNameIsRefusedAndTheFirstsBytesStay()
+    {
+        using var store = await OpenAsync("folder");
+        await using var first = await store.CreateWriteAsync("db/same.bin", new WriteOptions(), CancellationToken.None);
+        await first.Stream.WriteAsync(Encoding.UTF8.GetBytes("first writer's bytes"));
+        await first.Stream.FlushAsync();
+        await Assert.ThrowsAnyAsync<IOException>(() => store.CreateWriteAsync("db/same.bin", new WriteOptions(), CancellationToken.None));
+        await first.CompleteAsync(CancellationToken.None);
+        Assert.Equal("first writer's bytes", await ReadAsync(store, "db/same.bin"));
+    }
 }
