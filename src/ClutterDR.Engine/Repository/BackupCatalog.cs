@@ -18,8 +18,6 @@ public sealed record BackupQuery
     /// Without a host a damaged manifest stops the listing.
     /// </summary>
     public IEngineHost? Host { get; init; }
-    /// <summary>Told what is listed and read, and where (for -Verbose).</summary>
-    public Action<string>? OnVerbose { get; init; }
 }
 
 /// <summary>What a listing found: the backups, the database folders that were there, the databases named but missing, and where it looked.</summary>
@@ -63,7 +61,7 @@ public static class BackupCatalog
             .Select(g => new Group(new Queue<(BackupName, string)>(g)))
             .ToList();
 
-        query.OnVerbose?.Invoke($"Listed {names.Count} backup manifest{(names.Count == 1 ? "" : "s")} of {folders.Count} database{(folders.Count == 1 ? "" : "s")} under {repository.Location}; reading {(query.Newest is int w ? $"the newest {w} of each" : "all of them")}{(wanted is null ? "" : $" for {string.Join(", ", wanted)}")}.");
+        query.Host?.Verbose($"Listed {names.Count} backup manifest{(names.Count == 1 ? "" : "s")} of {folders.Count} database{(folders.Count == 1 ? "" : "s")} under {repository.Location}; reading {(query.Newest is int w ? $"the newest {w} of each" : "all of them")}{(wanted is null ? "" : $" for {string.Join(", ", wanted)}")}.");
         using var gate = new SemaphoreSlim(ManifestReadsInFlight);
         while (true)
         {
@@ -144,7 +142,7 @@ public static class BackupCatalog
     {
         try
         {
-            query.OnVerbose?.Invoke($"Reading the manifest {repository.Describe(manifestKey)}.");
+            query.Host?.Verbose($"Reading the manifest {repository.Describe(manifestKey)}.");
             return await ReadAsync(repository, name, manifestKey, query.S3, cancellationToken).ConfigureAwait(false);
         }
         catch (ClutterException e) when (e.Is(Errors.ManifestInvalid) && query.Host is not null)

@@ -110,11 +110,11 @@ public static class DebrisService
     }
 
     /// <summary>
-    /// Clear-ClutterBackupDebris: lists the debris, asks confirm for each (false: skipped), removes it and
-    /// reports it through removed. Errors of one item go to the host (ProblemAsync) and the rest goes on.
+    /// Clear-ClutterBackupDebris: lists the debris, asks the host to confirm each (ConfirmAsync: anything but
+    /// Run skips it), removes it and hands it to the host (ItemAsync). Errors of one item go to the host
+    /// (ProblemAsync) and the rest goes on.
     /// </summary>
-    public static async Task RunAsync(DebrisRequest request, Func<DebrisItem, bool> confirm, Action<DebrisItem> removed,
-        IEngineHost sink, CancellationToken cancellationToken)
+    public static async Task RunAsync(DebrisRequest request, IEngineHost sink, CancellationToken cancellationToken)
     {
         if (request.OlderThan < TimeSpan.Zero)
             throw new ClutterException(Errors.InvalidDebrisAge,
@@ -129,12 +129,12 @@ public static class DebrisService
             foreach (var d in found)
             {
                 var item = ToItem(d);
-                if (!confirm(item)) continue;
+                if ((await sink.ConfirmAsync([new PlannedChange(ActionOn(item), item.Location)]).ConfigureAwait(false))[0] != Consent.Run) continue;
                 try
                 {
                     await repository.RemoveDebrisAsync(d, cancellationToken).ConfigureAwait(false);
                     sink.Verbose($"Removed {Describe(d)}.");
-                    removed(item);
+                    await sink.ItemAsync(item).ConfigureAwait(false);
                 }
                 catch (ClutterException e)
                 {
@@ -143,4 +143,12 @@ public static class DebrisService
             }
         }
     }
+
+    /// <summary>What removing a piece of debris does, as a confirmation prompt says it.</summary>
+    public static string ActionOn(DebrisItem item) => item.Kind switch
+    {
+        DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
+        DebrisKind.Claim => "Remove the name claim",
+        _ => "Remove the partial file",
+    };
 }

@@ -22,6 +22,4 @@ public sealed record RestoreRequest
     public bool Cascade { get; init; }
     /// <summary>Key or passphrase of an encrypted backup.</summary>
     public DecryptionOptions Decryption { get; init; } = new();
-    /// <summary>Asked right before the first change to the target (target, action); false skips the restore.</summary>
-    public Func<string, string, bool> Confirm { get; init; } = (_, _) => true;
 }

@@ -41,7 +41,8 @@ public sealed partial class RestoreService
         var (exists, plan) = await RestoreTarget.CheckAsync(request, archive, selected, cancellationToken).ConfigureAwait(false);
         foreach (var skipped in plan?.Skipped ?? Array.Empty<string>())
             _sink.Warning($"Not restored: {skipped}. Restore that table too, or add the constraint by hand.");
-        if (!request.Confirm(target.Display, RestoreTarget.Action(request, plan, backupText, manifest.StartedUtc))) return null;
+        var change = new PlannedChange(RestoreTarget.Action(request, plan, backupText, manifest.StartedUtc), target.Display);
+        if ((await _sink.ConfirmAsync([change]).ConfigureAwait(false))[0] != Consent.Run) return null;
 
         if (!exists) await CreateDatabaseAsync(target, cancellationToken).ConfigureAwait(false);
         try

@@ -31,7 +31,6 @@ public static class BackupAgeService
             S3 = query.S3,
             Databases = query.Databases,
             Newest = 1,
-            OnVerbose = query.OnVerbose,
             Host = query.Host,
         }, cancellationToken).ConfigureAwait(false);
         var location = query.Location.ToString();

@@ -139,9 +139,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected Task EmitErrorAsync(ErrorRecord record) => OnPipelineAsync(() => WriteError(record));
     protected Task EmitErrorAsync(ClutterException e) => EmitErrorAsync(ErrorRecords.From(e));
 
-    /// <summary>Posts an output object, for the engine's synchronous callbacks (Action&lt;T&gt;), which cannot wait.</summary>
-    protected void EmitObject(object value) => Enqueue(() => WriteObject(value));
-    /// <summary>Posts a non-terminating error, for the engine's synchronous callbacks, which cannot wait.</summary>
+    /// <summary>Posts a non-terminating error without waiting (from the pipeline thread itself, e.g. while resolving paths).</summary>
     protected void EmitError(ClutterException e) => Enqueue(() => WriteError(ErrorRecords.From(e)));
     protected void EmitVerbose(string message) => Enqueue(() => WriteVerbose(message));
     protected void EmitWarning(string message) => Enqueue(() => WriteWarning(message));
@@ -151,30 +149,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// change needs confirmation, a ConfirmationRequired error says how to go ahead, instead of PowerShell's
     /// "NonInteractive mode" exception.
     /// </summary>
-    protected Task<bool> ConfirmAsync(string target, string action) => OnPipelineAsync(() =>
-    {
-        try
-        {
-            return ShouldProcess(target, action);
-        }
-        catch (PSInvalidOperationException e)
-        {
-            throw new ClutterException(Errors.ConfirmationRequired,
-                $"{action} on {target} needs confirmation (ConfirmImpact {ConfirmImpactOf(GetType())}), and this session cannot ask: it runs non-interactively (pwsh -NonInteractive, a scheduled job). " +
-                "Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.", target, e);
-        }
-    });
-
-    /// <summary>ConfirmAsync for the engine's synchronous confirm callbacks (Func&lt;..., bool&gt;): waits for the answer.</summary>
-    protected bool Confirm(string target, string action) => ConfirmAsync(target, action).GetAwaiter().GetResult();
+    protected async Task<bool> ConfirmAsync(string target, string action) =>
+        await OnPipelineAsync(() => ConsentTo(new PlannedChange(action, target))).ConfigureAwait(false) == Consent.Run;
 
     private static ConfirmImpact ConfirmImpactOf(Type type) =>
         (type.GetCustomAttributes(typeof(CmdletAttribute), true).FirstOrDefault() as CmdletAttribute)?.ConfirmImpact ?? ConfirmImpact.Medium;
 
     /// <summary>Runs work on the pipeline thread in one hop (e.g. ShouldProcess for thousands of items).</summary>
     protected Task<T> OnPipelineThreadAsync<T>(Func<T> action) => OnPipelineAsync(action);
-    /// <summary>OnPipelineThreadAsync for synchronous callers (the engine's synchronous callbacks): waits for the result.</summary>
-    protected T OnPipelineThread<T>(Func<T> action) => OnPipelineAsync(action).GetAwaiter().GetResult();
 
     /// <summary>Whether an item the engine reports (IEngineHost.ItemAsync) is written; a cmdlet may write only some.</summary>
     protected virtual bool WritesItem(object item) => true;
@@ -206,8 +188,17 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     private Consent ConsentTo(PlannedChange change)
     {
         var text = $"Performing the operation \"{change.Action}\" on target \"{change.Target}\".";
-        var run = ShouldProcess(text, "Are you sure you want to perform this action?" + Environment.NewLine + text, "Confirm", out var reason);
-        return run ? Consent.Run : reason == ShouldProcessReason.WhatIf ? Consent.WhatIf : Consent.Decline;
+        try
+        {
+            var run = ShouldProcess(text, "Are you sure you want to perform this action?" + Environment.NewLine + text, "Confirm", out var reason);
+            return run ? Consent.Run : reason == ShouldProcessReason.WhatIf ? Consent.WhatIf : Consent.Decline;
+        }
+        catch (PSInvalidOperationException e)
+        {
+            throw new ClutterException(Errors.ConfirmationRequired,
+                $"{change.Action} on {change.Target} needs confirmation (ConfirmImpact {ConfirmImpactOf(GetType())}), and this session cannot ask: it runs non-interactively (pwsh -NonInteractive, a scheduled job). " +
+                "Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.", change.Target, e);
+        }
     }
 
     /// <summary>

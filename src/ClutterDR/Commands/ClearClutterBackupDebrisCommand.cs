@@ -26,14 +26,7 @@ public sealed class ClearClutterBackupDebrisCommand : BackupLocationCmdlet
                 S3 = BuildS3Options(),
                 Databases = Database,
                 OlderThan = OlderThan,
-            },
-            item => Confirm(item.Location, item.Kind switch
-            {
-                DebrisKind.MultipartUpload => "Abort the unfinished multipart upload",
-                DebrisKind.Claim => "Remove the name claim",
-                _ => "Remove the partial file",
-            }),
-            EmitObject, Sink, cancellationToken).ConfigureAwait(false);
+            }, Sink, cancellationToken).ConfigureAwait(false);
             return this;
         }, Location).ConfigureAwait(false);
     }

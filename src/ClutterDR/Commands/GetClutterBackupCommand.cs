@@ -34,7 +34,6 @@ public sealed class GetClutterBackupCommand : BackupLocationCmdlet
             Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
             SinceUtc = Since?.ToUniversalTime(),
             Host = Sink,
-            OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var info in found ?? new List<BackupInfo>()) await EmitObjectAsync(info).ConfigureAwait(false);
     }

@@ -96,7 +96,6 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPar
                 DataOnly = DataOnly,
                 Cascade = Cascade,
                 Decryption = KeyArguments.Decryption(this, _decryption),
-                Confirm = Confirm,
             };
             return await new RestoreService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }, pending.Text).ConfigureAwait(false);

@@ -23,7 +23,6 @@ public sealed class TestClutterBackupAgeCommand : BackupLocationCmdlet
             Databases = Database,
             MaxAge = MaxAge,
             Host = Sink,
-            OnVerbose = EmitVerbose,
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var result in checks ?? new List<BackupAgeResult>())
         {
