@@ -175,7 +175,7 @@ function Start-TestServicesForRun {
     # Starts (or reuses) each service on its own, so outside CI one that fails does not keep the other
     # from running. Returns what was started: Started (names) and StatePath, for Stop-TestServicesForRun.
     $started = [pscustomobject]@{ Started = @(); StatePath = $null }
-    foreach ($name in @('Postgres', 'S3', 'S3rver')) {
+    foreach ($name in @('Postgres', 'S3', 'S3rver', 'Supabase')) {
         try {
             $r = & (Join-Path $TestServicesDir 'Start-TestServices.ps1') -Only $name
             $started.Started += @($r.Started)

@@ -23,7 +23,8 @@
     answers is reused and reported as not started (so the caller must not stop it).
 
 .PARAMETER Only
-    Start only these services (Postgres, S3 = Ceph RGW, S3rver). Default: all three.
+    Start only these services (Postgres, S3 = Ceph RGW, S3rver, Supabase = a second PostgreSQL cluster whose
+    bootstrap superuser is supabase_admin, as on Supabase, for the Supabase-shaped fixture). Default: all four.
 
 .PARAMETER StatePath
     State file. Default <temp>/clutterdr-test-services/state.json. Run folders go beside it.
@@ -39,8 +40,8 @@
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateSet('Postgres', 'S3', 'S3rver')]
-    [string[]]$Only = @('Postgres', 'S3', 'S3rver'),
+    [ValidateSet('Postgres', 'S3', 'S3rver', 'Supabase')]
+    [string[]]$Only = @('Postgres', 'S3', 'S3rver', 'Supabase'),
     [string]$StatePath,
     [string]$PgPassword = 'clutter-test-pw',
     [switch]$ShellExports
@@ -61,6 +62,7 @@ $state = Read-TsState -Path $StatePath
 $result = [ordered]@{
     StartedPostgres = $false; StartedS3 = $false; StartedS3rver = $false
     ReusedPostgres  = $false; ReusedS3  = $false; ReusedS3rver  = $false
+    StartedSupabase = $false; ReusedSupabase = $false
     Started         = @()
     StatePath       = $StatePath
     Environment     = [ordered]@{}
@@ -88,6 +90,13 @@ function Set-TsPgEnv($e) {
     Set-TsEnv 'CLUTTERDR_PG_BIN' $e.BinDir
 }
 
+function Set-TsSupabaseEnv($e) {
+    Set-TsEnv 'CLUTTERDR_TEST_SUPABASE_HOST' $e.Host
+    Set-TsEnv 'CLUTTERDR_TEST_SUPABASE_PORT' ([string]$e.Port)
+    Set-TsEnv 'CLUTTERDR_TEST_SUPABASE_SUPERUSER' $e.User
+    Set-TsEnv 'CLUTTERDR_TEST_SUPABASE_PASSWORD' $e.Password
+}
+
 function Set-TsS3Env($e) {
     Set-TsEnv 'CLUTTERDR_TEST_S3_ENDPOINT' $e.Endpoint
     Set-TsEnv 'CLUTTERDR_TEST_S3_ACCESS_KEY' $e.AccessKey
@@ -104,6 +113,8 @@ function Set-TsS3rverEnv($e) {
 
 # ---------------------------------------------------------------------------------------------- PostgreSQL
 function Start-TsPostgres {
+    # -Superuser: the bootstrap superuser initdb creates (supabase_admin for the Supabase cluster); -ExtraOptions: more -c settings.
+    param([string]$Superuser = 'postgres', [string]$ExtraOptions = '', [string]$Prefix = 'pg')
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $binDir = Find-TsPgBin
     $initdb = Join-Path $binDir (Get-TsExeName 'initdb')
@@ -113,13 +124,13 @@ function Start-TsPostgres {
         throw 'Running as root needs runuser (util-linux) to run initdb/pg_ctl as the postgres user.'
     }
 
-    $runDir = New-TsRunDir 'pg'
+    $runDir = New-TsRunDir $Prefix
     $dataDir = Join-Path $runDir 'data'
     $logFile = Join-Path $runDir 'postgres.log'
     $pwFile = Join-Path $runDir 'pwfile'
     $sockDir = if ($IsWindows) { '' } else { Join-Path $runDir 'sock' }
     $entry = [ordered]@{
-        Pid = 0; Host = '127.0.0.1'; Port = 0; User = 'postgres'; Password = $PgPassword
+        Pid = 0; Host = '127.0.0.1'; Port = 0; User = $Superuser; Password = $PgPassword
         BinDir = $binDir; RunDir = $runDir; DataDir = $dataDir; SocketDir = $sockDir; LogFile = $logFile
     }
     try {
@@ -138,7 +149,7 @@ function Start-TsPostgres {
         }
         # Locale C + UTF8: independent of the machine's LANG (CI may have none, which would mean SQL_ASCII).
         $null = Invoke-TsNative -FilePath $initdb -AsPostgres -WorkingDirectory $runDir -ArgumentList @(
-            '-D', $dataDir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
+            '-D', $dataDir, '-U', $Superuser, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
             '--auth-local=trust', '--auth-host=scram-sha-256', "--pwfile=$pwFile")
         Remove-Item -LiteralPath $pwFile -Force
 
@@ -146,7 +157,7 @@ function Start-TsPostgres {
         while ($true) {
             $port = Get-TsFreePort
             $entry.Port = $port
-            $opts = "-p $port -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+            $opts = "-p $port -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off $ExtraOptions"
             if ($sockDir) { $opts += " -k `"$sockDir`"" }
             $out = Invoke-TsNative -FilePath $pg_ctl -AsPostgres -WorkingDirectory $runDir -IgnoreExitCode -ArgumentList @(
                 '-D', $dataDir, '-w', '-t', '30', '-l', $logFile, '-o', $opts, 'start')
@@ -288,6 +299,28 @@ if ($Only -contains 'Postgres') {
     }
 }
 
+# ---------------------------------------------------------------------------------------------- Supabase-shaped cluster
+if ($Only -contains 'Supabase') {
+    if ($state.Supabase -and (Test-TsPostgres -BinDir $state.Supabase.BinDir -HostName $state.Supabase.Host `
+                -Port $state.Supabase.Port -User $state.Supabase.User -Password $state.Supabase.Password)) {
+        Set-TsSupabaseEnv $state.Supabase
+        $result.ReusedSupabase = $true
+        Write-TsStatus "Supabase-shaped PostgreSQL: reusing 127.0.0.1:$($state.Supabase.Port) from $StatePath (started nothing)"
+    } else {
+        if ($state.Supabase) {
+            Stop-TsPostgres -Entry $state.Supabase
+            $state.Supabase = $null
+            Write-TsState -Path $StatePath -State $state
+        }
+        # As on Supabase: the bootstrap superuser is supabase_admin; wal_level=logical for the realtime publication.
+        $state.Supabase = Start-TsPostgres -Superuser 'supabase_admin' -ExtraOptions '-c wal_level=logical' -Prefix 'supa'
+        Write-TsState -Path $StatePath -State $state
+        Set-TsSupabaseEnv $state.Supabase
+        $result.StartedSupabase = $true
+        $result.Started += 'Supabase'
+    }
+}
+
 function Stop-TsAnyS3($Entry) {
     # A state file from before RGW holds an s3rver entry under S3.
     if ($Entry.Kind -eq 'rgw') { Stop-TsRgw -Entry $Entry } else { Stop-TsS3 -Entry $Entry }
@@ -356,6 +389,7 @@ try {
         try {
             switch ($started) {
                 'Postgres' { Stop-TsPostgres -Entry $state.Postgres; $state.Postgres = $null }
+                'Supabase' { Stop-TsPostgres -Entry $state.Supabase; $state.Supabase = $null }
                 'S3' { Stop-TsRgw -Entry $state.S3; $state.S3 = $null }
                 'S3rver' { Stop-TsS3 -Entry $state.S3rver; $state.S3rver = $null }
             }

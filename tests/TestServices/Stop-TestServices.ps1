@@ -19,9 +19,9 @@
 #Requires -Version 7.2
 [CmdletBinding()]
 param(
-    [ValidateSet('Postgres', 'S3', 'S3rver')]
+    [ValidateSet('Postgres', 'S3', 'S3rver', 'Supabase')]
     [AllowEmptyCollection()]
-    [string[]]$Only = @('Postgres', 'S3', 'S3rver'),
+    [string[]]$Only = @('Postgres', 'S3', 'S3rver', 'Supabase'),
     [string]$StatePath
 )
 
@@ -45,6 +45,17 @@ if ($Only -contains 'Postgres' -and $state.Postgres) {
     $state.Postgres = $null
     Write-TsState -Path $StatePath -State $state
     $stopped += 'Postgres'
+}
+
+if ($Only -contains 'Supabase' -and $state.Supabase) {
+    Stop-TsPostgres -Entry $state.Supabase
+    if ($env:CLUTTERDR_TEST_SUPABASE_PORT -eq [string]$state.Supabase.Port) {
+        foreach ($n in $script:TsSupabaseEnvNames) { [Environment]::SetEnvironmentVariable($n, $null) }
+    }
+    Write-TsStatus "Supabase-shaped PostgreSQL on port $($state.Supabase.Port) stopped"
+    $state.Supabase = $null
+    Write-TsState -Path $StatePath -State $state
+    $stopped += 'Supabase'
 }
 
 if ($Only -contains 'S3' -and $state.S3) {

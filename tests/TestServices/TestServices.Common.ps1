@@ -68,7 +68,7 @@ function Get-TsFreePort {
 
 function Read-TsState {
     param([Parameter(Mandatory)] [string]$Path)
-    $state = [ordered]@{ Postgres = $null; S3 = $null; S3rver = $null }
+    $state = [ordered]@{ Postgres = $null; S3 = $null; S3rver = $null; Supabase = $null }
     if (Test-Path -LiteralPath $Path -PathType Leaf) {
         try {
             $json = Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json -AsHashtable
@@ -76,6 +76,7 @@ function Read-TsState {
                 if ($json.ContainsKey('Postgres')) { $state.Postgres = $json.Postgres }
                 if ($json.ContainsKey('S3')) { $state.S3 = $json.S3 }
                 if ($json.ContainsKey('S3rver')) { $state.S3rver = $json.S3rver }
+                if ($json.ContainsKey('Supabase')) { $state.Supabase = $json.Supabase }
             }
         } catch { Write-Warning "Ignoring unreadable state file '$Path': $_" }
     }
@@ -84,7 +85,7 @@ function Read-TsState {
 
 function Write-TsState {
     param([Parameter(Mandatory)] [string]$Path, [Parameter(Mandatory)] $State)
-    if (-not $State.Postgres -and -not $State.S3 -and -not $State.S3rver) {
+    if (-not $State.Postgres -and -not $State.S3 -and -not $State.S3rver -and -not $State.Supabase) {
         if (Test-Path -LiteralPath $Path) { Remove-Item -LiteralPath $Path -Force }
         return
     }
@@ -241,6 +242,7 @@ function Stop-TsS3 {
 $script:TsPgEnvNames = @(
     'CLUTTERDR_TEST_PG_HOST', 'CLUTTERDR_TEST_PG_PORT', 'CLUTTERDR_TEST_PG_USER', 'CLUTTERDR_TEST_PG_PASSWORD',
     'CLUTTERDR_TEST_PG_SOCKET', 'CLUTTERDR_TEST_PG_URL')
+$script:TsSupabaseEnvNames = @('CLUTTERDR_TEST_SUPABASE_HOST', 'CLUTTERDR_TEST_SUPABASE_PORT', 'CLUTTERDR_TEST_SUPABASE_SUPERUSER', 'CLUTTERDR_TEST_SUPABASE_PASSWORD')
 $script:TsS3EnvNames = @(
     'CLUTTERDR_TEST_S3_ENDPOINT', 'CLUTTERDR_TEST_S3_ACCESS_KEY', 'CLUTTERDR_TEST_S3_SECRET_KEY', 'CLUTTERDR_TEST_S3_REGION',
     'CLUTTERDR_TEST_S3_SERVER')

@@ -49,7 +49,7 @@ public sealed class BackupService
 
     /// <summary>What the database side of a backup has ready when the dump starts.</summary>
     private sealed record DumpPlan(BackupRequest Request, StoredFormat Format, PgTool PgDump, string ServerVersion, List<string> Arguments,
-        PgSnapshot Snapshot, List<PgRelation> Tables, DateTime Started, long? Expected, Stopwatch Total);
+        PgSnapshot Snapshot, List<PgRelation> Tables, DateTime Started, long? Expected, Stopwatch Total, string? Platform);
 
     /// <summary>
     /// The database read once, the same stored bytes written to request.Destination and to every one of
@@ -80,6 +80,7 @@ public sealed class BackupService
             var pgDump = PgTools.Find("pg_dump", db.PostgreSqlVersion.Major);
             _sink.Verbose($"Using {pgDump.Description} for PostgreSQL {serverVersion} at {conn.Display}.");
             var tables = await PgCatalog.SelectTablesAsync(db, conn, request.Tables, request.ExcludeTables, cancellationToken).ConfigureAwait(false);
+            var platform = await PgPlatform.IsSupabaseAsync(db, cancellationToken).ConfigureAwait(false) ? "Supabase" : null;
 
             await copies.AwaitEachAsync(c => c.Pending!).ConfigureAwait(false);
             copies.StartPreparations(conn.Database, debrisAge, cancellationToken);
@@ -103,7 +104,7 @@ public sealed class BackupService
                 c.Location = c.Repository.Describe(c.Name.Key);
                 if (expected is long expectedBytes) c.Writer.ExpectSize(expectedBytes);
             }).ConfigureAwait(false);
-            var plan = new DumpPlan(request, format, pgDump, serverVersion, args, snapshot, tables, started, expected, total);
+            var plan = new DumpPlan(request, format, pgDump, serverVersion, args, snapshot, tables, started, expected, total, platform);
             return await DumpAndCommitAsync(plan, copies, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -170,7 +171,7 @@ public sealed class BackupService
             var counts = await RowCountsAsync(dump, exit, countTask, stop, conn).ConfigureAwait(false);
             await copies.CommitDataAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
             progress.Report(stored.RawBytes);
-            var manifests = new ManifestWriter(plan.Request, plan.Format, plan.PgDump, plan.ServerVersion, plan.Started, _clock);
+            var manifests = new ManifestWriter(plan.Request, plan.Format, plan.PgDump, plan.ServerVersion, plan.Started, _clock) { Platform = plan.Platform };
             await manifests.CommitAsync(copies, stored, counts, _claims, _sink, cancellationToken).ConfigureAwait(false);
             var lockInfo = plan.Request.ObjectLock;
             if (lockInfo is not null)

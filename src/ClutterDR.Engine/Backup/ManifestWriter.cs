@@ -24,6 +24,9 @@ internal sealed class ManifestWriter
         _request = request; _format = format; _pgDump = pgDump; _serverVersion = serverVersion; _started = started; _clock = clock;
     }
 
+    /// <summary>"Supabase" when the source is a Supabase project.</summary>
+    public string? Platform { get; init; }
+
     public BackupManifest For(BackupName name, StoredResult stored, List<TableRowCount> tables)
     {
         var manifest = new BackupManifest
@@ -40,6 +43,7 @@ internal sealed class ManifestWriter
             StartedUtc = _started,
             CompletedUtc = _clock.GetUtcNow().UtcDateTime,
             Tables = tables,
+            Platform = Platform,
             ObjectLock = _request.ObjectLock is null ? null : new ManifestObjectLock { Mode = _request.ObjectLock.Mode.ToString(), RetainUntilUtc = _request.ObjectLock.RetainUntilUtc },
         };
         _format.Describe(manifest);

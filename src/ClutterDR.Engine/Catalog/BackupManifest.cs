@@ -29,6 +29,8 @@ public sealed class BackupManifest
     public DateTime StartedUtc { get; set; }
     public DateTime CompletedUtc { get; set; }
     public List<TableRowCount> Tables { get; set; } = new();
+    /// <summary>"Supabase" when the source was a Supabase project (its roles and managed schemas); null for plain PostgreSQL.</summary>
+    public string? Platform { get; set; }
     /// <summary>The S3 Object Lock retention both objects were written with (null: none).</summary>
     public ManifestObjectLock? ObjectLock { get; set; }
 

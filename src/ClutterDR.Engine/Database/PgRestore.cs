@@ -29,12 +29,13 @@ public static class PgRestore
         new() { "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction", "--no-password", "--dbname=" + target.DbnameArgument, "--file=-" };
 
     /// <summary>The SQL of the entries in <paramref name="listFile"/> (pg_restore -L) to stdout, for psql.</summary>
-    public static List<string> TableArguments(string listFile, bool dataOnly, bool clean, bool noOwner)
+    public static List<string> TableArguments(string listFile, bool dataOnly, bool clean, bool noOwner, bool noPrivileges = false)
     {
         var args = new List<string> { "--use-list=" + listFile, "--file=-" };
         if (dataOnly) args.Add("--data-only");
         else if (clean) { args.Add("--clean"); args.Add("--if-exists"); }
         if (noOwner) args.Add("--no-owner");
+        if (noPrivileges) args.Add("--no-privileges");
         return args;
     }
 

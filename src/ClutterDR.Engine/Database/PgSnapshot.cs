@@ -54,7 +54,12 @@ public sealed class PgSnapshot : IAsyncDisposable
         foreach (var t in tables)
             counts.Add(new TableRowCount(t.Schema, t.Name, await PgCatalog.CountRowsAsync(_db, t, cancellationToken).ConfigureAwait(false)));
         var definitions = await TableDefinitions.ReadAsync(_db, tables, cancellationToken).ConfigureAwait(false);
-        foreach (var c in counts) c.Definition = definitions.GetValueOrDefault((c.Schema, c.Name));
+        var grants = await TableDefinitions.ReadGrantsAsync(_db, tables, cancellationToken).ConfigureAwait(false);
+        foreach (var c in counts)
+        {
+            c.Definition = definitions.GetValueOrDefault((c.Schema, c.Name));
+            c.Grants = grants.GetValueOrDefault((c.Schema, c.Name));
+        }
         return counts;
     }
 

@@ -57,6 +57,37 @@ public static class TableDefinitions
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    private const string GrantsSql = """
+        select n.nspname, c.relname, coalesce((select string_agg(g, E'\n' order by g) from (
+            select format('table %s %s%s', case when a.grantee = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) end,
+                          a.privilege_type, case when a.is_grantable then ' grantable' else '' end) g
+              from pg_catalog.aclexplode(c.relacl) a where a.grantee <> c.relowner
+            union all
+            select format('column %s %s %s%s', quote_ident(att.attname), case when a.grantee = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) end,
+                          a.privilege_type, case when a.is_grantable then ' grantable' else '' end)
+              from pg_catalog.pg_attribute att, pg_catalog.aclexplode(att.attacl) a
+              where att.attrelid = c.oid and att.attnum > 0 and not att.attisdropped and a.grantee <> c.relowner) x), '')
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where c.oid in (select pg_catalog.to_regclass(x)::oid from unnest(@names) x)
+        """;
+
+    /// <summary>
+    /// Fingerprint ("sha256:...") of each table's grants: every privilege on the table and its columns, by grantee
+    /// and grant option, the owner's own left out (a table without grants and one with its owner's alone are the same).
+    /// </summary>
+    public static async Task<Dictionary<(string Schema, string Name), string>> ReadGrantsAsync(NpgsqlConnection connection, IEnumerable<PgRelation> tables, CancellationToken cancellationToken)
+    {
+        var names = tables.Select(t => t.Quoted).ToArray();
+        var result = new Dictionary<(string, string), string>();
+        if (names.Length == 0) return result;
+        await using var cmd = new NpgsqlCommand(GrantsSql, connection);
+        cmd.Parameters.AddWithValue("names", names);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result[(reader.GetString(0), reader.GetString(1))] = Fingerprint(reader.GetString(2));
+        return result;
+    }
+
     public static string Fingerprint(string definition) =>
         "sha256:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(definition))).ToLowerInvariant();
 }

@@ -12,9 +12,14 @@ public sealed class TableVerification
     /// <summary>Fingerprint of the table's definition in the target after the restore.</summary>
     public string? ActualDefinition { get; init; }
     public bool RowsMatch => ActualRows == ExpectedRows;
+    /// <summary>Fingerprint of the table's grants in the backup's manifest (null: not recorded, or not restored).</summary>
+    public string? ExpectedGrants { get; init; }
+    public string? ActualGrants { get; init; }
+    /// <summary>True when the grants equal the backup's; null when not compared.</summary>
+    public bool? GrantsMatch => ExpectedGrants is null ? null : string.Equals(ExpectedGrants, ActualGrants, StringComparison.Ordinal);
     /// <summary>True when the columns, constraints, indexes, triggers and policies equal the backup's; null when the backup did not record them.</summary>
     public bool? DefinitionMatches => ExpectedDefinition is null ? null : string.Equals(ExpectedDefinition, ActualDefinition, StringComparison.Ordinal);
-    public bool Matches => RowsMatch && DefinitionMatches != false;
+    public bool Matches => RowsMatch && DefinitionMatches != false && GrantsMatch != false;
     public string QualifiedName => $"{Schema}.{Name}";
     public override string ToString() =>
         $"{QualifiedName}: expected {ExpectedRows} rows, actual {ActualRows?.ToString() ?? "missing"}{(DefinitionMatches == false ? ActualRows is null ? "" : ", definition differs from the backup's" : "")}";
@@ -31,6 +36,10 @@ public sealed class RestoreResult
     /// <summary>Database (the whole backup), Tables (-Table: whole tables) or TableData (-Table -DataOnly).</summary>
     public string Scope { get; init; } = "Database";
     public bool Verified { get; init; }
+    /// <summary>What the target was taken for: Supabase (a project: only the project's objects restored) or PostgreSQL.</summary>
+    public string TargetKind { get; init; } = "PostgreSQL";
+    /// <summary>Roles the restore created (-CreateMissingRoles, or the roles a backup made with -IncludeRoles stored).</summary>
+    public string[] CreatedRoles { get; init; } = Array.Empty<string>();
     /// <summary>
     /// The errors this restore's verification raises, made by the engine: RowCountMismatch, DefinitionMismatch (Verified is false then).
     /// A cmdlet writes each as a non-terminating error after the object. Internal, so not a property PowerShell shows: the output keeps its properties.

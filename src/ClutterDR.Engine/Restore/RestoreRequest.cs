@@ -20,6 +20,12 @@ public sealed record RestoreRequest
     public bool DataOnly { get; init; }
     /// <summary>With DataOnly: also empty the tables outside the selection whose rows reference the selected ones.</summary>
     public bool Cascade { get; init; }
+    /// <summary>What the target is: detected (Auto), a Supabase project, or plain PostgreSQL (whole-database restores).</summary>
+    public TargetKind TargetKind { get; init; } = TargetKind.Auto;
+    /// <summary>Creates the roles the backup names and the target lacks (NOLOGIN).</summary>
+    public bool CreateMissingRoles { get; init; }
+    /// <summary>Restores without grants, default privileges and owners.</summary>
+    public bool NoPrivileges { get; init; }
     /// <summary>Key or passphrase of an encrypted backup.</summary>
     public DecryptionOptions Decryption { get; init; } = new();
 }

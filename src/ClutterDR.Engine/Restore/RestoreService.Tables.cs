@@ -16,16 +16,23 @@ namespace ClutterDR.Restore;
 /// </summary>
 public sealed partial class RestoreService
 {
-    private async Task RestoreTablesAsync(RestoreRequest request, TableRestorePlan plan, BackupManifest manifest, BackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
+    private Task RestoreTablesAsync(RestoreRequest request, TableRestorePlan plan, BackupManifest manifest, BackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken) =>
+        RelayAsync(request, new Relay(plan.ListLines, plan.Prelude, plan.Postlude, $"Restoring {string.Join(", ", plan.Tables.Select(TableRestorePlan.Display))} from {backupText} into {request.Target.Display}",
+            plan.DataOnly, request.Clean, request.NoOwner, NoPrivileges: false), manifest, repository, objectName, pgRestore, backupText, cancellationToken);
+
+    /// <summary>What pg_restore -L | psql runs: the list's entries between a prelude and a postlude, with pg_restore's switches.</summary>
+    private sealed record Relay(IReadOnlyList<string> ListLines, string Prelude, string Postlude, string Activity, bool DataOnly, bool Clean, bool NoOwner, bool NoPrivileges);
+
+    private async Task RelayAsync(RestoreRequest request, Relay plan, BackupManifest manifest, BackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken)
     {
         var target = request.Target;
         var psql = PgTools.Find("psql");
         var listFile = Path.Combine(Path.GetTempPath(), $"clutterdr-restore-{Guid.NewGuid():N}.list");
         await File.WriteAllLinesAsync(listFile, plan.ListLines, cancellationToken).ConfigureAwait(false);
-        var args = PgRestore.TableArguments(listFile, plan.DataOnly, request.Clean, request.NoOwner);
+        var args = PgRestore.TableArguments(listFile, plan.DataOnly, plan.Clean, plan.NoOwner, plan.NoPrivileges);
         var psqlArgs = PgRestore.PsqlArguments(target);
 
-        var progress = new ByteProgress(_sink, $"Restoring {string.Join(", ", plan.Tables.Select(TableRestorePlan.Display))} from {backupText} into {target.Display}", manifest.StoredBytes);
+        var progress = new ByteProgress(_sink, plan.Activity, manifest.StoredBytes);
         PgProcess? restore = null, sql = null;
         Task? relay = null;
         try
@@ -110,7 +117,7 @@ public sealed partial class RestoreService
     }
 
     /// <summary>The rest of pg_restore's SQL and the plan's postlude into psql, whose input closed commits its transaction.</summary>
-    private static async Task CommitSqlAsync(TableRestorePlan plan, PgProcess sql, Task relay, PgConnectionSettings target, string backupText, CancellationToken cancellationToken)
+    private static async Task CommitSqlAsync(Relay plan, PgProcess sql, Task relay, PgConnectionSettings target, string backupText, CancellationToken cancellationToken)
     {
         try
         {

@@ -27,6 +27,12 @@ public sealed partial class RestoreService
             yield return new ClutterException(Errors.RowCountMismatch,
                 $"The restore into {result.Database} finished, but row counts differ from the backup's manifest: {string.Join("; ", rows)}. Check the target before using it.",
                 result);
+        var grants = result.Tables.Where(t => t.RowsMatch && t.DefinitionMatches != false && t.GrantsMatch == false).Select(t => t.QualifiedName).ToList();
+        if (grants.Count > 0)
+            yield return new ClutterException(Errors.GrantsMismatch,
+                $"The restore into {result.Database} finished, but the grants on {string.Join(", ", grants)} differ from the ones the backup recorded. " +
+                "Compare them (psql \\dp) before opening the database to its users: the target's default privileges may have widened them.",
+                result);
         var definitions = result.Tables.Where(t => t.RowsMatch && t.DefinitionMatches == false).Select(t => t.QualifiedName).ToList();
         if (definitions.Count > 0)
             yield return new ClutterException(Errors.DefinitionMismatch,
@@ -35,16 +41,23 @@ public sealed partial class RestoreService
                 result);
     }
 
-    private static async Task<TableVerification[]> VerifyAsync(PgConnectionSettings target, BackupManifest manifest, IReadOnlyList<(string Schema, string Name)>? selected, CancellationToken cancellationToken)
+    private static async Task<TableVerification[]> VerifyAsync(PgConnectionSettings target, BackupManifest manifest, IReadOnlyList<(string Schema, string Name)>? selected,
+        ProfileRestorePlan? shaped, bool grantsComparable, CancellationToken cancellationToken)
     {
         var expected = manifest.Tables.AsEnumerable();
         if (selected is not null) expected = expected.Where(t => selected.Contains((t.Schema, t.Name)));
+        // A shaped restore: the rows of the tables it loaded; definitions and grants of the tables it defined (a managed table keeps the platform's).
+        if (shaped is not null) expected = expected.Where(t => shaped.DataTables.Contains((t.Schema, t.Name)));
+        bool Defined(TableRowCount t) => shaped is null || shaped.DefinedTables.Contains((t.Schema, t.Name));
         var want = expected.ToList();
         await using var c = await PgErrors.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         var actual = (await PgCatalog.ListRelationsAsync(c, cancellationToken).ConfigureAwait(false))
             .Where(r => r.HasRows).ToDictionary(r => (r.Schema, r.Name));
         var definitions = want.Any(t => t.Definition is not null)
             ? await TableDefinitions.ReadAsync(c, want.Where(t => actual.ContainsKey((t.Schema, t.Name))).Select(t => actual[(t.Schema, t.Name)]), cancellationToken).ConfigureAwait(false)
+            : new Dictionary<(string Schema, string Name), string>();
+        var grants = grantsComparable && want.Any(t => t.Grants is not null)
+            ? await TableDefinitions.ReadGrantsAsync(c, want.Where(t => actual.ContainsKey((t.Schema, t.Name))).Select(t => actual[(t.Schema, t.Name)]), cancellationToken).ConfigureAwait(false)
             : new Dictionary<(string Schema, string Name), string>();
         var result = new List<TableVerification>();
         foreach (var t in want)
@@ -55,7 +68,8 @@ public sealed partial class RestoreService
             result.Add(new TableVerification
             {
                 Schema = t.Schema, Name = t.Name, ExpectedRows = t.Rows, ActualRows = rows,
-                ExpectedDefinition = t.Definition, ActualDefinition = definitions.GetValueOrDefault((t.Schema, t.Name)),
+                ExpectedDefinition = Defined(t) ? t.Definition : null, ActualDefinition = definitions.GetValueOrDefault((t.Schema, t.Name)),
+                ExpectedGrants = grantsComparable && Defined(t) ? t.Grants : null, ActualGrants = grants.GetValueOrDefault((t.Schema, t.Name)),
             });
         }
         return result.ToArray();

@@ -37,8 +37,12 @@ public sealed partial class RestoreService
             _sink.Verbose($"The archive holds {archive.Tables.Count()} tables; restoring {string.Join(", ", selected.Select(TableRestorePlan.Display))}{(request.DataOnly ? " (rows only)" : "")}.");
         }
 
+        // What the target is (-TargetKind), and for a Supabase project (or a Supabase backup elsewhere) what of the archive goes in how.
+        var (kind, shaped) = request.Tables.Count == 0
+            ? await PlanForTargetAsync(request, manifest, repository, objectName, tool, backupText, cancellationToken).ConfigureAwait(false)
+            : (TargetKind.PostgreSQL, null);
         // Target: exists (or may be created), and holds nothing the restore would overwrite unless -Clean.
-        var (exists, plan) = await RestoreTarget.CheckAsync(request, archive, selected, cancellationToken).ConfigureAwait(false);
+        var (exists, plan) = await RestoreTarget.CheckAsync(request, archive, selected, shaped?.Kind == TargetKind.Supabase, cancellationToken).ConfigureAwait(false);
         foreach (var skipped in plan?.Skipped ?? Array.Empty<string>())
             _sink.Warning($"Not restored: {skipped}. Restore that table too, or add the constraint by hand.");
         var change = new PlannedChange(RestoreTarget.Action(request, plan, backupText, manifest.StartedUtc), target.Display);
@@ -47,7 +51,9 @@ public sealed partial class RestoreService
         if (!exists) await CreateDatabaseAsync(target, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (plan is null)
+            if (shaped is not null)
+                await RestoreShapedAsync(request, shaped, manifest, repository, objectName, tool, backupText, cancellationToken).ConfigureAwait(false);
+            else if (plan is null)
                 await StreamIntoToolAsync(request, manifest, repository, objectName, tool, backupText, cancellationToken).ConfigureAwait(false);
             else
                 await RestoreTablesAsync(request, plan, manifest, repository, objectName, tool, backupText, cancellationToken).ConfigureAwait(false);
@@ -60,7 +66,8 @@ public sealed partial class RestoreService
         if (plan is { Cascaded.Count: > 0 })
             _sink.Warning($"-Cascade emptied {string.Join(", ", plan.Cascaded)}, which reference the restored tables.");
 
-        var tables = await VerifyAsync(target, manifest, selected, cancellationToken).ConfigureAwait(false);
+        var grantsComparable = !request.NoOwner && (shaped is null || (shaped.GrantsRestored && !shaped.NoOwner));
+        var tables = await VerifyAsync(target, manifest, selected, shaped, grantsComparable, cancellationToken).ConfigureAwait(false);
         var result = new RestoreResult
         {
             Database = target.Database,
@@ -70,6 +77,8 @@ public sealed partial class RestoreService
             Tables = tables,
             Scope = plan is null ? "Database" : plan.DataOnly ? "TableData" : "Tables",
             Verified = tables.All(t => t.Matches),
+            TargetKind = kind.ToString(),
+            CreatedRoles = shaped?.CreatedRoles.ToArray() ?? Array.Empty<string>(),
         };
         result.Problems = VerificationProblems(result).ToArray();
         return result;

@@ -10,7 +10,7 @@ internal static class RestoreTarget
 {
     /// <summary>Whether the target exists, and the plan of a table restore (null for a whole database).</summary>
     public static async Task<(bool Exists, TableRestorePlan? Plan)> CheckAsync(RestoreRequest request, ArchiveObjects? archive,
-        List<(string Schema, string Name)>? selected, CancellationToken cancellationToken)
+        List<(string Schema, string Name)>? selected, bool supabase, CancellationToken cancellationToken)
     {
         var target = request.Target;
         var exists = await PgDatabases.ExistsAsync(target, cancellationToken).ConfigureAwait(false);
@@ -26,9 +26,11 @@ internal static class RestoreTarget
         await using var probe = await PgErrors.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         if (selected is null)
         {
-            if (!request.Clean && await PgCatalog.HasUserRelationsAsync(probe, cancellationToken).ConfigureAwait(false))
+            // A Supabase project's managed schemas are the platform's: a new project has their tables already.
+            var relations = request.Clean ? [] : await PgCatalog.ListRelationsAsync(probe, cancellationToken).ConfigureAwait(false);
+            if (relations.Any(r => !supabase || !PgPlatform.ManagedSchemas.Contains(r.Schema)))
                 throw new ClutterException(Errors.TargetNotEmpty,
-                    $"The target database '{target.Database}' on {target.Host}:{target.Port} already has tables. Add -Clean to replace what the backup contains (ConfirmImpact High), or restore into a new database with -CreateDatabase.",
+                    $"The target database '{target.Database}' on {target.Host}:{target.Port} already has {(supabase ? "project " : "")}tables. Add -Clean to replace what the backup contains (ConfirmImpact High), or restore into a new database with -CreateDatabase.",
                     target.Database);
             return (true, null);
         }

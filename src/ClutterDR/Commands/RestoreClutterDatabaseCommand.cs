@@ -43,6 +43,23 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPar
     public SwitchParameter NoOwner { get; set; }
 
     /// <summary>
+    /// What the target is: Auto (a Supabase project is known by its roles and managed schemas), Supabase (only the
+    /// project's own objects and rows go in, nothing the platform owns), or PostgreSQL (plain; a Supabase backup's
+    /// managed schemas become plain schemas).
+    /// </summary>
+    [Parameter(ParameterSetName = RestoreSet)]
+    [ValidateSet("Auto", "Supabase", "PostgreSQL")]
+    public string TargetKind { get; set; } = "Auto";
+
+    /// <summary>Create the roles the backup grants to or is owned by that the target server lacks, NOLOGIN, in the restore's transaction.</summary>
+    [Parameter(ParameterSetName = RestoreSet)]
+    public SwitchParameter CreateMissingRoles { get; set; }
+
+    /// <summary>Restore without grants, default privileges and owners (pg_restore --no-privileges --no-owner).</summary>
+    [Parameter(ParameterSetName = RestoreSet)]
+    public SwitchParameter NoPrivileges { get; set; }
+
+    /// <summary>
     /// Restore only these tables (custom format only): name or schema.name. Whole tables (definition, indexes,
     /// constraints, triggers, policies, grants and rows); with -DataOnly only their rows.
     /// </summary>
@@ -95,6 +112,9 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPar
                 Tables = Table,
                 DataOnly = DataOnly,
                 Cascade = Cascade,
+                TargetKind = Enum.Parse<TargetKind>(TargetKind),
+                CreateMissingRoles = CreateMissingRoles,
+                NoPrivileges = NoPrivileges,
                 Decryption = KeyArguments.Decryption(this, _decryption),
             };
             return await new RestoreService(Sink).RunAsync(request, cancellationToken).ConfigureAwait(false);
