@@ -18,6 +18,8 @@ public sealed record BackupRequest
     public IReadOnlyList<string> ExcludeTables { get; init; } = Array.Empty<string>();
     public string? StorageClass { get; init; }
     public long? ExpectedSize { get; init; }
+    /// <summary>Also store the project's own roles (pg_dumpall --roles-only --no-role-passwords, filtered) beside the dump.</summary>
+    public bool IncludeRoles { get; init; }
     /// <summary>OpenPGP encryption after compression, before the upload; off by default.</summary>
     public EncryptionOptions Encryption { get; init; } = new();
     /// <summary>S3 Object Lock retention for the data object and the manifest (S3 destinations only); null: none.</summary>

@@ -49,7 +49,8 @@ public sealed class BackupService
 
     /// <summary>What the database side of a backup has ready when the dump starts.</summary>
     private sealed record DumpPlan(BackupRequest Request, StoredFormat Format, PgTool PgDump, string ServerVersion, List<string> Arguments,
-        PgSnapshot Snapshot, List<PgRelation> Tables, DateTime Started, long? Expected, Stopwatch Total, string? Platform);
+        PgSnapshot Snapshot, List<PgRelation> Tables, DateTime Started, long? Expected, Stopwatch Total, string? Platform,
+        Task<(string Sql, IReadOnlyList<string> Roles)>? Roles);
 
     /// <summary>
     /// The database read once, the same stored bytes written to request.Destination and to every one of
@@ -81,6 +82,9 @@ public sealed class BackupService
             _sink.Verbose($"Using {pgDump.Description} for PostgreSQL {serverVersion} at {conn.Display}.");
             var tables = await PgCatalog.SelectTablesAsync(db, conn, request.Tables, request.ExcludeTables, cancellationToken).ConfigureAwait(false);
             var platform = await PgPlatform.IsSupabaseAsync(db, cancellationToken).ConfigureAwait(false) ? "Supabase" : null;
+            // -IncludeRoles: the cluster's roles are read beside the dump (they are not in its snapshot).
+            var roles = request.IncludeRoles ? PgRoles.DumpAsync(conn, db.PostgreSqlVersion.Major, cancellationToken) : null;
+            _ = roles?.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
 
             await copies.AwaitEachAsync(c => c.Pending!).ConfigureAwait(false);
             copies.StartPreparations(conn.Database, debrisAge, cancellationToken);
@@ -104,7 +108,7 @@ public sealed class BackupService
                 c.Location = c.Repository.Describe(c.Name.Key);
                 if (expected is long expectedBytes) c.Writer.ExpectSize(expectedBytes);
             }).ConfigureAwait(false);
-            var plan = new DumpPlan(request, format, pgDump, serverVersion, args, snapshot, tables, started, expected, total, platform);
+            var plan = new DumpPlan(request, format, pgDump, serverVersion, args, snapshot, tables, started, expected, total, platform, roles);
             return await DumpAndCommitAsync(plan, copies, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -172,6 +176,11 @@ public sealed class BackupService
             await copies.CommitDataAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
             progress.Report(stored.RawBytes);
             var manifests = new ManifestWriter(plan.Request, plan.Format, plan.PgDump, plan.ServerVersion, plan.Started, _clock) { Platform = plan.Platform };
+            if (plan.Roles is not null)
+            {
+                manifests.Roles = await plan.Roles.ConfigureAwait(false);
+                _sink.Verbose($"Stored {manifests.Roles.Value.Roles.Count} role{(manifests.Roles.Value.Roles.Count == 1 ? "" : "s")} of the project with the backup ({string.Join(", ", manifests.Roles.Value.Roles)}), without passwords: set them again after a restore.");
+            }
             await manifests.CommitAsync(copies, stored, counts, _claims, _sink, cancellationToken).ConfigureAwait(false);
             var lockInfo = plan.Request.ObjectLock;
             if (lockInfo is not null)

@@ -27,6 +27,9 @@ internal sealed class ManifestWriter
     /// <summary>"Supabase" when the source is a Supabase project.</summary>
     public string? Platform { get; init; }
 
+    /// <summary>-IncludeRoles: the filtered roles SQL, written as a second object before each manifest.</summary>
+    public (string Sql, IReadOnlyList<string> Roles)? Roles { get; set; }
+
     public BackupManifest For(BackupName name, StoredResult stored, List<TableRowCount> tables)
     {
         var manifest = new BackupManifest
@@ -63,6 +66,16 @@ internal sealed class ManifestWriter
         await copies.EachAsync(async c =>
         {
             var manifest = For(c.Name!, stored, tables);
+            if (Roles is { } roles)
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(roles.Sql);
+                manifest.Roles = new ManifestRoles
+                {
+                    Object = c.Name!.FileName + ManifestRoles.Suffix, Names = roles.Roles.ToList(),
+                    Sha256 = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant(),
+                };
+                await c.Repository.PutAsync(c.Name.Key + ManifestRoles.Suffix, bytes, "application/sql", manifestClass, cancellationToken).ConfigureAwait(false);
+            }
             await c.Repository.PutAsync(c.Name!.ManifestKey, manifest.ToJson(), "application/json", manifestClass, cancellationToken).ConfigureAwait(false);
             c.Info = BackupCatalog.ToInfo(manifest, c.Repository, c.Name, _request.S3);
             await claims.ReleaseAsync(c.Repository, c.Claim).ConfigureAwait(false);

@@ -29,6 +29,8 @@ public sealed class BackupManifest
     public DateTime StartedUtc { get; set; }
     public DateTime CompletedUtc { get; set; }
     public List<TableRowCount> Tables { get; set; } = new();
+    /// <summary>The project's own roles stored beside the backup (-IncludeRoles); null: none.</summary>
+    public ManifestRoles? Roles { get; set; }
     /// <summary>"Supabase" when the source was a Supabase project (its roles and managed schemas); null for plain PostgreSQL.</summary>
     public string? Platform { get; set; }
     /// <summary>The S3 Object Lock retention both objects were written with (null: none).</summary>
@@ -77,6 +79,16 @@ public sealed class BackupManifest
         new(Errors.ManifestInvalid,
             $"The backup manifest '{location}' cannot be read: {why}. The backup cannot be trusted; use another backup (Get-ClutterBackup lists them).",
             location, inner);
+}
+
+/// <summary>The second object of a backup made with -IncludeRoles: SQL that creates the project's own roles, never a password.</summary>
+public sealed class ManifestRoles
+{
+    public const string Suffix = ".roles.sql";
+    /// <summary>File name of the roles object, in the same folder as the manifest.</summary>
+    public string Object { get; set; } = "";
+    public string Sha256 { get; set; } = "";
+    public List<string> Names { get; set; } = new();
 }
 
 public sealed class ManifestObjectLock

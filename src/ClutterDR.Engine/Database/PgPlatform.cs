@@ -43,6 +43,8 @@ public sealed class PgPlatform
     public IReadOnlySet<string> Schemas { get; init; } = new HashSet<string>();
     public IReadOnlySet<TableObjectName> Triggers { get; init; } = new HashSet<TableObjectName>();
     public IReadOnlySet<TableObjectName> Policies { get; init; } = new HashSet<TableObjectName>();
+    /// <summary>The functions (schema.name(args)) that triggers on managed tables run: a -Clean may not drop them.</summary>
+    public IReadOnlySet<string> ManagedTriggerFunctions { get; init; } = new HashSet<string>();
     /// <summary>Tables of managed schemas: (schema, table) -> their owner.</summary>
     public IReadOnlyDictionary<(string, string), string> ManagedTableOwners { get; init; } = new Dictionary<(string, string), string>();
     /// <summary>Tables of managed schemas the connected role may INSERT into (and TRUNCATE, for -Clean).</summary>
@@ -72,8 +74,9 @@ public sealed class PgPlatform
         select current_user::text, (select rolsuper from pg_roles where rolname = current_user);
         select rolname::text, pg_has_role(current_user, oid, 'USAGE') from pg_roles;
         select nspname::text from pg_namespace;
-        select n.nspname::text, c.relname::text, t.tgname::text from pg_trigger t join pg_class c on c.oid = t.tgrelid
-          join pg_namespace n on n.oid = c.relnamespace where not t.tgisinternal;
+        select n.nspname::text, c.relname::text, t.tgname::text, pn.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')'
+          from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+          join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace where not t.tgisinternal;
         select schemaname::text, tablename::text, policyname::text from pg_policies;
         select n.nspname::text, c.relname::text, pg_get_userbyid(c.relowner)::text,
                has_table_privilege(c.oid, 'INSERT'), has_table_privilege(c.oid, 'TRUNCATE')
@@ -101,7 +104,9 @@ public sealed class PgPlatform
         await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) { roles.Add(r.GetString(0)); if (r.GetBoolean(1)) member.Add(r.GetString(0)); }
         var schemas = await ReadSetAsync(r, x => x.GetString(0), cancellationToken).ConfigureAwait(false);
-        var triggers = await ReadSetAsync(r, x => new TableObjectName(x.GetString(0), x.GetString(1), x.GetString(2)), cancellationToken).ConfigureAwait(false);
+        var triggerRows = await ReadSetAsync(r, x => (new TableObjectName(x.GetString(0), x.GetString(1), x.GetString(2)), x.GetString(3)), cancellationToken).ConfigureAwait(false);
+        var triggers = triggerRows.Select(t => t.Item1).ToHashSet();
+        var triggerFunctions = triggerRows.Where(t => ManagedSchemas.Contains(t.Item1.Schema)).Select(t => t.Item2).ToHashSet(StringComparer.Ordinal);
         var policies = await ReadSetAsync(r, x => new TableObjectName(x.GetString(0), x.GetString(1), x.GetString(2)), cancellationToken).ConfigureAwait(false);
         var owners = new Dictionary<(string, string), string>();
         var writable = new HashSet<(string, string)>();
@@ -123,7 +128,7 @@ public sealed class PgPlatform
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) acl.Add((r.GetString(0), r.GetString(1)[0], r.GetString(2)));
         return new PgPlatform
         {
-            CurrentUser = user, IsSuperuser = super, Roles = roles, MemberOf = member, Schemas = schemas, Triggers = triggers,
+            CurrentUser = user, IsSuperuser = super, Roles = roles, MemberOf = member, Schemas = schemas, Triggers = triggers, ManagedTriggerFunctions = triggerFunctions,
             Policies = policies, ManagedTableOwners = owners, Writable = writable, Truncatable = truncatable,
             Extensions = extensions, Creatable = creatable, DefaultAcl = acl,
         };

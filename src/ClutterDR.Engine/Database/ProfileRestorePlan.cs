@@ -94,6 +94,11 @@ public sealed partial class ProfileRestorePlan
             if (about is not null && Managed(about) && e.Schema == "-") { Leave("the managed schemas' own definitions, comments and grants"); continue; }
             if (!Managed(e.Schema))
             {
+                if (options.Clean && e.Desc == "FUNCTION" && target.ManagedTriggerFunctions.Contains($"{e.Schema}.{e.Tag}"))
+                {
+                    notRestorable.Add($"function {e.Schema}.{e.Tag} (-Clean keeps the target's: a trigger on a managed table runs it, and only that table's owner may drop the trigger)");
+                    continue;
+                }
                 keep.Add(e);
                 if (e.Desc == "TABLE DATA") data.Add((e.Schema, e.Tag));
                 if (e.Desc == "TABLE") defined.Add((e.Schema, e.Tag));
@@ -120,7 +125,11 @@ public sealed partial class ProfileRestorePlan
         }
         CheckExtensions(keep, target);
         var (roles, prelude) = RolesAndSuspensions(keep, target, options, data, options.Clean);
-        if (options.NoPrivileges) keep = keep.Where(e => !IsPrivilegeEntry(e) && !(e.Desc == "POLICY" && NamesMissingRole(e, target, roles))).ToList();
+        if (options.NoPrivileges)
+        {
+            foreach (var e in keep.Where(e => e.Desc == "POLICY" && NamesMissingRole(e, target, roles) && e.Table is not null)) defined.Remove(e.Table!.Value);
+            keep = keep.Where(e => !IsPrivilegeEntry(e) && !(e.Desc == "POLICY" && NamesMissingRole(e, target, roles))).ToList();
+        }
         return new ProfileRestorePlan
         {
             Kind = TargetKind.Supabase, ListLines = keep.Select(e => e.Line).ToList(), Prelude = "SET session_replication_role = replica;\n" + prelude,
@@ -158,6 +167,8 @@ public sealed partial class ProfileRestorePlan
         if (options.NoPrivileges)
         {
             var before = keep.Count;
+            // A table whose policies are left out is not the archive's table: its definition is not compared.
+            foreach (var e in keep.Where(e => e.Desc == "POLICY" && NamesMissingRole(e, target, roles) && e.Table is not null)) defined.Remove(e.Table!.Value);
             keep = keep.Where(e => !(e.Desc == "POLICY" && NamesMissingRole(e, target, roles))).ToList();
             if (keep.Count < before) left.Add($"policies naming roles this server lacks (-NoPrivileges): {before - keep.Count}");
         }

@@ -1,6 +1,7 @@
 using ClutterDR.Catalog;
 using ClutterDR.Database;
 using ClutterDR.Repository;
+using ClutterDR.Storage;
 
 namespace ClutterDR.Restore;
 
@@ -32,7 +33,7 @@ public sealed partial class RestoreService
                 $"-TargetKind Supabase was given, but {target.Display} is not a Supabase project ({(exists ? facts.Evidence : "the database does not exist")}). Nothing was changed. " +
                 "Connect to the project's database (its direct connection, or the session pooler on port 5432), or use -TargetKind PostgreSQL.", target.Display);
 
-        var shaped = kind == TargetKind.Supabase || request.CreateMissingRoles || request.NoPrivileges || manifest.Platform == "Supabase";
+        var shaped = kind == TargetKind.Supabase || request.CreateMissingRoles || request.NoPrivileges || manifest.Platform == "Supabase" || manifest.Roles is not null;
         if (!shaped || request.Tables.Count > 0) return (kind, null);
         if (manifest.Format != DumpFormat.Custom)
         {
@@ -46,8 +47,9 @@ public sealed partial class RestoreService
         {
             Kind = kind, Clean = request.Clean, NoOwner = request.NoOwner,
             CreateMissingRoles = request.CreateMissingRoles, NoPrivileges = request.NoPrivileges,
+            StoredRoles = manifest.Roles is { } stored ? await ReadStoredRolesAsync(repository, stored, backupText, cancellationToken).ConfigureAwait(false) : new Dictionary<string, IReadOnlyList<string>>(),
         };
-        if (kind == TargetKind.PostgreSQL && !ProfileRestorePlan.IsSupabaseArchive(archive) && !request.CreateMissingRoles && !request.NoPrivileges)
+        if (kind == TargetKind.PostgreSQL && !ProfileRestorePlan.IsSupabaseArchive(archive) && !request.CreateMissingRoles && !request.NoPrivileges && manifest.Roles is null)
             return (kind, null);
         var plan = kind == TargetKind.Supabase ? ProfileRestorePlan.ForSupabase(archive, facts, options) : ProfileRestorePlan.ForPostgreSql(archive, facts, options);
         _sink.Verbose($"Restoring {plan.ListLines.Count} of the archive's {archive.Entries.Count} entries{(plan.LeftOut.Count > 0 ? "; left out: " + string.Join("; ", plan.LeftOut) : "")}.");
@@ -56,6 +58,31 @@ public sealed partial class RestoreService
         foreach (var entry in plan.NotRestorable)
             _sink.Warning($"Not restored: {entry}.");
         return (kind, plan);
+    }
+
+    /// <summary>The roles a backup made with -IncludeRoles stored, checked against the manifest's SHA-256.</summary>
+    private static async Task<Dictionary<string, IReadOnlyList<string>>> ReadStoredRolesAsync(BackupRepository repository, ManifestRoles roles, string backupText, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            await using var read = await repository.Store.OpenReadAsync(roles.Object, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await read.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+        catch (ObjectNotFoundException e)
+        {
+            throw new ClutterException(Errors.BackupObjectNotFound,
+                $"The backup '{backupText}' was made with -IncludeRoles, but its roles object {repository.Describe(roles.Object)} is missing. Nothing was changed. Restore with -CreateMissingRoles or -NoPrivileges, or use another backup.",
+                repository.Describe(roles.Object), e);
+        }
+        var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+        if (sha != roles.Sha256)
+            throw new ClutterException(Errors.ChecksumMismatch,
+                $"The roles object {repository.Describe(roles.Object)} of '{backupText}' does not match its manifest (SHA-256 {sha}, expected {roles.Sha256}). Nothing was changed. Restore with -CreateMissingRoles or -NoPrivileges, or use another backup.",
+                repository.Describe(roles.Object));
+        return PgRoles.Parse(System.Text.Encoding.UTF8.GetString(bytes));
     }
 
     private Task RestoreShapedAsync(RestoreRequest request, ProfileRestorePlan plan, BackupManifest manifest, BackupRepository repository, string objectName, PgTool pgRestore, string backupText, CancellationToken cancellationToken) =>

@@ -69,6 +69,13 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPara
     [ValidateRange(1L, long.MaxValue)]
     public long? ExpectedSize { get; set; }
 
+    /// <summary>
+    /// Also store the roles the project created (pg_dumpall --roles-only --no-role-passwords, without the platform's
+    /// and PostgreSQL's own roles), as a second object of the backup; a restore creates the missing ones. Never passwords.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter IncludeRoles { get; set; }
+
     private readonly EncryptionParameters _encryption = new();
 
     /// <summary>-Recipient and -Passphrase (EncryptionParameters).</summary>
@@ -106,6 +113,7 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPara
                 ExcludeTables = ExcludeTable,
                 StorageClass = StorageClass,
                 ExpectedSize = ExpectedSize,
+                IncludeRoles = IncludeRoles,
                 Encryption = KeyArguments.Encryption(this, _encryption),
                 ObjectLock = RetainUntil is DateTime until
                     ? Storage.ObjectLock.Create(Enum.Parse<Storage.RetentionMode>(RetentionMode, ignoreCase: true), until, DateTime.UtcNow)
