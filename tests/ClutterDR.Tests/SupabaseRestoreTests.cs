@@ -134,6 +134,7 @@ public class SupabaseRestoreTests
         var plain1 = "xt_plain_" + Guid.NewGuid().ToString("N")[..8];
         var plain2 = "xt_plain_" + Guid.NewGuid().ToString("N")[..8];
         var created = new List<string>();
+        await DropLeftoverSupabaseRolesAsync();
         try
         {
             var backup = await BackupAsync(src);
@@ -280,6 +281,35 @@ public class SupabaseRestoreTests
                 lines.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
         } while (await r.NextResultAsync());
         return lines;
+    }
+
+    /// <summary>Roles an earlier run left in the plain cluster (they outlive its databases), so that they count as missing again.</summary>
+    private static async Task DropLeftoverSupabaseRolesAsync()
+    {
+        foreach (var d in await PlainAsync("postgres", "select datname from pg_database where datname like 'xt\\_plain\\_%'"))
+            await TestServers.ExecAsync("postgres", $"drop database if exists {d} with (force)");
+        foreach (var r in PgPlatform.ReservedRoles.Where(r => r != TestServers.PgUser))
+            try { await TestServers.ExecAsync("postgres", $"drop role if exists {PgCatalog.QuoteIdent(r)}"); } catch (PostgresException) { }
+    }
+
+    [Fact]
+    public void On_plain_postgresql_without_them_supabases_own_extensions_are_left_out_with_what_their_schemas_hold()
+    {
+        var list = string.Join("\n",
+            "1; 2615 1 SCHEMA - auth supabase_admin", "2; 2615 2 SCHEMA - storage supabase_admin", "3; 2615 3 SCHEMA - graphql supabase_admin",
+            "4; 3079 4 EXTENSION - pg_graphql ", "5; 0 0 COMMENT - EXTENSION pg_graphql ", "6; 1259 6 TABLE graphql seq supabase_admin",
+            "7; 3079 7 EXTENSION - pgcrypto ", "8; 1259 8 TABLE public t postgres");
+        var archive = ArchiveObjects.Parse(list, "");
+        var target = new PgPlatform { CurrentUser = "postgres", IsSuperuser = true, Roles = new HashSet<string> { "postgres", "supabase_admin" },
+            MemberOf = new HashSet<string> { "postgres" }, Creatable = new Dictionary<string, bool> { ["pgcrypto"] = true } };
+        var plan = ProfileRestorePlan.ForPostgreSql(archive, target, new ProfileOptions { Kind = TargetKind.PostgreSQL });
+        Assert.Equal(new[] { "1", "2", "7", "8" }, plan.ListLines.Select(l => l.Split(';')[0]).ToArray());
+        Assert.Contains(plan.LeftOut, l => l.Contains("pg_graphql", StringComparison.Ordinal));
+        // An extension of the project's own that the server lacks is still an error, naming it.
+        var strict = new PgPlatform { CurrentUser = "postgres", IsSuperuser = true, Roles = target.Roles, MemberOf = target.MemberOf };
+        var e = Assert.Throws<ClutterException>(() => ProfileRestorePlan.ForPostgreSql(archive, strict, new ProfileOptions { Kind = TargetKind.PostgreSQL }));
+        Assert.True(e.Is(Errors.ExtensionNotAvailable));
+        Assert.Contains("pgcrypto", e.Message);
     }
 
     /// <summary>The plain databases, then the roles the restore created in the plain cluster.</summary>

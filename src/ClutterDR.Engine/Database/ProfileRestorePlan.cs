@@ -48,6 +48,15 @@ public sealed partial class ProfileRestorePlan
     /// <summary>Whether the grants end as the archive's (verified).</summary>
     public bool GrantsRestored => !NoPrivileges;
 
+    /// <summary>
+    /// The extensions every Supabase project has by default that only Supabase ships (and the schemas they own):
+    /// on plain PostgreSQL that lacks them they are left out, with what lives in their schemas, not a failed drill.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> PlatformExtensions = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["pg_graphql"] = ["graphql"], ["supabase_vault"] = ["vault"], ["pgsodium"] = ["pgsodium", "pgsodium_masks"],
+    };
+
     /// <summary>An archive taken of a Supabase project: its managed schemas and platform roles are in it.</summary>
     public static bool IsSupabaseArchive(ArchiveObjects archive) =>
         archive.Entries.Any(e => e.Desc == "SCHEMA" && e.Tag == "auth") && archive.Entries.Any(e => e.Desc == "SCHEMA" && e.Tag == "storage")
@@ -153,9 +162,20 @@ public sealed partial class ProfileRestorePlan
             left.Add($"owners: {target.CurrentUser} owns every object restored (it may not give objects to {string.Join(", ", owners.Where(o => !target.MemberOf.Contains(o)).Order(StringComparer.Ordinal).Take(5))})");
         var data = new HashSet<(string, string)>();
         var defined = new HashSet<(string, string)>();
+        // Supabase's own extensions this server cannot give: left out with their schemas' contents.
+        var absent = ProfileRestorePlan.IsSupabaseArchive(archive)
+            ? archive.Entries.Where(e => e.Desc == "EXTENSION" && PlatformExtensions.ContainsKey(e.Tag) && !target.Extensions.Contains(e.Tag) && !target.Creatable.GetValueOrDefault(e.Tag))
+                .Select(e => e.Tag).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+        var absentSchemas = absent.SelectMany(x => PlatformExtensions[x]).ToHashSet(StringComparer.Ordinal);
+        if (absent.Count > 0)
+            left.Add($"Supabase's own extensions this server does not have, with what their schemas hold: {string.Join(", ", absent.Order(StringComparer.Ordinal))}");
         foreach (var e in archive.Entries)
         {
             if (e.Desc == "EVENT TRIGGER") continue;
+            if (e.Desc == "EXTENSION" && absent.Contains(e.Tag)) continue;
+            if (e.Desc == "COMMENT" && e.Schema == "-" && e.Tag.StartsWith("EXTENSION ", StringComparison.Ordinal) && absent.Contains(e.Tag[10..].Trim('"'))) continue;
+            if (absentSchemas.Contains(e.Schema) || (AboutSchema(e) is { } sc && e.Schema == "-" && absentSchemas.Contains(sc))) continue;
             if (e.Desc == "EXTENSION" && target.Extensions.Contains(e.Tag)) continue;
             if (e.Desc == "COMMENT" && e.Schema == "-" && e.Tag.StartsWith("EXTENSION ", StringComparison.Ordinal) && target.Extensions.Contains(e.Tag[10..].Trim('"'))) continue;
             keep.Add(e);
