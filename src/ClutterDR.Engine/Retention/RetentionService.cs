@@ -106,7 +106,7 @@ public sealed class RetentionService
     private async Task<bool> CarryOutAsync(BackupRepository repository, List<Verdict> verdicts, RetentionPolicy? policy, bool reportKept, CancellationToken cancellationToken)
     {
         var drop = verdicts.Where(v => v.Reasons.Count == 0).ToList();
-        var why = policy is null ? "removed as piped" : $"no rule of ({policy}) keeps it";
+        var why = policy is null ? "removed as piped" : $"no rule keeps it ({policy})";
         var consents = drop.Count == 0 ? Array.Empty<Consent>()
             : await _host.ConfirmAsync(drop.Select(v => new PlannedChange($"Remove the backup of {v.Backup.Database} created {v.Backup.CreatedUtc:yyyy-MM-dd HH:mm:ss}Z ({why})", v.Backup.Location)).ToList()).ConfigureAwait(false);
         reportKept |= consents.Contains(Consent.WhatIf);
