@@ -19,6 +19,8 @@
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
         'Clear-ClutterBackupDebris'
+        'Remove-ClutterBackup'
+        'Set-ClutterBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

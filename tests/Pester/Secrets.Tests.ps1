@@ -60,6 +60,13 @@ BeforeDiscovery {
                 'Clear-ClutterBackupDebris "s3://$Bucket/db" -OlderThan 00:00:00 @S3 -Confirm:$false'
                 'Clear-ClutterBackupDebris (Join-Path $Shared "pass") -OlderThan 00:00:00 -Confirm:$false'
             ) }
+        @{ Name = 'retention'; Expect = @{ 'ClutterDR.BackupInfo' = 2; 'ClutterDR.RetentionDecision' = 2 }; ErrorIds = @(); Statements = @(
+                # Pins are sidecar objects written with the credential; the policies list, read manifests and (WhatIf) delete nothing they keep.
+                'Get-ClutterBackup "s3://$Bucket/db" -Latest @S3 | Set-ClutterBackup -Pinned $true -S3Credential $S3.S3Credential -PassThru'
+                'Get-ClutterBackup (Join-Path $Shared "pass") -Latest | Set-ClutterBackup -Pinned $false -PassThru'
+                'Remove-ClutterBackup "s3://$Bucket/db" -KeepLast 1 -IncludeOrphans @S3 -PassThru -Confirm:$false'
+                'Remove-ClutterBackup (Join-Path $Shared "pass") -KeepDaily 7 -PassThru -WhatIf'
+            ) }
         @{ Name = 'files'; Expect = @{ 'System.IO.FileInfo' = 4 }; ErrorIds = @(); Statements = @(
                 'Set-Content -LiteralPath (Join-Path $Out "app.env") -Value "DATABASE_URL=redacted"'
                 'Protect-ClutterFile -LiteralPath (Join-Path $Out "app.env") -Passphrase $BackupPass -Armor'

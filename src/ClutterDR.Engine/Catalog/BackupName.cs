@@ -20,6 +20,8 @@ public sealed partial class BackupName : IComparable<BackupName>
     private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     public const string ClaimSuffix = ".claim";
+    /// <summary>The empty sidecar object <c>&lt;data object&gt;.pinned</c> that pins a backup (Set-ClutterBackup); never a backup itself.</summary>
+    public const string PinnedSuffix = ".pinned";
     private const int TailLength = 6;
     private const string TailAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -57,6 +59,8 @@ public sealed partial class BackupName : IComparable<BackupName>
     /// once the manifest is written or the backup failed). Never listed as a backup: it is not a manifest.
     /// </summary>
     public string ClaimKey => Key + ClaimSuffix;
+    /// <summary>The sidecar that pins this backup (see <see cref="PinnedSuffix"/>).</summary>
+    public string PinnedKey => Key + PinnedSuffix;
 
     public BackupName WithSequence(int sequence) => new(DatabaseFolder, CreatedUtc, sequence, Extension, Tail);
     public BackupName WithTail(string? tail) => new(DatabaseFolder, CreatedUtc, Sequence, Extension, tail);
@@ -90,10 +94,10 @@ public sealed partial class BackupName : IComparable<BackupName>
     [GeneratedRegex(@"^(?<db>.+)_(?<ts>\d{8}T\d{6}Z)(?:-(?<seq>\d{1,6}))?(?:-(?<tail>r[a-z2-7]{6}))?\.(?<ext>(?:dump|sql)(?:\.[a-z0-9]+)*)$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
-    /// <summary>Parses a data object's or a manifest's file name; null when it is not one of ours (a claim is not).</summary>
+    /// <summary>Parses a data object's or a manifest's file name; null when it is not one of ours (a claim or a pin is not).</summary>
     public static BackupName? TryParse(string fileName)
     {
-        if (fileName.EndsWith(ClaimSuffix, StringComparison.Ordinal)) return null;
+        if (fileName.EndsWith(ClaimSuffix, StringComparison.Ordinal) || fileName.EndsWith(PinnedSuffix, StringComparison.Ordinal)) return null;
         var isManifest = fileName.EndsWith(ManifestSuffix, StringComparison.Ordinal);
         var dataName = isManifest ? fileName.Substring(0, fileName.Length - ManifestSuffix.Length) : fileName;
         var m = NamePattern().Match(dataName);

@@ -27,6 +27,8 @@ public sealed class BackupInfo
     public DateTime? RetainUntil { get; init; }
     /// <summary>True while the Object Lock retention lasts.</summary>
     public bool Locked => RetainUntil is DateTime until && until > DateTime.UtcNow;
+    /// <summary>Pinned with Set-ClutterBackup -Pinned $true (a '.pinned' sidecar beside the data object): retention never removes it.</summary>
+    public bool Pinned { get; internal set; }
 
     // Where it came from, so a piped BackupInfo needs no S3 options repeated. Never a secret.
     public string? EndpointUrl { get; init; }

@@ -48,7 +48,8 @@ public static class BackupCatalog
     {
         using var repository = BackupRepository.Open(query.Location, query.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
-        var names = await ListManifestNamesAsync(repository, null, cancellationToken).ConfigureAwait(false);
+        var pinned = new HashSet<string>(StringComparer.Ordinal);
+        var names = await ListManifestNamesAsync(repository, null, cancellationToken, pinned).ConfigureAwait(false);
         var folders = names.Select(n => n.Name.DatabaseFolder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var wanted = query.Databases is { Count: > 0 } dbs ? dbs.Distinct(StringComparer.Ordinal).ToList() : null;
         var wantedFolders = wanted?.Select(BackupName.SafeFolderName).ToHashSet(StringComparer.Ordinal);
@@ -86,6 +87,7 @@ public static class BackupCatalog
                 if (info is null) continue;
                 if (wanted is not null && !wanted.Contains(info.Database, StringComparer.Ordinal)) continue;
                 if (query.SinceUtc is DateTime s && info.CreatedUtc < s) continue;
+                info.Pinned = pinned.Contains(round[i].Key[..^BackupName.ManifestSuffix.Length] + BackupName.PinnedSuffix);
                 round[i].Group.Found.Add(info);
             }
         }
@@ -117,14 +119,16 @@ public static class BackupCatalog
 
     /// <summary>
     /// Manifest keys under the repository, newest first. Without a database: the repository root or one
-    /// database's folder. With one: only that database's folder below the root is listed.
+    /// database's folder. With one: only that database's folder below the root is listed. pinnedKeys, when given,
+    /// gets the keys of the pin sidecars the same listing found.
     /// </summary>
-    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken)
+    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken, ISet<string>? pinnedKeys = null)
     {
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var found = new List<(BackupName, string)>();
         await foreach (var entry in repository.ListAsync(folder is null ? "" : folder + "/", cancellationToken).ConfigureAwait(false))
         {
+            if (pinnedKeys is not null && entry.Key.EndsWith(BackupName.PinnedSuffix, StringComparison.Ordinal)) pinnedKeys.Add(entry.Key);
             if (!entry.Key.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal)) continue;
             var segments = entry.Key.Split('/');
             if (segments.Length > 2) continue;

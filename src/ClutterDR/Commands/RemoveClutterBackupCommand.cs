@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using ClutterDR.Catalog;
+using ClutterDR.Commands.Completers;
+using ClutterDR.Retention;
+
+namespace ClutterDR.Commands;
+
+/// <summary>
+/// Retention: removes the backups a policy (-KeepLast/-KeepDaily/-KeepWeekly/-KeepMonthly/-KeepYearly/-KeepWithin,
+/// restic forget semantics, per database) does not keep, or exactly the piped ones; never the newest of a database,
+/// a pinned one, one a running drill restores, or one under Object Lock. Writes a RetentionDecision per backup
+/// removed (with -PassThru or -WhatIf also per backup kept, with its reasons).
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "ClutterBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PolicySet)]
+[OutputType(typeof(RetentionDecision))]
+public sealed class RemoveClutterBackupCommand : ClutterS3Cmdlet
+{
+    private const string PolicySet = "Policy";
+    private const string BackupSet = "Backup";
+    private RetentionService? _service;
+
+    /// <summary>A folder or s3://bucket/prefix that backups are written to: the policy applies to each database under it.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PolicySet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(S3LocationCompleter))]
+    public string Location { get; set; } = "";
+
+    /// <summary>Only these databases; default: every database under the location.</summary>
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
+    public string[]? Database { get; set; }
+
+    /// <summary>One backup to remove (BackupInfo.ManifestLocation from Get-ClutterBackup, or its data object).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = BackupSet)]
+    [Alias("Backup")]
+    [ValidateNotNullOrEmpty]
+    public string ManifestLocation { get; set; } = "";
+
+    [Parameter(ParameterSetName = PolicySet)] [ValidateRange(0, int.MaxValue)] public int KeepLast { get; set; }
+    [Parameter(ParameterSetName = PolicySet)] [ValidateRange(0, int.MaxValue)] public int KeepDaily { get; set; }
+    [Parameter(ParameterSetName = PolicySet)] [ValidateRange(0, int.MaxValue)] public int KeepWeekly { get; set; }
+    [Parameter(ParameterSetName = PolicySet)] [ValidateRange(0, int.MaxValue)] public int KeepMonthly { get; set; }
+    [Parameter(ParameterSetName = PolicySet)] [ValidateRange(0, int.MaxValue)] public int KeepYearly { get; set; }
+
+    /// <summary>Keep every backup younger than this ('90d', '2160h', 90.00:00:00).</summary>
+    [Parameter(ParameterSetName = PolicySet)]
+    [TimeSpanTransformation(ParameterName = "KeepWithin", Meaning = "-KeepWithin is how young a backup must be to be kept")]
+    public TimeSpan KeepWithin { get; set; }
+
+    /// <summary>Also remove data objects without a manifest older than 24 hours (CLUTTERDR_DEBRIS_MIN_AGE).</summary>
+    [Parameter(ParameterSetName = PolicySet)]
+    public SwitchParameter IncludeOrphans { get; set; }
+
+    /// <summary>Also write the kept backups, with the reasons that keep them.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private bool ReportKept => PassThru || (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter { IsPresent: true });
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        _service ??= new RetentionService(Sink);
+        if (ParameterSetName == BackupSet)
+        {
+            await PerItemAsync(async () =>
+            {
+                await _service.RemoveAsync(ResolveLocation(ManifestLocation), BuildS3Options(), ReportKept, cancellationToken).ConfigureAwait(false);
+                return this;
+            }, ManifestLocation).ConfigureAwait(false);
+            return;
+        }
+        await PerItemAsync(async () =>
+        {
+            await _service.ApplyPolicyAsync(new RetentionRequest
+            {
+                Location = ResolveLocation(Location),
+                S3 = BuildS3Options(),
+                Databases = Database,
+                Policy = new RetentionPolicy
+                {
+                    KeepLast = KeepLast, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly, KeepMonthly = KeepMonthly, KeepYearly = KeepYearly,
+                    KeepWithin = KeepWithin > TimeSpan.Zero ? KeepWithin : null,
+                },
+                IncludeOrphans = IncludeOrphans,
+                ReportKept = ReportKept,
+            }, cancellationToken).ConfigureAwait(false);
+            return this;
+        }, Location).ConfigureAwait(false);
+    }
+}
