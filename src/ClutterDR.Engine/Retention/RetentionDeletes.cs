@@ -67,17 +67,17 @@ public static class RetentionDeletes
         }
     }
 
-    /// <summary>A backup's data object (not a manifest, claim or pin) in its database folder: &lt;db&gt;/&lt;db&gt;_&lt;time&gt;.&lt;ext&gt;.</summary>
+    /// <summary>A backup's data object (not a manifest, claim, pin or -IncludeRoles roles object) in its database folder: &lt;db&gt;/&lt;db&gt;_&lt;time&gt;.&lt;ext&gt;.</summary>
     internal static bool IsDataObject(string key)
     {
-        if (key.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal)) return false;
+        if (key.EndsWith(BackupName.ManifestSuffix, StringComparison.Ordinal) || key.EndsWith(ManifestRoles.Suffix, StringComparison.Ordinal)) return false;
         var segments = key.Split('/');
         return segments.Length == 2 && BackupName.TryParse(segments[1]) is { } name && name.DatabaseFolder == segments[0];
     }
 
     private static async Task DeleteSidecarsAsync(BackupRepository repository, string dataKey, CancellationToken cancellationToken)
     {
-        foreach (var sidecar in new[] { dataKey + BackupName.ClaimSuffix, dataKey + BackupName.PinnedSuffix })
+        foreach (var sidecar in new[] { dataKey + BackupName.ClaimSuffix, dataKey + BackupName.PinnedSuffix, dataKey + ManifestRoles.Suffix })
             await DeleteAsync(repository, sidecar, "the backup itself is gone", cancellationToken).ConfigureAwait(false);
     }
 
