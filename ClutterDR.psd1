@@ -19,6 +19,8 @@
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
         'Clear-ClutterBackupDebris'
+        'Test-ClutterRecovery'
+        'New-ClutterIncidentReport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
