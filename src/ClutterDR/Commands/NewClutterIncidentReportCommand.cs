@@ -54,7 +54,11 @@ public sealed class NewClutterIncidentReportCommand : AsyncCmdlet
         }
     }
 
-    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    // The report is one item: a refused or failed write is its non-terminating error (-ErrorAction applies).
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken) =>
+        await PerItemAsync(() => WriteReportAsync(cancellationToken), Path).ConfigureAwait(false);
+
+    private async Task<FileInfo?> WriteReportAsync(CancellationToken cancellationToken)
     {
         var path = ProviderPaths.Resolve(this, Path, e => new ClutterException(Errors.DestinationNotWritable, $"-Path '{Path}' is not a file system path: {e.Message} Give a file path such as ./incident.md.", Path, e));
         IncidentReportWriter.EnsureWritable(path, Force);
@@ -65,12 +69,13 @@ public sealed class NewClutterIncidentReportCommand : AsyncCmdlet
             Summary = Summary,
             Items = _items,
         });
-        if (!await ConfirmAsync(path, $"Write the incident report ({_items.Count} object(s), {markdown.Length} characters)").ConfigureAwait(false)) return;
+        if (!await ConfirmAsync(path, $"Write the incident report ({_items.Count} object(s), {markdown.Length} characters)").ConfigureAwait(false)) return null;
         var file = await IncidentReportWriter.WriteAsync(path, markdown, Force, cancellationToken).ConfigureAwait(false);
         await OnPipelineThreadAsync(() =>
         {
             foreach (var item in InvokeProvider.Item.Get(new[] { file.FullName }, force: true, literalPath: true)) WriteObject(item);
             return true;
         }).ConfigureAwait(false);
+        return file;
     }
 }
