@@ -120,6 +120,7 @@ public sealed class RecoveryService(IEngineHost host)
     /// <summary>Runs one check: timed, emitted; an exception is a failure with its message (and ErrorId).</summary>
     private async Task CheckAsync(int step, string target, Func<Task<(bool Ok, string Detail)>> check, CancellationToken cancellationToken)
     {
+        host.Verbose($"Recovery check {step} ({RecoveryChecklist.Title(step)}): {target}");
         var watch = Stopwatch.StartNew();
         RecoveryCheckStatus status;
         string detail;

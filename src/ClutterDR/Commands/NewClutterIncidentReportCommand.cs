@@ -69,6 +69,7 @@ public sealed class NewClutterIncidentReportCommand : AsyncCmdlet
             Summary = Summary,
             Items = _items,
         });
+        EmitVerbose($"Incident report from {_items.Count} object(s) ({string.Join(", ", _items.GroupBy(i => i.GetType().Name).Select(g => $"{g.Count()} {g.Key}"))}) to '{path}'.");
         if (!await ConfirmAsync(path, $"Write the incident report ({_items.Count} object(s), {markdown.Length} characters)").ConfigureAwait(false)) return null;
         var file = await IncidentReportWriter.WriteAsync(path, markdown, Force, cancellationToken).ConfigureAwait(false);
         await OnPipelineThreadAsync(() =>
