@@ -21,6 +21,8 @@
         'Clear-ClutterBackupDebris'
         'Remove-ClutterBackup'
         'Set-ClutterBackup'
+        'Test-ClutterRecovery'
+        'New-ClutterIncidentReport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -17,7 +17,7 @@ public class ArchitectureTests
         ["Catalog", "Streams", "Crypto"],
         ["Storage", "Database"],
         ["Repository"],
-        ["Backup", "Restore", "Verify", "Sync", "Completion", "Protect", "Retention"],
+        ["Backup", "Restore", "Verify", "Sync", "Completion", "Protect", "Retention", "Recovery", "Drill", "Plan", "Snapshots", "Audit", "Notify", "Config"],
     ];
 
     private static int LayerOf(string folder) => Array.FindIndex(Layers, l => l.Contains(folder));

@@ -105,6 +105,19 @@ BeforeDiscovery {
                 'Get-ClutterBackup "s3://$Bucket/db" -EndpointUrl $Endpoint'
                 'Test-ClutterBackupAge "s3://$Bucket/db-enc" -MaxAge 48:00:00 -EndpointUrl $Endpoint'
             ) }
+        # The recovery checklist and the incident report: the checks name host:port/database and locations, never a
+        # password or a key; the report is written from them.
+        @{ Name = 'recovery'; Expect = @{ 'ClutterDR.RecoveryCheck' = 28; 'System.IO.FileInfo' = 1 }; ErrorIds = @(); Statements = @(
+                'Get-ClutterBackup "s3://$Bucket/db" -Latest @S3 | Test-ClutterRecovery -ConnectionString $Url -ExpectedTable items -StorageLocation "s3://$Bucket/db" @S3'
+                'Test-ClutterRecovery -ConnectionString $UrlNoPassword -Credential $DbCred -RequiredExtension plpgsql -StorageLocation (Join-Path $Shared "pass")'
+                'Test-ClutterRecovery -ConnectionString $Url -ExpectedTable items | New-ClutterIncidentReport -Path (Join-Path $Out "incident.md") -Title "Secrets" -DetectedAt (Get-Date).AddHours(-1)'
+                'Test-ClutterRecovery -ConnectionString $Url | New-ClutterIncidentReport -Path (Join-Path $Out "whatif.md") -Title "Secrets" -WhatIf'
+            ) }
+        @{ Name = 'recovery-failures'; Expect = @{}; ErrorIds = @('RecoveryCheckFailed', 'IncidentReportExists'); Statements = @(
+                'Test-ClutterRecovery -ConnectionString $WrongPasswordUrl -HealthUri "http://127.0.0.1:1/health" -StorageLocation "s3://$Bucket/db" -EndpointUrl $Endpoint -S3Credential $WrongKeyIdCred'
+                'Test-ClutterRecovery -ConnectionString $ClosedPortUrl -SampleObject "s3://$Bucket/db/missing.jpg" @S3'
+                'Set-Content -LiteralPath (Join-Path $Out "exists.md") -Value "x"; Test-ClutterRecovery -ConnectionString $WrongPasswordUrl | New-ClutterIncidentReport -Path (Join-Path $Out "exists.md") -Title "t"'
+            ) }
     )
 }
 

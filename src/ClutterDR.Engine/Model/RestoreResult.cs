@@ -32,6 +32,8 @@ public sealed class RestoreResult
     public string Backup { get; init; } = "";
     public DateTime BackupCreatedUtc { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>When the restore (and its verification) finished (UTC); it began Duration earlier. The incident report's timeline.</summary>
+    public DateTime FinishedUtc { get; init; }
     public TableVerification[] Tables { get; init; } = Array.Empty<TableVerification>();
     /// <summary>Database (the whole backup), Tables (-Table: whole tables) or TableData (-Table -DataOnly).</summary>
     public string Scope { get; init; } = "Database";

@@ -74,6 +74,7 @@ public sealed partial class RestoreService
             Backup = backupText,
             BackupCreatedUtc = manifest.StartedUtc,
             Duration = watch.Elapsed,
+            FinishedUtc = DateTime.UtcNow,
             Tables = tables,
             Scope = plan is null ? "Database" : plan.DataOnly ? "TableData" : "Tables",
             Verified = tables.All(t => t.Matches),
