@@ -19,6 +19,8 @@
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
         'Clear-ClutterBackupDebris'
+        'Test-ClutterRestore'
+        'Get-ClutterDrill'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -24,6 +24,9 @@ internal sealed class ManifestWriter
         _request = request; _format = format; _pgDump = pgDump; _serverVersion = serverVersion; _started = started; _clock = clock;
     }
 
+    /// <summary>The server the backup is taken from (host:port, system identifier).</summary>
+    public PgServerIdentity? Source { get; init; }
+
     public BackupManifest For(BackupName name, StoredResult stored, List<TableRowCount> tables)
     {
         var manifest = new BackupManifest
@@ -31,6 +34,8 @@ internal sealed class ManifestWriter
             Tool = BackupService.ToolName,
             Database = _request.Connection.Database,
             ServerVersion = _serverVersion,
+            SourceServer = Source?.Server,
+            SourceSystemIdentifier = Source?.SystemIdentifier,
             PgDumpVersion = _pgDump.Version.ToString(),
             Format = _request.Format,
             DataObject = name.FileName,

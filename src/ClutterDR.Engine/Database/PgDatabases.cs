@@ -38,7 +38,7 @@ public static class PgDatabases
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionSettings target, CancellationToken cancellationToken)
+    internal static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionSettings target, CancellationToken cancellationToken)
     {
         try
         {
