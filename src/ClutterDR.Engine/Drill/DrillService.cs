@@ -37,6 +37,7 @@ public sealed partial class DrillService
         var backupText = repository.Describe(name.Key);
         var manifest = await BackupCatalog.ReadManifestAsync(repository, name.ManifestKey, cancellationToken).ConfigureAwait(false);
         var server = request.Server;
+        started = await FreeSecondAsync(repository, name.DatabaseFolder, manifest.Database, started, cancellationToken).ConfigureAwait(false);
         var scratch = server.WithDatabase(DrillNames.Scratch(manifest.Database, started));
         await RefuseSourceServerAsync(request, manifest, backupText, cancellationToken).ConfigureAwait(false);
 
@@ -70,6 +71,22 @@ public sealed partial class DrillService
                 $"The restore drill of {backupText} failed{(request.KeepDatabase && run.Created ? $" (the scratch database {scratch.Database} was kept)" : $"; the scratch database {scratch.Database} was dropped")}: {string.Join("; ", result.Failures)}",
                 result)];
         return result;
+    }
+
+    /// <summary>A start time whose scratch name no drill of this database has recorded or leased (one drill a second: waits for the next).</summary>
+    private async Task<DateTime> FreeSecondAsync(BackupRepository repository, string folder, string database, DateTime started, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var scratch = DrillNames.Scratch(database, started);
+            if (!await repository.ExistsAsync(DrillRecords.Key(folder, scratch), cancellationToken).ConfigureAwait(false)
+                && !await repository.ExistsAsync(DrillLeases.LeaseKey(folder, scratch), cancellationToken).ConfigureAwait(false))
+                return started;
+            await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - started.Ticks % TimeSpan.TicksPerSecond) + TimeSpan.FromMilliseconds(10), _clock, cancellationToken).ConfigureAwait(false);
+            started = _clock.GetUtcNow().UtcDateTime;
+        }
+        throw new ClutterException(Errors.DrillDatabaseExists,
+            $"Drills of {database} named {DrillNames.Scratch(database, started)} and the seconds before it are already recorded at {repository.Describe(DrillLeases.FolderKey(folder))}; run the drill again.", database);
     }
 
     private static string FolderName(BackupLocation location) =>
