@@ -63,7 +63,9 @@ public static class PgDrillChecks
     public static async Task<PgCheckOutcome> IntegrityAsync(PgConnectionSettings database, CancellationToken cancellationToken)
     {
         var tool = PgTools.Find("pg_amcheck");
-        var args = new List<string> { "--install-missing", "--no-password", "--no-strict-names", "--database=" + database.Database };
+        // A pattern, as psql reads it: double quotes keep the name's case (the scratch name's T and Z) and make * ? literal.
+        // Strict names (the default): a pattern that matches nothing is an error, never a vacuous pass.
+        var args = new List<string> { "--install-missing", "--no-password", "--database=\"" + database.Database.Replace("\"", "\"\"") + "\"" };
         using var proc = PgProcess.Start(tool, args, database, redirectInput: false, redirectOutput: true);
         using var stdout = new StreamReader(proc.StandardOutput);
         var report = await stdout.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
