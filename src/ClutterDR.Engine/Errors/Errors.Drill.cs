@@ -12,7 +12,7 @@ public static partial class Errors
     public static readonly ErrorDef DrillOnSourceServer = new("DrillOnSourceServer", FailureKind.InvalidArgument, Terminating: false,
         "`-ConnectionString` of `Test-ClutterRestore` names the server the backup was taken from (same system identifier, or same host and port), and a drill restores onto a scratch server. Point it at a scratch server, or add `-AllowSourceServer` to drill on the source server on purpose.");
 
-    public static readonly ErrorDef InvalidDrillQuery = new("InvalidDrillQuery", FailureKind.InvalidArgument, Terminating: true,
+    public static readonly ErrorDef InvalidDrillQuery = new("InvalidDrillQuery", FailureKind.InvalidArgument, Terminating: false,
         "A `-Query` entry of `Test-ClutterRestore` has an empty name or empty SQL. Give `@{ 'name' = 'select ...' }` with SQL that returns one boolean or rows.");
 
     public static readonly ErrorDef DrillTooOld = new("DrillTooOld", FailureKind.LimitsExceeded, Terminating: false,
