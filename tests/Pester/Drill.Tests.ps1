@@ -25,7 +25,8 @@ Describe 'Test-ClutterRestore' {
         $before.Healthy | Should -BeFalse
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'NoDrillFound,*'
 
-        $drill = Test-ClutterRestore $Folder -ConnectionString $Server -AllowSourceServer -RtoObjective 1h -RpoObjective '1d' -Query @{ users = 'select count(*) = 250 from users' } -WarningAction SilentlyContinue
+        $drill = Test-ClutterRestore $Folder -ConnectionString $Server -AllowSourceServer -RtoObjective 1h -RpoObjective '1d' -Query @{ users = 'select count(*) = 250 from users' } -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty -Because 'a healthy drill is quiet'
         $drill.Status | Should -Be 'Passed'
         $drill.Database | Should -Be $Db
         $drill.IntegrityCheck | Should -Be 'Passed'
@@ -45,10 +46,10 @@ Describe 'Test-ClutterRestore' {
     }
 
     It 'drills a piped BackupInfo from RGW, and -WhatIf creates and records nothing' {
-        $drill = Get-ClutterBackup "s3://$Bucket/db" -Latest -EndpointUrl $S3Endpoint | Test-ClutterRestore -ConnectionString $Server -AllowSourceServer -NoIntegrityCheck -WarningAction SilentlyContinue
+        $drill = Get-ClutterBackup "s3://$Bucket/db" -Latest -EndpointUrl $S3Endpoint | Test-ClutterRestore -ConnectionString $Server -AllowSourceServer -NoIntegrityCheck
         $drill.Status | Should -Be 'Passed'
         @(Get-ClutterDrill "s3://$Bucket/db" -EndpointUrl $S3Endpoint).Count | Should -Be 1
-        Test-ClutterRestore "s3://$Bucket/db" -ConnectionString $Server -AllowSourceServer -EndpointUrl $S3Endpoint -WhatIf -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-ClutterRestore "s3://$Bucket/db" -ConnectionString $Server -AllowSourceServer -EndpointUrl $S3Endpoint -WhatIf | Should -BeNullOrEmpty
         @(Get-ClutterDrill "s3://$Bucket/db" -EndpointUrl $S3Endpoint).Count | Should -Be 1
         Get-ScratchDatabases $Db | Should -BeNullOrEmpty
     }
@@ -64,7 +65,7 @@ Describe 'Test-ClutterRestore' {
 `$ErrorActionPreference = 'Stop'
 `$ProgressPreference = 'SilentlyContinue'
 Import-Module '$($env:CLUTTERDR_MODULE_PATH)'
-Test-ClutterRestore '$Folder' -ConnectionString `$env:SCRATCH_DATABASE_URL -AllowSourceServer -RequiredExtension no_such_extension -WarningAction SilentlyContinue
+Test-ClutterRestore '$Folder' -ConnectionString `$env:SCRATCH_DATABASE_URL -AllowSourceServer -RequiredExtension no_such_extension
 "@
         $env:SCRATCH_DATABASE_URL = $Server
         try { $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File $script 2>&1 | Out-String }
@@ -90,7 +91,7 @@ Describe 'Stopping Test-ClutterRestore' {
         $null = $ps.AddScript({
                 param($Module, $Location, $Server)
                 Import-Module $Module
-                Test-ClutterRestore $Location -ConnectionString $Server -AllowSourceServer -WarningAction SilentlyContinue
+                Test-ClutterRestore $Location -ConnectionString $Server -AllowSourceServer
             }).AddArgument($env:CLUTTERDR_MODULE_PATH).AddArgument($BigFolder).AddArgument($Server)
         $handle = $ps.BeginInvoke()
         $deadline = [datetime]::UtcNow.AddSeconds(60)
@@ -105,7 +106,7 @@ Describe 'Stopping Test-ClutterRestore' {
 
     It 'SIGINT to a real pwsh running the drill leaves no scratch database' -Skip:$IsWindows {
         $psi = [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$($env:CLUTTERDR_MODULE_PATH)'; Test-ClutterRestore '$BigFolder' -ConnectionString `$env:SCRATCH_DATABASE_URL -AllowSourceServer -WarningAction SilentlyContinue") { $psi.ArgumentList.Add($a) }
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$($env:CLUTTERDR_MODULE_PATH)'; Test-ClutterRestore '$BigFolder' -ConnectionString `$env:SCRATCH_DATABASE_URL -AllowSourceServer") { $psi.ArgumentList.Add($a) }
         $psi.Environment['SCRATCH_DATABASE_URL'] = $Server
         $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
         $p = [Diagnostics.Process]::Start($psi)

@@ -104,7 +104,7 @@ public sealed partial class DrillService
                 "A drill restores onto a scratch server: point -ConnectionString at one, or add -AllowSourceServer to drill on the source server on purpose. Nothing was created.",
                 target.Server);
         else if (same == true)
-            _host.Warning($"Drilling on the source server {target.Server} (-AllowSourceServer): the restore and the checks load it.");
+            _host.Verbose($"Drilling on the source server {target.Server}, as -AllowSourceServer asks: the restore and the checks load it.");
     }
 
     private async Task DropAsync(PgConnectionSettings scratch, CancellationToken cancellationToken)
