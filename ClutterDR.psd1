@@ -23,6 +23,8 @@
         'Set-ClutterBackup'
         'Test-ClutterRecovery'
         'New-ClutterIncidentReport'
+        'Test-ClutterRestore'
+        'Get-ClutterDrill'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -117,6 +117,15 @@ BeforeDiscovery {
                 'Test-ClutterRecovery -ConnectionString $WrongPasswordUrl -HealthUri "http://127.0.0.1:1/health" -StorageLocation "s3://$Bucket/db" -EndpointUrl $Endpoint -S3Credential $WrongKeyIdCred'
                 'Test-ClutterRecovery -ConnectionString $ClosedPortUrl -SampleObject "s3://$Bucket/db/missing.jpg" @S3'
                 'Set-Content -LiteralPath (Join-Path $Out "exists.md") -Value "x"; Test-ClutterRecovery -ConnectionString $WrongPasswordUrl | New-ClutterIncidentReport -Path (Join-Path $Out "exists.md") -Title "t"'
+        # The restore drill: its recorded JSON (beside the backups, in $Shared and the bucket) is scanned with the rest.
+        @{ Name = 'drill'; Expect = @{ 'ClutterDR.DrillResult' = 4; 'ClutterDR.BackupAgeResult' = 1 }; ErrorIds = @(); Statements = @(
+                'Test-ClutterRestore (Join-Path $Shared "pass") -ConnectionString $Url -AllowSourceServer -Passphrase $BackupPass -Query @{ rows = "select count(*) > 0 from items" }'
+                'Get-ClutterBackup "s3://$Bucket/db" -Latest @S3 | Test-ClutterRestore -ConnectionString $UrlNoPassword -Credential $DbCred -AllowSourceServer -S3Credential $S3.S3Credential'
+                'Test-ClutterRestore "s3://$Bucket/db" -ConnectionString $Url -AllowSourceServer -WhatIf @S3'
+                'Get-ClutterDrill (Join-Path $Shared "pass")'
+                'Get-ClutterDrill "s3://$Bucket/db" -Latest @S3'
+                'Test-ClutterBackupAge (Join-Path $Shared "pass") -MaxDrillAge 35.00:00:00'
+                'Copy-Item -Recurse -LiteralPath (Join-Path $Shared "pass" $Db "drills") -Destination (Join-Path $Out "drills")'
             ) }
     )
 }

@@ -50,7 +50,12 @@ public sealed class BackupService
     /// <summary>What the database side of a backup has ready when the dump starts.</summary>
     private sealed record DumpPlan(BackupRequest Request, StoredFormat Format, PgTool PgDump, string ServerVersion, List<string> Arguments,
         PgSnapshot Snapshot, List<PgRelation> Tables, DateTime Started, long? Expected, Stopwatch Total, string? Platform,
-        Task<(string Sql, IReadOnlyList<string> Roles)>? Roles);
+        Task<(string Sql, IReadOnlyList<string> Roles)>? Roles)
+    {
+        /// <summary>The source server, recorded in the manifest so a restore drill can refuse it.</summary>
+        public PgServerIdentity? Source { get; init; }
+    }
+
 
     /// <summary>
     /// The database read once, the same stored bytes written to request.Destination and to every one of
@@ -78,6 +83,7 @@ public sealed class BackupService
             copies.StartWritableChecks(cancellationToken);
             await using var db = await PgErrors.OpenAsync(conn, cancellationToken).ConfigureAwait(false);
             var serverVersion = db.ServerVersion;
+            var source = await PgServerIdentity.ReadAsync(db, conn, cancellationToken).ConfigureAwait(false);
             var pgDump = PgTools.Find("pg_dump", db.PostgreSqlVersion.Major);
             _sink.Verbose($"Using {pgDump.Description} for PostgreSQL {serverVersion} at {conn.Display}.");
             var tables = await PgCatalog.SelectTablesAsync(db, conn, request.Tables, request.ExcludeTables, cancellationToken).ConfigureAwait(false);
@@ -108,7 +114,7 @@ public sealed class BackupService
                 c.Location = c.Repository.Describe(c.Name.Key);
                 if (expected is long expectedBytes) c.Writer.ExpectSize(expectedBytes);
             }).ConfigureAwait(false);
-            var plan = new DumpPlan(request, format, pgDump, serverVersion, args, snapshot, tables, started, expected, total, platform, roles);
+            var plan = new DumpPlan(request, format, pgDump, serverVersion, args, snapshot, tables, started, expected, total, platform, roles) { Source = source };
             return await DumpAndCommitAsync(plan, copies, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -175,7 +181,7 @@ public sealed class BackupService
             var counts = await RowCountsAsync(dump, exit, countTask, stop, conn).ConfigureAwait(false);
             await copies.CommitDataAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
             progress.Report(stored.RawBytes);
-            var manifests = new ManifestWriter(plan.Request, plan.Format, plan.PgDump, plan.ServerVersion, plan.Started, _clock) { Platform = plan.Platform };
+            var manifests = new ManifestWriter(plan.Request, plan.Format, plan.PgDump, plan.ServerVersion, plan.Started, _clock) { Platform = plan.Platform, Source = plan.Source };
             if (plan.Roles is not null)
             {
                 manifests.Roles = await plan.Roles.ConfigureAwait(false);

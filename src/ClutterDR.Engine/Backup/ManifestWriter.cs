@@ -30,6 +30,9 @@ internal sealed class ManifestWriter
     /// <summary>-IncludeRoles: the filtered roles SQL, written as a second object before each manifest.</summary>
     public (string Sql, IReadOnlyList<string> Roles)? Roles { get; set; }
 
+    /// <summary>The server the backup is taken from (host:port, system identifier).</summary>
+    public PgServerIdentity? Source { get; init; }
+
     public BackupManifest For(BackupName name, StoredResult stored, List<TableRowCount> tables)
     {
         var manifest = new BackupManifest
@@ -37,6 +40,8 @@ internal sealed class ManifestWriter
             Tool = BackupService.ToolName,
             Database = _request.Connection.Database,
             ServerVersion = _serverVersion,
+            SourceServer = Source?.Server,
+            SourceSystemIdentifier = Source?.SystemIdentifier,
             PgDumpVersion = _pgDump.Version.ToString(),
             Format = _request.Format,
             DataObject = name.FileName,

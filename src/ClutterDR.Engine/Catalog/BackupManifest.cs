@@ -15,6 +15,10 @@ public sealed class BackupManifest
     public string Tool { get; set; } = "";
     public string Database { get; set; } = "";
     public string? ServerVersion { get; set; }
+    /// <summary>host:port of the server the backup was taken from (no user, no password); null in older manifests.</summary>
+    public string? SourceServer { get; set; }
+    /// <summary>The source cluster's system identifier (pg_control_system()); null when unreadable or in older manifests.</summary>
+    public string? SourceSystemIdentifier { get; set; }
     public string? PgDumpVersion { get; set; }
     public DumpFormat Format { get; set; }
     public CompressionKind Compression { get; set; }

@@ -11,6 +11,11 @@ public sealed class BackupAgeResult
     public TimeSpan? Age { get; init; }
     public TimeSpan MaxAge { get; init; }
     public bool Healthy { get; init; }
+    /// <summary>-MaxDrillAge: a restore drill must have passed within this span (null: drills not checked).</summary>
+    public TimeSpan? MaxDrillAge { get; init; }
+    /// <summary>When the newest passed restore drill of the database began (with -MaxDrillAge; null when none passed).</summary>
+    public DateTime? LatestDrillPassedUtc { get; init; }
+    public TimeSpan? DrillAge { get; init; }
     /// <summary>
     /// The errors this check raises, made by the engine: BackupTooOld when the newest backup is older than MaxAge, BackupNotFound when there is none.
     /// A cmdlet writes each as a non-terminating error after the object. Internal, so not a property PowerShell shows: the output keeps its properties.

@@ -56,6 +56,13 @@ public sealed class DrillResult
     public string[] Failures { get; init; } = Array.Empty<string>();
     public DateTime StartedUtc { get; init; }
     public DateTime FinishedUtc { get; init; }
+    /// <summary>True when -KeepDatabase left the scratch database on the server.</summary>
+    public bool KeptDatabase { get; init; }
     public bool Passed => Status == "Passed";
+    /// <summary>
+    /// The error a failed drill raises, made by the engine: DrillFailed with every reason. A cmdlet writes it as a
+    /// non-terminating error after the object. Internal, so neither a property PowerShell shows nor part of the recorded JSON.
+    /// </summary>
+    internal IReadOnlyList<ClutterException> Problems { get; set; } = [];
     public override string ToString() => $"{Database} drill {Status} ({ScratchDatabase})";
 }

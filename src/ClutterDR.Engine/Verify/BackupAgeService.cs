@@ -11,6 +11,8 @@ public sealed record BackupAgeQuery
     /// <summary>Only these databases; null or empty: every database found under the location.</summary>
     public IReadOnlyList<string>? Databases { get; init; }
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(48);
+    /// <summary>Also: a restore drill of each database passed within this span (null: drills are not checked).</summary>
+    public TimeSpan? MaxDrillAge { get; init; }
     /// <summary>Told (ProblemAsync) of each backup whose manifest cannot be read; the check goes on with the next older one.</summary>
     public IEngineHost Host { get; init; } = NullHost.Instance;
     public Action<string>? OnVerbose { get; init; }
@@ -35,9 +37,13 @@ public static class BackupAgeService
         }, cancellationToken).ConfigureAwait(false);
         var location = query.Location.ToString();
         var checks = new List<BackupAgeResult>();
+        var drills = query.MaxDrillAge is null ? null
+            : await DrillAgeCheck.LatestPassedAsync(query.Location, query.S3, query.Databases, query.Host, cancellationToken).ConfigureAwait(false);
         foreach (var latest in listing.Backups.OrderBy(b => b.Database, StringComparer.Ordinal))
         {
             var age = latest.Age;
+            var drill = drills?.GetValueOrDefault(latest.Database);
+            var drillProblem = query.MaxDrillAge is TimeSpan maxDrill ? DrillAgeCheck.Problem(latest.Database, drill, maxDrill, DateTime.UtcNow, location) : null;
             var result = new BackupAgeResult
             {
                 Location = location,
@@ -46,11 +52,17 @@ public static class BackupAgeService
                 LatestCreatedUtc = latest.CreatedUtc,
                 Age = age,
                 MaxAge = query.MaxAge,
-                Healthy = age <= query.MaxAge,
+                Healthy = age <= query.MaxAge && drillProblem is null,
+                MaxDrillAge = query.MaxDrillAge,
+                LatestDrillPassedUtc = drill?.StartedUtc,
+                DrillAge = drill is null ? null : DateTime.UtcNow - drill.StartedUtc,
             };
-            if (!result.Healthy) result.Problems = [new ClutterException(Errors.BackupTooOld,
+            var problems = new List<ClutterException>();
+            if (age > query.MaxAge) problems.Add(new ClutterException(Errors.BackupTooOld,
                 $"The newest backup of '{latest.Database}' at '{location}' is {Format.Duration(age)} old, more than -MaxAge {Format.Duration(query.MaxAge)}: {latest.Location}. Check that database's backup job.",
-                latest.Location)];
+                latest.Location));
+            if (drillProblem is not null) problems.Add(drillProblem);
+            result.Problems = problems;
             checks.Add(result);
         }
         // A database named but without a backup, or a location without any: MISSING.
