@@ -24,6 +24,9 @@ public sealed record DrillRequest
     public bool NoIntegrityCheck { get; init; }
     public bool AllowSourceServer { get; init; }
     public bool NoOwner { get; init; }
+    /// <summary>A Supabase backup on a plain scratch server: its roles created NOLOGIN, or its privileges left out (RestoreRequest's).</summary>
+    public bool CreateMissingRoles { get; init; }
+    public bool NoPrivileges { get; init; }
     public DecryptionOptions Decryption { get; init; } = new();
     /// <summary>How long the drop of the scratch database may take once the drill has ended (also after Ctrl+C).</summary>
     public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -66,6 +66,8 @@ public sealed partial class DrillService
             {
                 Target = scratch, Backup = request.Backup, S3 = request.S3,
                 NoOwner = request.NoOwner, Decryption = request.Decryption,
+                // The scratch database is plain PostgreSQL, whatever the backup came from (issue 13's target handling).
+                TargetKind = TargetKind.PostgreSQL, CreateMissingRoles = request.CreateMissingRoles, NoPrivileges = request.NoPrivileges,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (ClutterException e) when (!e.Terminating || e.Is(Errors.RestoreFailed))

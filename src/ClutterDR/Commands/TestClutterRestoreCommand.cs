@@ -66,6 +66,14 @@ public sealed class TestClutterRestoreCommand : ClutterS3Cmdlet, IDynamicParamet
     [Parameter]
     public SwitchParameter NoOwner { get; set; }
 
+    /// <summary>A Supabase backup on a plain scratch server: create the roles it names, NOLOGIN, in that cluster.</summary>
+    [Parameter]
+    public SwitchParameter CreateMissingRoles { get; set; }
+
+    /// <summary>Restore without grants, default privileges and owners (a Supabase backup on a scratch server without its roles).</summary>
+    [Parameter]
+    public SwitchParameter NoPrivileges { get; set; }
+
     private readonly DecryptionParameters _decryption = new();
 
     /// <summary>-PrivateKey, -PrivateKeyPassphrase and -Passphrase (DecryptionParameters).</summary>
@@ -109,6 +117,8 @@ public sealed class TestClutterRestoreCommand : ClutterS3Cmdlet, IDynamicParamet
                 NoIntegrityCheck = NoIntegrityCheck,
                 AllowSourceServer = AllowSourceServer,
                 NoOwner = NoOwner,
+                CreateMissingRoles = CreateMissingRoles,
+                NoPrivileges = NoPrivileges,
                 Decryption = KeyArguments.Decryption(this, _decryption),
             }, cancellationToken).ConfigureAwait(false), backup.ToString()).ConfigureAwait(false);
             if (result is null) continue;
