@@ -208,6 +208,36 @@ public class SupabaseRestoreTests
     }
 
     [Fact]
+    public async Task A_supabase_backup_is_drilled_on_a_plain_scratch_server_with_its_roles_created()
+    {
+        var src = await SupabaseBed.NewProjectAsync(1);
+        var created = new List<string>();
+        await DropLeftoverSupabaseRolesAsync();
+        try
+        {
+            var backup = await BackupAsync(src);
+            var before = (await PlainAsync("postgres", "select rolname from pg_roles")).ToHashSet();
+            var result = await new ClutterDR.Drill.DrillService(new Host()).RunAsync(new ClutterDR.Drill.DrillRequest
+            {
+                Backup = BackupLocation.Parse(backup.Location), Server = PgConnectionSettings.Parse(TestServers.PgUrl("postgres")),
+                CreateMissingRoles = true, RequiredExtensions = ["pg_trgm"],
+                Queries = [new("users came back", "select count(*) = 500 from auth.users")],
+            }, CancellationToken.None);
+            created.AddRange((await PlainAsync("postgres", "select rolname from pg_roles")).Where(r => !before.Contains(r)));
+            Assert.NotNull(result);
+            Assert.True(result!.Passed, string.Join("; ", result.Failures));
+            Assert.Contains(result.Tables, t => t.QualifiedName == "auth.users" && t.Ok);
+            Assert.Contains("anon", created);
+            Assert.Empty(await PlainAsync("postgres", $"select datname from pg_database where datname = '{result.ScratchDatabase}'"));
+        }
+        finally
+        {
+            await SupabaseBed.DropAsync(src);
+            await DropPlainAsync([], created);
+        }
+    }
+
+    [Fact]
     public async Task TargetKind_Supabase_onto_plain_postgresql_and_an_extension_the_project_lacks_are_refused_before_anything_changes()
     {
         var src = await SupabaseBed.NewProjectAsync(null, "create extension pg_buffercache schema extensions; create table public.t (id int primary key);");
