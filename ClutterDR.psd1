@@ -19,6 +19,11 @@
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
         'Clear-ClutterBackupDebris'
+        'Backup-ClutterStorage'
+        'Get-ClutterStorageSnapshot'
+        'Get-ClutterStorageFile'
+        'Restore-ClutterStorage'
+        'Test-ClutterStorageSnapshot'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
