@@ -3,7 +3,7 @@ namespace ClutterDR;
 /// <summary>The error table, one area (see Errors.cs). Storage snapshots: Backup-, Get-, Restore- and Test-ClutterStorage(Snapshot).</summary>
 public static partial class Errors
 {
-    public static readonly ErrorDef InvalidSnapshotName = new("InvalidSnapshotName", FailureKind.InvalidArgument, Terminating: true,
+    public static readonly ErrorDef InvalidSnapshotName = new("InvalidSnapshotName", FailureKind.InvalidArgument, Terminating: false,
         "A snapshot name is 1 to 100 letters, digits, `.`, `-` or `_`. Give another `-Name`.");
 
     public static readonly ErrorDef SnapshotNotFound = new("SnapshotNotFound", FailureKind.ObjectNotFound, Terminating: false,

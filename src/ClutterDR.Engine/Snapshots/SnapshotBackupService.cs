@@ -103,7 +103,7 @@ public sealed class SnapshotBackupService
         }
         if (!failures.IsEmpty)
             throw new ClutterException(Errors.SnapshotFileFailed,
-                $"{failures.Count:N0} of {entries.Count:N0} files could not be stored (each reported above); no snapshot was written. Act on the errors and run again: what is stored already is not sent again.",
+                $"{failures.Count:N0} of {entries.Count:N0} files could not be stored (each reported above; the first: {failures.First().Message}); no snapshot was written. Act on the errors and run again: what is stored already is not sent again.",
                 source.Location.ToString());
 
         var index = new SnapshotIndex

@@ -101,7 +101,8 @@ internal sealed class SnapshotBlobs
             await using var input = await source.Store.OpenReadAsync(key, ct).ConfigureAwait(false);
             await using var writer = await _store.CreateWriteAsync(blobKey, new WriteOptions { ExpectedSize = size }, ct).ConfigureAwait(false);
             using var hashing = new HashingStream(input);
-            await using (var w = _format.OpenWrite(writer.Stream, sha256, DateTime.UnixEpoch, hash: false))
+            // hash: the chain's hashing stage also keeps the writer's stream open when the OpenPGP message ends.
+            await using (var w = _format.OpenWrite(writer.Stream, sha256, DateTime.UnixEpoch))
             {
                 await w.PumpAsync(hashing, null, ct).ConfigureAwait(false);
                 await w.CompleteAsync().ConfigureAwait(false);
@@ -111,8 +112,8 @@ internal sealed class SnapshotBlobs
                 await writer.AbortAsync().ConfigureAwait(false);
                 throw new IOException($"'{source.Describe(key)}' changed while it was stored; it is read again");
             }
+            stored = writer.BytesWritten; // before the complete: a folder's writer closes its file
             await writer.CompleteAsync(ct).ConfigureAwait(false);
-            stored = writer.BytesWritten;
         }
         _present[sha256] = stored;
         Interlocked.Increment(ref _newBlobs);
