@@ -54,7 +54,7 @@ BeforeDiscovery {
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "back") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Checksum -PassThru'
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "whatif") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Delete -WhatIf'
             ) }
-        @{ Name = 'snapshots'; Expect = @{ 'ClutterDR.StorageSnapshot' = 2; 'ClutterDR.StorageSnapshotFile' = 1; 'ClutterDR.StorageRestoreResult' = 2; 'ClutterDR.StorageSnapshotCheck' = 1 }; ErrorIds = @('ObjectTableNotFound'); Statements = @(
+        @{ Name = 'snapshots'; Expect = @{ 'ClutterDR.StorageSnapshot' = 2; 'ClutterDR.StorageSnapshotFile' = 1; 'ClutterDR.StorageRestoreResult' = 2; 'ClutterDR.StorageSnapshotCheck' = 1 }; ErrorIds = @(); Statements = @(
                 'Backup-ClutterStorage (Join-Path $Shared "pass") "s3://$Bucket/snaps" -DestinationEndpointUrl $Endpoint -DestinationCredential $S3.S3Credential -Passphrase $BackupPass'
                 'Backup-ClutterStorage (Join-Path $Shared "pass") (Join-Path $Out "snaps") -Passphrase $BackupPass'
                 'Get-ClutterStorageSnapshot "s3://$Bucket/snaps" -Latest @S3 | Get-ClutterStorageFile @S3 | Select-Object -First 1'

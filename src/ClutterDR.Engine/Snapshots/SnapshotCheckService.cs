@@ -41,6 +41,7 @@ public sealed class SnapshotCheckService
         using var store = ObjectStores.Open(root, request.S3, maxConnections: request.ThrottleLimit + 4);
         var (key, index) = await SnapshotRepository.ResolveAsync(store, indexKey, null, cancellationToken).ConfigureAwait(false);
         var snapshot = store.Describe(key);
+        _host.Verbose($"Checking '{snapshot}': {index.Files.Count:N0} files{(request.Deep ? ", reading every blob" : "")}{(request.Database is null ? "" : $", against {request.ObjectTable} in {request.Database.Display}")}.");
         var problems = new List<ClutterException>();
         var present = await SnapshotRepository.BlobsAsync(store, cancellationToken).ConfigureAwait(false);
         var plain = index.Encryption == EncryptionKind.None;
