@@ -25,6 +25,11 @@
         'New-ClutterIncidentReport'
         'Test-ClutterRestore'
         'Get-ClutterDrill'
+        'Backup-ClutterStorage'
+        'Get-ClutterStorageSnapshot'
+        'Get-ClutterStorageFile'
+        'Restore-ClutterStorage'
+        'Test-ClutterStorageSnapshot'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -54,6 +54,17 @@ BeforeDiscovery {
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "back") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Checksum -PassThru'
                 'Sync-ClutterStorage "s3://$Bucket/synced" (Join-Path $Out "whatif") -SourceEndpointUrl $Endpoint -SourceCredential $S3.S3Credential -Delete -WhatIf'
             ) }
+        @{ Name = 'snapshots'; Expect = @{ 'ClutterDR.StorageSnapshot' = 2; 'ClutterDR.StorageSnapshotFile' = 1; 'ClutterDR.StorageRestoreResult' = 2; 'ClutterDR.StorageSnapshotCheck' = 1 }; ErrorIds = @(); Statements = @(
+                'Backup-ClutterStorage (Join-Path $Shared "pass") "s3://$Bucket/snaps" -DestinationEndpointUrl $Endpoint -DestinationCredential $S3.S3Credential -Passphrase $BackupPass'
+                'Backup-ClutterStorage (Join-Path $Shared "pass") (Join-Path $Out "snaps") -Passphrase $BackupPass'
+                'Get-ClutterStorageSnapshot "s3://$Bucket/snaps" -Latest @S3 | Get-ClutterStorageFile @S3 | Select-Object -First 1'
+                'Get-ClutterStorageSnapshot "s3://$Bucket/snaps" -Latest @S3 | Restore-ClutterStorage -Destination (Join-Path $Out "media") -Passphrase $BackupPass @S3 -Confirm:$false'
+                'Restore-ClutterStorage (Join-Path $Out "snaps") "s3://$Bucket/media-restored" -Passphrase $BackupPass -DestinationEndpointUrl $Endpoint -DestinationCredential $S3.S3Credential -WhatIf'
+                'Get-ClutterStorageSnapshot "s3://$Bucket/snaps" -Latest @S3 | Test-ClutterStorageSnapshot -Deep -Passphrase $BackupPass @S3'
+            ) }
+        @{ Name = 'snapshot-failures'; Expect = @{}; ErrorIds = @('ObjectTableNotFound'); Statements = @(
+                'Test-ClutterStorageSnapshot "s3://$Bucket/snaps" @S3 -ConnectionString $Url -ObjectTable storage.objects -Bucket media'
+            ) }
         @{ Name = 'debris'; Expect = @{}; ErrorIds = @(); Statements = @(
                 # Nothing is left to clear (every backup above committed), but the listing of uploads and of
                 # partial files still runs with the credential and the passphrase-free options, verbosely.
