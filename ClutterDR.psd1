@@ -19,6 +19,9 @@
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
         'Clear-ClutterBackupDebris'
+        'Invoke-ClutterBackupPlan'
+        'Test-ClutterBackupPlan'
+        'Export-ClutterSchedule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
