@@ -61,7 +61,7 @@ Describe 'Invoke-ClutterBackupPlan in a scheduled job' {
         @($Lines | Where-Object { $_ -match ' nightly/age succeeded ' }).Count | Should -Be 1
         @($Lines | Where-Object { $_ -match " nightly/needs-broken skipped it depends on 'broken'" }).Count | Should -Be 1
         @($Lines | Where-Object { $_ -match ' nightly/- failed in .*: 2 succeeded, 1 failed, 1 skipped$' }).Count | Should -Be 1
-        (Get-ChildItem (Join-Path $Root 'backups') -Recurse -Filter '*.manifest.json').Count | Should -Be 1
+        @(Get-ChildItem (Join-Path $Root "backups") -Recurse -Filter "*.manifest.json").Count | Should -Be 1
     }
 
     It 'logs plain, timestamped lines: one per event, no ANSI codes, errors on one line with their ErrorId' {
@@ -81,8 +81,9 @@ Describe 'Invoke-ClutterBackupPlan in a scheduled job' {
         (Get-Content -Raw -LiteralPath $Log) | Should -Not -Match ([regex]::Escape($Url))
     }
 
-    It 'returns a PlanResult per job, then PlanFailed (catchable), in the session' {
+    It 'returns a PlanResult per job, then PlanFailed (catchable), in the session, also with $ErrorActionPreference = Stop' {
         $env:PLAN_TEST_DB_URL = $Url
+        $ErrorActionPreference = 'Stop'
         try {
             $caught = $null
             try { Invoke-ClutterBackupPlan -Path $Plan -OutVariable results | Out-Null } catch { $caught = $_ }
@@ -171,7 +172,8 @@ Describe 'Test-ClutterBackupPlan' {
         try {
             $cred = [pscredential]::new('key', (ConvertTo-SecureString 'not-used' -AsPlainText -Force))
             $sample = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'docs' 'samples' 'clutterdr-plan.psd1'
-            Test-ClutterBackupPlan $sample -Secret @{ s3 = $cred } -ErrorVariable e | Should -BeTrue -Because (@($e) -join '; ')
+            $ok = Test-ClutterBackupPlan $sample -Secret @{ s3 = $cred } -ErrorVariable e
+            $ok | Should -BeTrue -Because (@($e) -join '; ')
             (Import-PowerShellDataFile $sample).Jobs.Keys | Sort-Object | Should -Be @('daily-database', 'daily-storage', 'monthly-drill', 'weekly-full')
         }
         finally { Remove-Item Env:DATABASE_URL }
@@ -232,7 +234,7 @@ Describe 'Export-ClutterSchedule' {
             $t = $xml.Task.Triggers.CalendarTrigger
             $t.StartBoundary | Should -Match ('T{0:00}:{1:00}:00$' -f [int]$Expected[$job].Split(' ')[1], [int]$Expected[$job].Split(' ')[0])
             switch ($job) {
-                'weekly-full' { $t.ScheduleByWeek.DaysOfWeek.Sunday | Should -Not -BeNullOrEmpty }
+                'weekly-full' { @($t.ScheduleByWeek.DaysOfWeek.ChildNodes.LocalName) | Should -Be @('Sunday') }
                 'monthly-drill' { $t.ScheduleByMonth.DaysOfMonth.Day | Should -Be '1' }
                 default { $t.ScheduleByDay.DaysInterval | Should -Be '1' }
             }

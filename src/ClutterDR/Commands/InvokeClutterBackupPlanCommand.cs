@@ -84,9 +84,19 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
         if (_exit.Signal is not null)
         {
             Log(job, null, "stopped", $"by {_exit.Signal}; the rest of the plan did not run", Errors.PlanStopped.Id);
-            _exit.SetExitCode(Host);
+            var stopped = new ClutterException(Errors.PlanStopped, $"The plan '{plan.Path}' was stopped by {_exit.Signal} during job '{job}'. Run the job again; each step starts over.", plan.Path);
+            // In a pwsh -File/-Command run the host exits with the signal's code, set first: after SIGINT pwsh has
+            // stopped the pipeline itself, and writing the results throws PipelineStoppedException.
+            var hostExits = _exit.SetExitCode(Host);
             foreach (var r in results) WriteObject(r);
-            throw PlanExit.Terminating(new ClutterException(Errors.PlanStopped, $"The plan '{plan.Path}' was stopped by {_exit.Signal} during job '{job}'. Run the job again; each step starts over.", plan.Path));
+            // After SIGTERM a script-terminating error would turn the exit code into 1: the script stops as at Ctrl+C
+            // instead, the error written first.
+            if (hostExits && _exit.Signal == "SIGTERM")
+            {
+                PlanStepRunner.WriteError(this, ErrorRecords.From(stopped));
+                throw new PipelineStoppedException();
+            }
+            throw PlanExit.Terminating(stopped);
         }
         foreach (var r in results) WriteObject(r);
         var failed = results.SelectMany(r => r.Steps.Where(s => s.Status == PlanStepStatus.Failed).Select(s => $"{r.Job}/{s.Name} [{s.ErrorId}]")).ToList();
@@ -144,7 +154,7 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
         {
             r.Status = PlanStepStatus.Failed; r.ErrorId = e.ErrorId; r.Error = PlanLogLine.Clean(e.Message);
             Log(job.Name, step.Name, "failed", e.Message, e.ErrorId);
-            WriteError(ErrorRecords.From(e));
+            PlanStepRunner.WriteError(this, ErrorRecords.From(e));
             return;
         }
         foreach (var d in bound.IgnoredDefaults)

@@ -34,11 +34,12 @@ internal sealed class PlanExit : IDisposable
         _stop();
     }
 
-    /// <summary>130 or 143 for a pwsh that runs a script or command (never an interactive prompt, which would close).</summary>
-    public void SetExitCode(PSHost host)
+    /// <summary>130 or 143 for a pwsh that runs a script or command (never an interactive prompt, which would close); false when not set.</summary>
+    public bool SetExitCode(PSHost host)
     {
-        var code = _signal switch { "SIGINT" => 130, "SIGTERM" => 143, _ => 1 };
-        if (host.Name == "ConsoleHost" && RunsScriptOrCommand()) host.SetShouldExit(code);
+        if (_signal is not ("SIGINT" or "SIGTERM") || host.Name != "ConsoleHost" || !RunsScriptOrCommand()) return false;
+        host.SetShouldExit(_signal == "SIGINT" ? 130 : 143);
+        return true;
     }
 
     private static bool RunsScriptOrCommand()

@@ -78,7 +78,7 @@ internal sealed class PlanStepRunner
             _current = null;
             foreach (var v in ps.Streams.Verbose) _cmdlet.WriteVerbose($"{bound.Step.Job}/{bound.Step.Name}: {v.Message}");
             foreach (var w in ps.Streams.Warning) _cmdlet.WriteWarning($"{bound.Step.Job}/{bound.Step.Name}: {w.Message}");
-            foreach (var r in errors) _cmdlet.WriteError(r);
+            foreach (var r in errors) WriteError(_cmdlet, r);
         }
 
         result.Objects = output.Select(o => o.BaseObject).ToArray();
@@ -96,6 +96,18 @@ internal sealed class PlanStepRunner
             result.Error = Message(errors[0]);
         }
         else result.Status = PlanStepStatus.Succeeded;
+    }
+
+    /// <summary>
+    /// A step's error, passed on to the caller's error stream; under -ErrorAction Stop it stays in the log and the
+    /// PlanResult instead, so that one failed step never stops the steps after it (PlanFailed ends the run).
+    /// </summary>
+    public static void WriteError(PSCmdlet cmdlet, ErrorRecord r)
+    {
+        var bound = cmdlet.MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var a) ? a : null;
+        var preference = bound ?? cmdlet.GetVariableValue("ErrorActionPreference");
+        if (preference is ActionPreference.Stop || string.Equals(preference?.ToString(), "Stop", StringComparison.OrdinalIgnoreCase)) return;
+        cmdlet.WriteError(r);
     }
 
     public static string Id(ErrorRecord r) => (r.FullyQualifiedErrorId ?? "").Split(',')[0];
