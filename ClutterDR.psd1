@@ -30,6 +30,9 @@
         'Get-ClutterStorageFile'
         'Restore-ClutterStorage'
         'Test-ClutterStorageSnapshot'
+        'Invoke-ClutterBackupPlan'
+        'Test-ClutterBackupPlan'
+        'Export-ClutterSchedule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -44,6 +44,7 @@ public class ErrorTableTests
             "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
             "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
             "RetentionKeepsNothing",
+            "PlanNotFound", "PlanUnknownJob", "PlanFailed", "PlanStopped", "ScheduleExportUnsafePath",
         };
         Assert.Equal(stops.Order(StringComparer.Ordinal), Errors.All.Where(e => e.Terminating).Select(e => e.Id).Order(StringComparer.Ordinal));
         Assert.True(new ClutterException(Errors.PgToolNotFound, "m").Terminating);

@@ -41,7 +41,7 @@ Describe 'Module layout' {
         $bin = Join-Path $ModuleDir 'bin'
         $lib = Join-Path $bin 'lib'
         @(Get-ChildItem -LiteralPath $bin -Filter *.dll -File).Name | Should -Be @('ClutterDR.dll')
-        foreach ($dll in 'ClutterDR.Engine', 'Npgsql', 'AWSSDK.Core', 'AWSSDK.S3', 'ZstdSharp', 'BouncyCastle.Cryptography', 'System.Diagnostics.DiagnosticSource') {
+        foreach ($dll in 'ClutterDR.Engine', 'Npgsql', 'AWSSDK.Core', 'AWSSDK.S3', 'ZstdSharp', 'BouncyCastle.Cryptography', 'System.Diagnostics.DiagnosticSource', 'Cronos') {
             Join-Path $lib "$dll.dll" | Should -Exist
         }
         Get-ChildItem -LiteralPath $ModuleDir -Filter System.Management.Automation.dll -File -Recurse | Should -BeNullOrEmpty

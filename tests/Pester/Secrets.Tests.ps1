@@ -112,6 +112,15 @@ BeforeDiscovery {
         @{ Name = 'pgpass-file'; Expect = @{ 'ClutterDR.BackupInfo' = 1 }; ErrorIds = @(); Environment = @{ PGPASSFILE = '{PassFile}' }; Statements = @(
                 'Backup-ClutterDatabase -ConnectionString $UrlNoPassword -Destination (Join-Path $Out "passfile")'
             ) }
+        # A plan: the connection string from the environment (FromEnvironment), the S3 key from -Secret (FromSecret).
+        @{ Name = 'plan'; Expect = @{ 'ClutterDR.PlanResult' = 2; 'System.Boolean' = 1; 'ClutterDR.ScheduleEntry' = 1 }; ErrorIds = @(); Statements = @(
+                '$env:PLAN_DB_URL = $Url'
+                '$plan = Join-Path $Out "plan.psd1"; Set-Content -LiteralPath $plan -Value "@{ Defaults = @{ EndpointUrl = ''$Endpoint''; S3Credential = @{ FromSecret = ''s3'' } }; Jobs = @{ nightly = @{ Schedule = ''0 2 * * *''; Steps = @( @{ Name = ''db''; Command = ''Backup-ClutterDatabase''; Parameters = @{ ConnectionString = @{ FromEnvironment = ''PLAN_DB_URL'' }; Destination = ''s3://$Bucket/plan'' } }, @{ Name = ''age''; Command = ''Test-ClutterBackupAge''; DependsOn = ''db''; Parameters = @{ Location = ''s3://$Bucket/plan'' } } ) } } }"'
+                'Test-ClutterBackupPlan (Join-Path $Out "plan.psd1") -Secret @{ s3 = $S3.S3Credential }'
+                'Invoke-ClutterBackupPlan (Join-Path $Out "plan.psd1") -Secret @{ s3 = $S3.S3Credential } -LogPath (Join-Path $Out "plan.log")'
+                'Invoke-ClutterBackupPlan (Join-Path $Out "plan.psd1") -Secret @{ s3 = $S3.S3Credential } -LogPath (Join-Path $Out "plan.log") -WhatIf'
+                'Export-ClutterSchedule (Join-Path $Out "plan.psd1") -Format Cron -Destination (Join-Path $Out "schedule")'
+            ) }
         @{ Name = 'aws-environment'; Expect = @{}; ErrorIds = @(); Environment = @{ AWS_ACCESS_KEY_ID = '{AccessKey}'; AWS_SECRET_ACCESS_KEY = 'S3Secret' }; Statements = @(
                 'Get-ClutterBackup "s3://$Bucket/db" -EndpointUrl $Endpoint'
                 'Test-ClutterBackupAge "s3://$Bucket/db-enc" -MaxAge 48:00:00 -EndpointUrl $Endpoint'

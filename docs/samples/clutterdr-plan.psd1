@@ -1,0 +1,37 @@
+# The backup guide's crontab as one ClutterDR plan (see README, "Unattended: the plan").
+# Secrets are referenced, never written here: DATABASE_URL comes from the job's environment, the S3 key from
+# Invoke-ClutterBackupPlan -Secret @{ s3 = $credential } (or a SecretManagement vault).
+@{
+    Defaults = @{
+        EndpointUrl  = 'https://s3.eu-central-1.amazonaws.com'
+        S3Credential = @{ FromSecret = 's3' }
+    }
+    Jobs = @{
+        'daily-database' = @{
+            Schedule = '0 2 * * *'
+            Steps    = @(
+                @{ Name = 'backup'; Command = 'Backup-ClutterDatabase'; Parameters = @{ ConnectionString = @{ FromEnvironment = 'DATABASE_URL' }; Destination = 's3://clutter-ai-backups/database' } }
+                @{ Name = 'age'; Command = 'Test-ClutterBackupAge'; DependsOn = 'backup'; Parameters = @{ Location = 's3://clutter-ai-backups/database'; MaxAge = '26:00:00' } }
+            )
+        }
+        'daily-storage' = @{
+            Schedule = '0 3 * * *'
+            Steps    = @(
+                @{ Name = 'media'; Command = 'Sync-ClutterStorage'; Parameters = @{ Source = 's3://clutter-media'; Destination = 's3://clutter-ai-backups/storage'; SourceCredential = @{ FromSecret = 's3' }; DestinationCredential = @{ FromSecret = 's3' } } }
+            )
+        }
+        'weekly-full' = @{
+            Schedule = '0 1 * * 0'
+            Steps    = @(
+                @{ Name = 'backup'; Command = 'Backup-ClutterDatabase'; Parameters = @{ ConnectionString = @{ FromEnvironment = 'DATABASE_URL' }; Destination = 's3://clutter-ai-backups/weekly'; StorageClass = 'STANDARD_IA' } }
+                @{ Name = 'verify'; Command = 'Test-ClutterBackup'; DependsOn = 'backup'; Parameters = @{ Location = 's3://clutter-ai-backups/weekly'; Deep = $true } }
+            )
+        }
+        'monthly-drill' = @{
+            Schedule = '0 9 1 * *'
+            Steps    = @(
+                @{ Name = 'verify'; Command = 'Test-ClutterBackup'; Parameters = @{ Location = 's3://clutter-ai-backups/database'; Deep = $true } }
+            )
+        }
+    }
+}
