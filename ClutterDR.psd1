@@ -19,6 +19,8 @@
         'Protect-ClutterFile'
         'Unprotect-ClutterFile'
         'Clear-ClutterBackupDebris'
+        'Initialize-ClutterAuditLog'
+        'Get-ClutterAuditLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

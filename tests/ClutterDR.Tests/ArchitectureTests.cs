@@ -17,7 +17,7 @@ public class ArchitectureTests
         ["Catalog", "Streams", "Crypto"],
         ["Storage", "Database"],
         ["Repository"],
-        ["Backup", "Restore", "Verify", "Sync", "Completion", "Protect"],
+        ["Backup", "Restore", "Verify", "Sync", "Completion", "Protect", "Audit", "Notify", "Config"],
     ];
 
     private static int LayerOf(string folder) => Array.FindIndex(Layers, l => l.Contains(folder));
