@@ -21,6 +21,7 @@
         'Clear-ClutterBackupDebris'
         'Initialize-ClutterAuditLog'
         'Get-ClutterAuditLog'
+        'Send-ClutterNotification'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
