@@ -22,6 +22,8 @@
         'Initialize-ClutterAuditLog'
         'Get-ClutterAuditLog'
         'Send-ClutterNotification'
+        'Backup-ClutterConfiguration'
+        'Restore-ClutterConfiguration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

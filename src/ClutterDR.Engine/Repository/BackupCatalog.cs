@@ -12,6 +12,8 @@ public sealed record BackupQuery
     /// <summary>At most this many backups of each database, newest first.</summary>
     public int? Newest { get; init; }
     public DateTime? SinceUtc { get; init; }
+    /// <summary>Database backups (the default) or configuration backups.</summary>
+    public BackupKind Kind { get; init; } = BackupKind.Database;
     /// <summary>
     /// Told of each non-fatal problem through ProblemAsync and the listing goes on: a backup whose manifest cannot
     /// be read (ManifestInvalid) and, from FindAsync, a named database without any backup (BackupNotFound).
@@ -48,7 +50,7 @@ public static class BackupCatalog
     {
         using var repository = BackupRepository.Open(query.Location, query.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
-        var names = await ListManifestNamesAsync(repository, null, cancellationToken).ConfigureAwait(false);
+        var names = await ListManifestNamesAsync(repository, null, cancellationToken, query.Kind).ConfigureAwait(false);
         var folders = names.Select(n => n.Name.DatabaseFolder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var wanted = query.Databases is { Count: > 0 } dbs ? dbs.Distinct(StringComparer.Ordinal).ToList() : null;
         var wantedFolders = wanted?.Select(BackupName.SafeFolderName).ToHashSet(StringComparer.Ordinal);
@@ -119,7 +121,7 @@ public static class BackupCatalog
     /// Manifest keys under the repository, newest first. Without a database: the repository root or one
     /// database's folder. With one: only that database's folder below the root is listed.
     /// </summary>
-    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken)
+    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken, BackupKind kind = BackupKind.Database)
     {
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var found = new List<(BackupName, string)>();
@@ -129,7 +131,7 @@ public static class BackupCatalog
             var segments = entry.Key.Split('/');
             if (segments.Length > 2) continue;
             var name = BackupName.TryParse(segments[^1]);
-            if (name is null) continue;
+            if (name is null || name.Kind != kind) continue;
             if (segments.Length == 2 && segments[0] != name.DatabaseFolder) continue;
             if (folder is not null && name.DatabaseFolder != folder) continue;
             found.Add((name, entry.Key));
@@ -177,11 +179,12 @@ public static class BackupCatalog
             Location = repository.Describe(dataKey),
             ManifestLocation = repository.Describe(manifestKey),
             Database = m.Database,
+            Kind = m.Kind == "config" ? nameof(BackupKind.Config) : nameof(BackupKind.Database),
             CreatedUtc = m.StartedUtc,
             CompletedUtc = m.CompletedUtc,
             SizeBytes = m.StoredBytes,
             RawSizeBytes = m.RawBytes,
-            Format = m.Format.ToString(),
+            Format = m.Kind == "config" ? "Tar" : m.Format.ToString(),
             Compression = m.Compression.ToString(),
             Encryption = m.Encryption.Mode == EncryptionKind.None ? "None" : $"{m.Encryption.Mode} ({m.Encryption.Method})",
             Recipients = m.Encryption.RecipientFingerprints?.ToArray() ?? Array.Empty<string>(),
