@@ -9,6 +9,6 @@ public static partial class Errors
     public static readonly ErrorDef NotificationUriInvalid = new("NotificationUriInvalid", FailureKind.InvalidArgument, Terminating: true,
         "`-Uri` or `-HeartbeatUri` is not an absolute `http://` or `https://` URI. Give the webhook URL as the service shows it (Slack, Teams, a JSON endpoint) or the heartbeat's ping URL (such as `https://hc-ping.com/<uuid>`).");
 
-    public static readonly ErrorDef NothingToNotify = new("NothingToNotify", FailureKind.InvalidArgument, Terminating: true,
+    public static readonly ErrorDef NothingToNotify = new("NothingToNotify", FailureKind.InvalidArgument, Terminating: false,
         "`Send-ClutterNotification` got neither a ClutterDR result object (BackupInfo, RestoreResult, SyncSummary, BackupVerification, BackupAgeResult, an error record) nor `-Status`. Pipe the results of a ClutterDR cmdlet into it, or give `-Status` (and `-Message`).");
 }
