@@ -43,6 +43,8 @@ public class ErrorTableTests
         {
             "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
             "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
+            // The audit trail, notifications and configuration backups (issue 15): a call that cannot do anything.
+            "AuditLogNotFound", "AuditTableIncompatible", "RunStopped", "NotificationUriInvalid", "ConfigSecretsNeedEncryption", "NothingToBackUpConfig",
         };
         Assert.Equal(stops.Order(StringComparer.Ordinal), Errors.All.Where(e => e.Terminating).Select(e => e.Id).Order(StringComparer.Ordinal));
         Assert.True(new ClutterException(Errors.PgToolNotFound, "m").Terminating);
