@@ -505,6 +505,7 @@ $n
     AfterAll {
         try {
             foreach ($t in @($script:Targets)) { if ($t) { Invoke-TestPsql -Command "drop database if exists $t" | Out-Null } }
+            if ($script:Db) { Invoke-TestPsql -Database $Db -Command 'drop table if exists backup_audit_log' | Out-Null } # the audit cases' table, owned by the role
             if ($script:Role) { Invoke-TestPsql -Command "drop role if exists $Role" | Out-Null }
         }
         catch { Write-Warning "Secrets.Tests.ps1 cleanup: $_" }
