@@ -33,6 +33,11 @@
         'Invoke-ClutterBackupPlan'
         'Test-ClutterBackupPlan'
         'Export-ClutterSchedule'
+        'Initialize-ClutterAuditLog'
+        'Get-ClutterAuditLog'
+        'Send-ClutterNotification'
+        'Backup-ClutterConfiguration'
+        'Restore-ClutterConfiguration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -108,9 +108,16 @@ public class BackupNameTests
     [Theory]
     [InlineData("random.txt")]
     [InlineData("db_2026.dump")]
-    [InlineData("db_20261125T020005Z.tar")]
+    [InlineData("db_20261125T020005Z.zip")]
     [InlineData("db_20261125T020005Z-rABCDEF.dump")]
     public void IgnoresForeignNames(string name) => Assert.Null(BackupName.TryParse(name));
+
+    [Theory]
+    [InlineData("app_20261125T020005Z.tar", BackupKind.Config)]
+    [InlineData("app_20261125T020005Z-2.tar.zst.gpg", BackupKind.Config)]
+    [InlineData("app_20261125T020005Z.dump.zst", BackupKind.Database)]
+    [InlineData("app_20261125T020005Z.sql.gz.gpg", BackupKind.Database)]
+    public void AConfigurationBackupIsATar(string name, BackupKind kind) => Assert.Equal(kind, BackupName.TryParse(name)!.Kind);
 
     [Theory]
     [InlineData("clutter", "clutter")]

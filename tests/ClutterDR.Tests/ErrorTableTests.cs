@@ -45,6 +45,8 @@ public class ErrorTableTests
             "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
             "RetentionKeepsNothing",
             "PlanNotFound", "PlanUnknownJob", "PlanFailed", "PlanStopped", "ScheduleExportUnsafePath",
+            // The audit trail, notifications and configuration backups (issue 15): a call that cannot do anything.
+            "AuditLogNotFound", "AuditTableIncompatible", "RunStopped", "NotificationUriInvalid", "ConfigSecretsNeedEncryption", "NothingToBackUpConfig",
         };
         Assert.Equal(stops.Order(StringComparer.Ordinal), Errors.All.Where(e => e.Terminating).Select(e => e.Id).Order(StringComparer.Ordinal));
         Assert.True(new ClutterException(Errors.PgToolNotFound, "m").Terminating);

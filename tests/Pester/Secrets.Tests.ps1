@@ -147,6 +147,52 @@ BeforeDiscovery {
                 'Test-ClutterBackupAge (Join-Path $Shared "pass") -MaxDrillAge 35.00:00:00'
                 'Copy-Item -Recurse -LiteralPath (Join-Path $Shared "pass" $Db "drills") -Destination (Join-Path $Out "drills")'
             ) }
+        # The audit trail (in the test database: these cases run last, so no earlier backup holds its rows), notifications
+        # received by a listener of the child's own (their bodies written to a file that is scanned), configuration backups.
+        @{ Name = 'audit'; Expect = @{ 'ClutterDR.BackupInfo' = 1; 'ClutterDR.SyncSummary' = 1; 'ClutterDR.AuditEntry' = 2 }; ErrorIds = @(); Statements = @(
+                'Initialize-ClutterAuditLog -ConnectionString $Url'
+                'Initialize-ClutterAuditLog -ConnectionString $UrlNoPassword -Credential $DbCred'
+                'Backup-ClutterDatabase -ConnectionString $Url -Destination (Join-Path $Shared "aud") -Passphrase $BackupPass -AuditConnectionString $KeywordString'
+                'Sync-ClutterStorage (Join-Path $Shared "aud") "s3://$Bucket/aud-synced" -DestinationEndpointUrl $Endpoint -DestinationCredential $S3.S3Credential -AuditConnectionString $Url'
+                'Get-ClutterAuditLog -ConnectionString $Url -Last 2 | Format-List * | Out-String | Write-Verbose'
+                'Get-ClutterAuditLog -ConnectionString $UrlNoPassword -Credential $DbCred -Status success -Last 2'
+            ) }
+        @{ Name = 'audit-failures'; Expect = @{}; Statements = @(
+                'Backup-ClutterDatabase -ConnectionString $WrongPasswordUrl -Destination (Join-Path $Out "audx") -AuditConnectionString $Url'
+                'Backup-ClutterDatabase -ConnectionString $MissingDbUrl -Destination (Join-Path $Out "audy") -AuditConnectionString $Url'
+                'Restore-ClutterDatabase -Location (Get-ClutterBackup (Join-Path $Shared "aud") -Latest).Location -TargetConnectionString $WrongPasswordUrl -Passphrase $BackupPass -Confirm:$false -AuditConnectionString $Url'
+                'Backup-ClutterDatabase -ConnectionString $Url -Destination (Join-Path $Out "audz") -AuditConnectionString $ClosedPortUrl'
+                'Get-ClutterAuditLog -ConnectionString $Url -Status failed'
+                'Get-ClutterAuditLog -ConnectionString $WrongPasswordUrl'
+            )
+            ErrorIds = @('AuthenticationFailed', 'DatabaseNotFound') }
+        @{ Name = 'notify'; Expect = @{}; Statements = @(
+                ". '$PSScriptRoot/_TestListener.ps1'; `$L = Start-TestListener; `$Hook = `"`$(`$L.Url)/hook?token=`$([uri]::EscapeDataString((`$BackupPass | ConvertFrom-SecureString -AsPlainText)))`""
+                'Get-ClutterBackup (Join-Path $Shared "pass") -Latest | Send-ClutterNotification -Uri $Hook -Format Json -PassThru'
+                '$null = Backup-ClutterDatabase -ConnectionString $WrongPasswordUrl -Destination (Join-Path $Out "n1") -ErrorAction SilentlyContinue -ErrorVariable failed; $failed | Send-ClutterNotification -Uri $Hook -Format Slack -HeartbeatUri "$($L.Url)/ping/abc"'
+                'Send-ClutterNotification -Uri $Hook -Format Teams -Status Failed -Message "restore of $Url failed"'
+                '$L.State.Script.Enqueue(404); Send-ClutterNotification -Uri $Hook -Status Start'
+                'Send-ClutterNotification -Uri "http://user:$([uri]::EscapeDataString(($KeyPass | ConvertFrom-SecureString -AsPlainText)))@127.0.0.1:$($p.ClosedPort)/x" -Status Success -MaxRetries 0'
+                '(Get-TestRequests $L).Body | Set-Content -LiteralPath (Join-Path $Out "received.txt"); Stop-TestListener $L'
+            )
+            ErrorIds = @('NotificationFailed') }
+        @{ Name = 'config'; Expect = @{ 'ClutterDR.BackupInfo' = 3; 'System.IO.FileInfo' = 2 }; ErrorIds = @(); Environment = @{ APP_DATABASE_URL = 'PgPassword'; APP_S3_SECRET = 'S3Secret' }; Statements = @(
+                ". '$PSScriptRoot/_TestListener.ps1'; `$L = Start-TestListener; `$L.State.Token = `$KeyPass | ConvertFrom-SecureString -AsPlainText; `$L.State.Document = '{`"project`":`"abcd`"}'"
+                'Backup-ClutterConfiguration -Destination "s3://$Bucket/config" @S3 -Name app -EnvironmentVariable APP_* -Uri "$($L.Url)/config/p" -BearerToken $KeyPass -Passphrase $BackupPass'
+                'Backup-ClutterConfiguration -Destination (Join-Path $Shared "config") -EnvironmentVariable APP_DATABASE_URL -Recipient $Pub -AuditConnectionString $Url'
+                'Backup-ClutterConfiguration -Destination (Join-Path $Out "cfg") -Uri "$($L.Url)/config/p" -BearerToken $KeyPass'
+                'Get-ClutterBackup (Join-Path $Out "cfg") -Kind Config -Latest | Restore-ClutterConfiguration -Destination (Join-Path $Out "cfg-out")'
+                'Get-ClutterBackup "s3://$Bucket/config" -Kind Config -Latest @S3 | Restore-ClutterConfiguration -Destination (Join-Path $Out "x") -Passphrase $BackupPass -S3Credential $S3.S3Credential -WhatIf'
+                'Stop-TestListener $L'
+            ) }
+        @{ Name = 'config-failures'; Expect = @{}; Environment = @{ APP_DATABASE_URL = 'PgPassword' }; Statements = @(
+                ". '$PSScriptRoot/_TestListener.ps1'; `$L = Start-TestListener; `$L.State.Token = 'another-token'"
+                'Backup-ClutterConfiguration -Destination (Join-Path $Out "c1") -EnvironmentVariable APP_*'
+                'Backup-ClutterConfiguration -Destination (Join-Path $Out "c2") -Uri "$($L.Url)/config/p?key=$([uri]::EscapeDataString(($WrongPass | ConvertFrom-SecureString -AsPlainText)))" -BearerToken $KeyPass'
+                'Get-ClutterBackup (Join-Path $Shared "config") -Kind Config -Latest | Restore-ClutterConfiguration -Destination (Join-Path $Out "c3") -PrivateKey $Sec -PrivateKeyPassphrase $WrongPass'
+                'Stop-TestListener $L'
+            )
+            ErrorIds = @('ConfigSecretsNeedEncryption', 'ConfigSourceFailed', 'DecryptionFailed') }
     )
 }
 
@@ -508,6 +554,7 @@ $n
     AfterAll {
         try {
             foreach ($t in @($script:Targets)) { if ($t) { Invoke-TestPsql -Command "drop database if exists $t" | Out-Null } }
+            if ($script:Db) { Invoke-TestPsql -Database $Db -Command 'drop table if exists backup_audit_log' | Out-Null } # the audit cases' table, owned by the role
             if ($script:Role) { Invoke-TestPsql -Command "drop role if exists $Role" | Out-Null }
         }
         catch { Write-Warning "Secrets.Tests.ps1 cleanup: $_" }

@@ -12,6 +12,10 @@ public sealed class BackupManifest
     public const int CurrentVersion = 1;
 
     public int ManifestVersion { get; set; } = CurrentVersion;
+    /// <summary>"config" for a configuration backup (Backup-ClutterConfiguration); absent for a database backup.</summary>
+    public string? Kind { get; set; }
+    /// <summary>A configuration backup's entries (file names and variable names; never a value).</summary>
+    public List<string>? Contents { get; set; }
     public string Tool { get; set; } = "";
     public string Database { get; set; } = "";
     public string? ServerVersion { get; set; }

@@ -7,6 +7,8 @@ namespace ClutterDR.Catalog;
 public enum DumpFormat { Custom, Plain }
 public enum CompressionKind { Zstd, Gzip, None }
 public enum EncryptionKind { None, OpenPgp }
+/// <summary>What a backup holds: a database dump, or a configuration backup (a tar: Backup-ClutterConfiguration).</summary>
+public enum BackupKind { Database, Config }
 
 /// <summary>
 /// Backup object names: <c>&lt;database&gt;/&lt;database&gt;_&lt;yyyyMMddTHHmmssZ&gt;[-n][-r&lt;tail&gt;].&lt;ext&gt;</c>, plus
@@ -91,7 +93,7 @@ public sealed partial class BackupName : IComparable<BackupName>
         return s.Length == 0 ? "_" : s;
     }
 
-    [GeneratedRegex(@"^(?<db>.+)_(?<ts>\d{8}T\d{6}Z)(?:-(?<seq>\d{1,6}))?(?:-(?<tail>r[a-z2-7]{6}))?\.(?<ext>(?:dump|sql)(?:\.[a-z0-9]+)*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<db>.+)_(?<ts>\d{8}T\d{6}Z)(?:-(?<seq>\d{1,6}))?(?:-(?<tail>r[a-z2-7]{6}))?\.(?<ext>(?:dump|sql|tar)(?:\.[a-z0-9]+)*)$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     /// <summary>Parses a data object's or a manifest's file name; null when it is not one of ours (a claim or a pin is not).</summary>
@@ -120,6 +122,9 @@ public sealed partial class BackupName : IComparable<BackupName>
         c = string.CompareOrdinal(Tail, other.Tail);
         return c != 0 ? c : string.CompareOrdinal(Key, other.Key);
     }
+
+    /// <summary>A configuration backup's data object is a tar (tar, tar.zst, tar.gz.gpg ...); the others are dumps.</summary>
+    public BackupKind Kind => Extension == "tar" || Extension.StartsWith("tar.", StringComparison.Ordinal) ? BackupKind.Config : BackupKind.Database;
 
     public override string ToString() => Key;
 }

@@ -6,6 +6,8 @@ public sealed class BackupInfo
     /// <summary>Where the backup's data object is: s3://bucket/key or a file path.</summary>
     public string Location { get; init; } = "";
     public string Database { get; init; } = "";
+    /// <summary>Database (a dump) or Config (Backup-ClutterConfiguration: Database is then the configuration's name).</summary>
+    public string Kind { get; init; } = "Database";
     public DateTime CreatedUtc { get; init; }
     public DateTime CompletedUtc { get; init; }
     public TimeSpan Age => DateTime.UtcNow - CreatedUtc;

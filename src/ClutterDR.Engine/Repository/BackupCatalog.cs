@@ -12,6 +12,8 @@ public sealed record BackupQuery
     /// <summary>At most this many backups of each database, newest first.</summary>
     public int? Newest { get; init; }
     public DateTime? SinceUtc { get; init; }
+    /// <summary>Database backups (the default) or configuration backups.</summary>
+    public BackupKind Kind { get; init; } = BackupKind.Database;
     /// <summary>
     /// Told of each non-fatal problem through ProblemAsync and the listing goes on: a backup whose manifest cannot
     /// be read (ManifestInvalid) and, from FindAsync, a named database without any backup (BackupNotFound).
@@ -49,7 +51,7 @@ public static class BackupCatalog
         using var repository = BackupRepository.Open(query.Location, query.S3);
         await repository.EnsureReadableAsync(cancellationToken).ConfigureAwait(false);
         var pinned = new HashSet<string>(StringComparer.Ordinal);
-        var names = await ListManifestNamesAsync(repository, null, cancellationToken, pinned).ConfigureAwait(false);
+        var names = await ListManifestNamesAsync(repository, null, cancellationToken, pinned, query.Kind).ConfigureAwait(false);
         var folders = names.Select(n => n.Name.DatabaseFolder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var wanted = query.Databases is { Count: > 0 } dbs ? dbs.Distinct(StringComparer.Ordinal).ToList() : null;
         var wantedFolders = wanted?.Select(BackupName.SafeFolderName).ToHashSet(StringComparer.Ordinal);
@@ -122,7 +124,7 @@ public static class BackupCatalog
     /// database's folder. With one: only that database's folder below the root is listed. pinnedKeys, when given,
     /// gets the keys of the pin sidecars the same listing found.
     /// </summary>
-    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken, ISet<string>? pinnedKeys = null)
+    internal static async Task<List<(BackupName Name, string ManifestKey)>> ListManifestNamesAsync(BackupRepository repository, string? database, CancellationToken cancellationToken, ISet<string>? pinnedKeys = null, BackupKind kind = BackupKind.Database)
     {
         var folder = database is null ? null : BackupName.SafeFolderName(database);
         var found = new List<(BackupName, string)>();
@@ -133,7 +135,7 @@ public static class BackupCatalog
             var segments = entry.Key.Split('/');
             if (segments.Length > 2) continue;
             var name = BackupName.TryParse(segments[^1]);
-            if (name is null) continue;
+            if (name is null || name.Kind != kind) continue;
             if (segments.Length == 2 && segments[0] != name.DatabaseFolder) continue;
             if (folder is not null && name.DatabaseFolder != folder) continue;
             found.Add((name, entry.Key));
@@ -181,11 +183,12 @@ public static class BackupCatalog
             Location = repository.Describe(dataKey),
             ManifestLocation = repository.Describe(manifestKey),
             Database = m.Database,
+            Kind = m.Kind == "config" ? nameof(BackupKind.Config) : nameof(BackupKind.Database),
             CreatedUtc = m.StartedUtc,
             CompletedUtc = m.CompletedUtc,
             SizeBytes = m.StoredBytes,
             RawSizeBytes = m.RawBytes,
-            Format = m.Format.ToString(),
+            Format = m.Kind == "config" ? "Tar" : m.Format.ToString(),
             Compression = m.Compression.ToString(),
             Encryption = m.Encryption.Mode == EncryptionKind.None ? "None" : $"{m.Encryption.Mode} ({m.Encryption.Method})",
             Recipients = m.Encryption.RecipientFingerprints?.ToArray() ?? Array.Empty<string>(),

@@ -91,6 +91,9 @@ public sealed partial class RestoreService
         var manifest = await BackupCatalog.ReadManifestAsync(repository, objectName + BackupName.ManifestSuffix, cancellationToken).ConfigureAwait(false);
         var backupText = repository.Describe(objectName);
         _sink.Verbose($"Read the manifest {repository.Describe(objectName + BackupName.ManifestSuffix)}: {manifest.Database}, {manifest.Format} format, {Format.Bytes(manifest.StoredBytes)} stored, made by pg_dump {manifest.PgDumpVersion}.");
+        if (manifest.Kind == "config")
+            throw new ClutterException(Errors.NotConfigBackup,
+                $"'{backupText}' is a configuration backup ({manifest.Database}), not a database dump: restore it with Restore-ClutterConfiguration -Destination <folder>.", backupText);
         if (manifest.Encryption.Mode != EncryptionKind.None)
         {
             // The key is checked (manifest recipients, then the message header) before the target is touched.

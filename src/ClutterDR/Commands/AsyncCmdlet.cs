@@ -29,9 +29,19 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    protected sealed override void BeginProcessing() => Run(BeginProcessingAsync);
-    protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
-    protected sealed override void EndProcessing() => Run(EndProcessingAsync);
+    protected sealed override void BeginProcessing() => Run(ct => AuditedAsync(BeginProcessingAsync, ct, last: null));
+    protected sealed override void ProcessRecord() => Run(ct => AuditedAsync(ProcessRecordAsync, ct, last: false));
+    protected sealed override void EndProcessing() => Run(ct => AuditedAsync(EndProcessingAsync, ct, last: true));
+
+    /// <summary>The audit trail of a cmdlet whose -AuditConnectionString has [Audited] (CmdletAudit); others run as they are.</summary>
+    private Task AuditedAsync(Func<CancellationToken, Task> phase, CancellationToken cancellationToken, bool? last)
+    {
+        if (!_auditResolved) { _audit = CmdletAudit.For(this, Sink); _auditResolved = true; }
+        return _audit is null ? phase(cancellationToken) : _audit.RunAsync(phase, cancellationToken, last);
+    }
+
+    private CmdletAudit? _audit;
+    private bool _auditResolved;
     protected override void StopProcessing() => _cancel.Cancel();
 
     private void Run(Func<CancellationToken, Task> work)
@@ -135,12 +145,12 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     private Task OnPipelineAsync(Action action) => OnPipelineAsync(() => { action(); return true; });
 
     /// <summary>Writes an output object; the task ends once it is written (a downstream command has taken it).</summary>
-    protected Task EmitObjectAsync(object value) => OnPipelineAsync(() => WriteObject(value));
-    protected Task EmitErrorAsync(ErrorRecord record) => OnPipelineAsync(() => WriteError(record));
+    protected Task EmitObjectAsync(object value) { _audit?.Saw(value); return OnPipelineAsync(() => WriteObject(value)); }
+    protected Task EmitErrorAsync(ErrorRecord record) { _audit?.Saw(record); return OnPipelineAsync(() => WriteError(record)); }
     protected Task EmitErrorAsync(ClutterException e) => EmitErrorAsync(ErrorRecords.From(e));
 
     /// <summary>Posts a non-terminating error without waiting (from the pipeline thread itself, e.g. while resolving paths).</summary>
-    protected void EmitError(ClutterException e) => Enqueue(() => WriteError(ErrorRecords.From(e)));
+    protected void EmitError(ClutterException e) { _audit?.Saw(ErrorRecords.From(e)); Enqueue(() => WriteError(ErrorRecords.From(e))); }
     protected void EmitVerbose(string message) => Enqueue(() => WriteVerbose(message));
     protected void EmitWarning(string message) => Enqueue(() => WriteWarning(message));
 

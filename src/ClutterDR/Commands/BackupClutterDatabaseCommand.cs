@@ -76,6 +76,9 @@ public sealed class BackupClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPara
     [Parameter]
     public SwitchParameter IncludeRoles { get; set; }
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("database", Location = nameof(Destination), Database = nameof(ConnectionString))] public string? AuditConnectionString { get; set; }
+
     private readonly EncryptionParameters _encryption = new();
 
     /// <summary>-Recipient and -Passphrase (EncryptionParameters).</summary>

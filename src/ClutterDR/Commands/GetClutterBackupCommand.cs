@@ -24,6 +24,11 @@ public sealed class GetClutterBackupCommand : BackupLocationCmdlet
     [Parameter]
     public DateTime? Since { get; set; }
 
+    /// <summary>Database (the default: database backups) or Config (configuration backups of Backup-ClutterConfiguration).</summary>
+    [Parameter]
+    [ValidateSet("Database", "Config")]
+    public string Kind { get; set; } = "Database";
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var found = await PerItemAsync(async () => await BackupCatalog.FindAsync(new BackupQuery
@@ -34,6 +39,7 @@ public sealed class GetClutterBackupCommand : BackupLocationCmdlet
             Newest = Latest ? 1 : ParameterSetName == NewestSet ? Newest : null,
             SinceUtc = Since?.ToUniversalTime(),
             Host = Sink,
+            Kind = Enum.Parse<Catalog.BackupKind>(Kind, ignoreCase: true),
         }, cancellationToken).ConfigureAwait(false), Location).ConfigureAwait(false);
         foreach (var info in found ?? new List<BackupInfo>()) await EmitObjectAsync(info).ConfigureAwait(false);
     }

@@ -76,6 +76,9 @@ public sealed class RestoreClutterDatabaseCommand : ClutterS3Cmdlet, IDynamicPar
     [Parameter(ParameterSetName = DataOnlySet)]
     public SwitchParameter Cascade { get; set; }
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("restore", Location = nameof(Location), Database = nameof(TargetConnectionString))] public string? AuditConnectionString { get; set; }
+
     private readonly DecryptionParameters _decryption = new();
 
     /// <summary>-PrivateKey, -PrivateKeyPassphrase and -Passphrase (DecryptionParameters).</summary>

@@ -67,6 +67,9 @@ public sealed class SyncClutterStorageCommand : AsyncCmdlet
     [ValidateRange(0, 50)]
     public int MaxRetries { get; set; } = RetryPolicy.DefaultMaxRetries;
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("sync", Location = nameof(Destination))] public string? AuditConnectionString { get; set; }
+
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         if (Checksum && SizeOnly)
