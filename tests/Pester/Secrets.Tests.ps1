@@ -137,6 +137,7 @@ BeforeDiscovery {
                 'Test-ClutterRecovery -ConnectionString $WrongPasswordUrl -HealthUri "http://127.0.0.1:1/health" -StorageLocation "s3://$Bucket/db" -EndpointUrl $Endpoint -S3Credential $WrongKeyIdCred'
                 'Test-ClutterRecovery -ConnectionString $ClosedPortUrl -SampleObject "s3://$Bucket/db/missing.jpg" @S3'
                 'Set-Content -LiteralPath (Join-Path $Out "exists.md") -Value "x"; Test-ClutterRecovery -ConnectionString $WrongPasswordUrl | New-ClutterIncidentReport -Path (Join-Path $Out "exists.md") -Title "t"'
+            ) }
         # The restore drill: its recorded JSON (beside the backups, in $Shared and the bucket) is scanned with the rest.
         @{ Name = 'drill'; Expect = @{ 'ClutterDR.DrillResult' = 4; 'ClutterDR.BackupAgeResult' = 1 }; ErrorIds = @(); Statements = @(
                 'Test-ClutterRestore (Join-Path $Shared "pass") -ConnectionString $Url -AllowSourceServer -Passphrase $BackupPass -Query @{ rows = "select count(*) > 0 from items" }'
