@@ -25,7 +25,7 @@ internal static class SupabaseBed
     public static async Task<string> NewProjectAsync(int? scale, string? extraAdminSql = null)
     {
         var name = "supa_" + Guid.NewGuid().ToString("N")[..10];
-        await ExecAsync("postgres", $"create database {name} owner postgres", "supabase_admin");
+        await ExecAsync("postgres", $"create database {name}", "supabase_admin"); // platform.sql creates postgres (on a fresh cluster) and gives it the database
         await PsqlAsync(name, "supabase_admin", "-f", Fixture("platform.sql"), "-v", "postgres_password=" + Password);
         if (scale is int s) await PsqlAsync(name, "postgres", "-f", Fixture("project.sql"), "-v", $"scale={s}");
         if (extraAdminSql is not null) await ExecAsync(name, extraAdminSql, "supabase_admin");

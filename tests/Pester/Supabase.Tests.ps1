@@ -14,7 +14,7 @@ BeforeAll {
     }
     function New-SupaProject([switch]$InUse) {
         $name = "pts_$([guid]::NewGuid().ToString('N').Substring(0, 10))"
-        Invoke-SupaPsql postgres supabase_admin @('-c', "create database $name owner postgres") | Out-Null
+        Invoke-SupaPsql postgres supabase_admin @('-c', "create database $name") | Out-Null
         Invoke-SupaPsql $name supabase_admin @('-f', (Join-Path $script:FixtureDir 'supabase/platform.sql'), '-v', "postgres_password=$($env:CLUTTERDR_TEST_SUPABASE_PASSWORD)") | Out-Null
         if ($InUse) { Invoke-SupaPsql $name postgres @('-f', (Join-Path $script:FixtureDir 'supabase/project.sql'), '-v', 'scale=1') | Out-Null }
         $name
