@@ -62,10 +62,10 @@ public sealed class RemoveClutterBackupCommand : ClutterS3Cmdlet
     [ValidateSet("Database", "StorageSnapshot")]
     public string Kind { get; set; } = "Database";
 
-    /// <summary>One storage snapshot to remove (from Get-ClutterStorageSnapshot): its index object is deleted.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
-    [ValidateNotNull]
-    public StorageSnapshot[] Snapshot { get; set; } = Array.Empty<StorageSnapshot>();
+    /// <summary>One storage snapshot to remove (StorageSnapshot.SnapshotLocation from Get-ClutterStorageSnapshot, its index object): the index is deleted.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = SnapshotSet)]
+    [ValidateNotNullOrEmpty]
+    public string SnapshotLocation { get; set; } = "";
 
     /// <summary>Storage snapshots: then delete the blobs no remaining snapshot references (not those younger than 24 hours).</summary>
     [Parameter(ParameterSetName = PolicySet)]
@@ -84,12 +84,11 @@ public sealed class RemoveClutterBackupCommand : ClutterS3Cmdlet
         _snapshots ??= new SnapshotRetentionService(Sink);
         if (ParameterSetName == SnapshotSet)
         {
-            foreach (var s in Snapshot)
-                await PerItemAsync(async () =>
-                {
-                    await _snapshots.RemoveAsync(ResolveLocation(s.Location), BuildS3Options(), ReportKept, cancellationToken).ConfigureAwait(false);
-                    return this;
-                }, s.Location).ConfigureAwait(false);
+            await PerItemAsync(async () =>
+            {
+                await _snapshots.RemoveAsync(ResolveLocation(SnapshotLocation), BuildS3Options(), ReportKept, cancellationToken).ConfigureAwait(false);
+                return this;
+            }, SnapshotLocation).ConfigureAwait(false);
             return;
         }
         var snapshots = Kind == "StorageSnapshot";
