@@ -52,7 +52,7 @@ public sealed class SnapshotRetentionService
             var now = _now();
             _host.Verbose($"Applying the retention policy ({request.Policy}) to {all.Count} snapshot{(all.Count == 1 ? "" : "s")} under {request.Location}.");
             foreach (var group in all.GroupBy(r => r.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-                await CarryOutAsync(store, request.Policy.Decide(group.Select(Candidate), now), request.Policy, request.ReportKept, leaving).ConfigureAwait(false);
+                await CarryOutAsync(store, request.Policy.Decide(group.Select(Candidate), now), request.Policy, request.ReportKept, leaving, cancellationToken).ConfigureAwait(false);
         }
         if (request.Prune) await PruneAsync(store, leaving, cancellationToken).ConfigureAwait(false);
     }
@@ -80,7 +80,7 @@ public sealed class SnapshotRetentionService
             if (reportKept) await _host.ItemAsync(Decision(store, verdict, RetentionAction.Kept)).ConfigureAwait(false);
             return;
         }
-        await CarryOutAsync(store, [verdict], null, reportKept, seen.Leaving).ConfigureAwait(false);
+        await CarryOutAsync(store, [verdict], null, reportKept, seen.Leaving, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>After piped snapshots: -Prune of every location they came from.</summary>
@@ -115,7 +115,7 @@ public sealed class SnapshotRetentionService
     private static RetentionCandidate Candidate(SnapshotRef r) => new(r.Key, r.Created);
 
     /// <summary>Confirms every removal in one go, deletes the index objects, reports each decision in order.</summary>
-    private async Task CarryOutAsync(IObjectStore store, IReadOnlyList<RetentionVerdict> verdicts, RetentionPolicy? policy, bool reportKept, HashSet<string> leaving)
+    private async Task CarryOutAsync(IObjectStore store, IReadOnlyList<RetentionVerdict> verdicts, RetentionPolicy? policy, bool reportKept, HashSet<string> leaving, CancellationToken cancellationToken)
     {
         var drop = verdicts.Where(v => !v.Keep).ToList();
         var why = policy is null ? "removed as piped" : $"no rule keeps it ({policy})";
@@ -135,7 +135,7 @@ public sealed class SnapshotRetentionService
             {
                 try
                 {
-                    await store.DeleteAsync(v.Candidate.Id, CancellationToken.None).ConfigureAwait(false);
+                    await store.DeleteAsync(v.Candidate.Id, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException || (e is ClutterException c && !c.Terminating))
                 {
