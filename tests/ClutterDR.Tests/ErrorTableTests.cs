@@ -43,7 +43,7 @@ public class ErrorTableTests
         {
             "PgToolNotFound", "PgToolTooOld", "InvalidConnectionString", "InvalidLocation", "InvalidEndpointUrl", "InvalidCompressionLevel", "ProfileNotFound",
             "KeyNotFound", "KeyNotReadable", "InvalidKey", "NoEncryptionKey", "PassphraseEmpty", "ConfirmationRequired", "StorageClassRejected",
-            "RetentionKeepsNothing",
+            "RetentionKeepsNothing", "RetentionParameterConflict",
             "PlanNotFound", "PlanUnknownJob", "PlanFailed", "PlanStopped", "ScheduleExportUnsafePath",
             // The audit trail, notifications and configuration backups (issue 15): a call that cannot do anything.
             "AuditLogNotFound", "AuditTableIncompatible", "RunStopped", "NotificationUriInvalid", "ConfigSecretsNeedEncryption", "NothingToBackUpConfig",

@@ -74,3 +74,70 @@ Remove-ClutterBackup '$folder' -KeepLast 1 | ForEach-Object { "removed `$(`$_.Lo
         @(Get-ClutterBackup $folder) | Should -HaveCount 1
     }
 }
+
+Describe 'Remove-ClutterBackup over storage snapshots, and -Prune' {
+    BeforeAll {
+        # Three snapshots of one folder: 1 = {a, b}, 2 = {b, c}, 3 = {c}; only the first references a's blob.
+        function New-Snapshots {
+            $src = Join-Path (New-TestFolder) 'media'
+            $repo = Join-Path (New-TestFolder) 'snaps'
+            $null = New-Item -ItemType Directory $src
+            $content = @{ a = 'alpha ' * 300; b = 'bravo ' * 200; c = 'charlie ' * 100 }
+            foreach ($set in @('a', 'b'), @('b', 'c'), @('c')) {
+                Get-ChildItem $src | Remove-Item
+                foreach ($f in $set) { Set-Content -LiteralPath (Join-Path $src "$f.txt") -Value $content[$f] -NoNewline }
+                $null = Backup-ClutterStorage $src $repo
+            }
+            $repo
+        }
+        function Get-Blobs([string]$Repo) { @(Get-ChildItem -Recurse -File (Join-Path $Repo 'blobs') | ForEach-Object Name | Sort-Object) }
+    }
+    AfterEach { Remove-Item Env:CLUTTERDR_DEBRIS_MIN_AGE -ErrorAction SilentlyContinue }
+
+    It 'removes piped snapshots but the newest, and -Prune then frees exactly the blobs only they referenced' {
+        $repo = New-Snapshots
+        $snaps = @(Get-ClutterStorageSnapshot $repo)
+        $snaps | Should -HaveCount 3
+        $blobs = Get-Blobs $repo
+        $blobs | Should -HaveCount 3
+        $env:CLUTTERDR_DEBRIS_MIN_AGE = '0s'
+
+        $whatIf = @($snaps[0] | Remove-ClutterBackup -Prune -WhatIf)
+        ($whatIf | Where-Object { $_.PSObject.TypeNames[0] -eq 'ClutterDR.RetentionDecision' }).Action | Should -Be 'WouldRemove'
+        $prune = $whatIf | Where-Object { $_.PSObject.TypeNames[0] -eq 'ClutterDR.StoragePruneResult' }
+        ($prune.WhatIf, $prune.SweptBlobs) | Should -Be @($true, 1)
+        @(Get-ClutterStorageSnapshot $repo) | Should -HaveCount 3 -Because '-WhatIf removes nothing'
+        Get-Blobs $repo | Should -Be $blobs -Because '-WhatIf sweeps nothing'
+
+        $out = @($snaps[0], $snaps[2] | Remove-ClutterBackup -Prune -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $problems | Should -HaveCount 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'BackupProtected,*'
+        $problems[0].TargetObject | Should -Be $snaps[2].Location
+        ($out | Where-Object { $_.PSObject.TypeNames[0] -eq 'ClutterDR.RetentionDecision' }).Location | Should -Be $snaps[0].Location
+        $prune = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'ClutterDR.StoragePruneResult' }
+        ($prune.Snapshots, $prune.SweptBlobs, $prune.SweptBytes) | Should -Be @(2, 1, 1800)
+        (Get-ClutterStorageSnapshot $repo).Location | Should -Be $snaps[1..2].Location
+        $left = Get-Blobs $repo
+        $left | Should -HaveCount 2
+        $left | Should -Not -Contain ((Get-FileHash -InputStream ([IO.MemoryStream]::new([Text.Encoding]::UTF8.GetBytes('alpha ' * 300))) -Algorithm SHA256).Hash.ToLowerInvariant())
+        ($prune | Format-Table | Out-String -Width 200) | Should -Match 'Snapshots\s+Referenced\s+Swept\s+Freed\s+Young kept\s+Location'
+    }
+
+    It 'applies a policy per snapshot name with -Kind StorageSnapshot; a young blob is never swept' {
+        $repo = New-Snapshots
+        $out = @(Remove-ClutterBackup $repo -Kind StorageSnapshot -KeepLast 1 -Prune -PassThru)
+        @($out | Where-Object { $_.PSObject.Properties['Action'] -and $_.Action -eq 'Removed' }) | Should -HaveCount 2
+        ($out | Where-Object { $_.PSObject.Properties['Action'] -and $_.Action -eq 'Kept' }).Reasons | Should -Be @('last 1', 'newest')
+        $prune = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'ClutterDR.StoragePruneResult' }
+        ($prune.SweptBlobs, $prune.YoungBlobsKept) | Should -Be @(0, 2) -Because 'blobs written within 24 hours stay'
+        Get-Blobs $repo | Should -HaveCount 3
+        $env:CLUTTERDR_DEBRIS_MIN_AGE = '0s'
+        $prune = Remove-ClutterBackup $repo -Kind StorageSnapshot -Prune
+        $prune.SweptBlobs | Should -Be 2
+        Get-Blobs $repo | Should -HaveCount 1
+    }
+
+    It 'refuses -Prune over database backups (RetentionParameterConflict)' {
+        { Remove-ClutterBackup (New-TestFolder) -KeepLast 1 -Prune -ErrorAction Continue } | Should -Throw -ErrorId 'RetentionParameterConflict,*'
+    }
+}

@@ -18,6 +18,8 @@ public sealed class StorageSnapshot
     public int Reused { get; init; }
     public TimeSpan Duration { get; init; }
     public bool Encrypted { get; init; }
+    /// <summary>The index object again, under the name Remove-ClutterBackup binds piped snapshots by (-SnapshotLocation).</summary>
+    public string SnapshotLocation => Location;
 
     public override string ToString() => Location;
 }
