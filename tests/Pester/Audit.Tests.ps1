@@ -192,7 +192,7 @@ Describe 'One row per run of the other audited cmdlets (retention, drill, config
         $snaps = Join-Path $Root 'snaps'
         $snap = Backup-ClutterStorage $src $snaps -AuditConnectionString $AuditUrl
         (Get-Row storage success).Location | Should -Be $snaps
-        $null = Backup-ClutterStorage $Missing $snaps -AuditConnectionString $AuditUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        $err = @(try { $null = Backup-ClutterStorage $Missing $snaps -AuditConnectionString $AuditUrl -ErrorAction Stop } catch { $_ })
         $err | Should -Not -BeNullOrEmpty
         (Get-Row storage failed).ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
 
@@ -200,7 +200,7 @@ Describe 'One row per run of the other audited cmdlets (retention, drill, config
         $null = $snap | Restore-ClutterStorage -Destination $back -Confirm:$false -AuditConnectionString $AuditUrl
         Get-Content (Join-Path $back 'a.txt') | Should -Be 'a'
         (Get-Row storage_restore success).Location | Should -Be $back
-        $null = Restore-ClutterStorage $Missing $back -Confirm:$false -AuditConnectionString $AuditUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        $err = @(try { $null = Restore-ClutterStorage $Missing $back -Confirm:$false -AuditConnectionString $AuditUrl -ErrorAction Stop } catch { $_ })
         $err | Should -Not -BeNullOrEmpty
         (Get-Row storage_restore failed).ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
         @(Get-Rows -Status running).Count | Should -Be 0
