@@ -1,10 +1,16 @@
 # The backup guide's crontab as one ClutterDR plan (see README, "Unattended: the plan").
 # Secrets are referenced, never written here: DATABASE_URL comes from the job's environment, the S3 key from
-# Invoke-ClutterBackupPlan -Secret @{ s3 = $credential } (or a SecretManagement vault).
+# Invoke-ClutterBackupPlan -Secret @{ s3 = $credential } (or a SecretManagement vault), the audit database, webhook and
+# heartbeat URLs (their tokens are secrets) from the environment too.
 @{
     Defaults = @{
         EndpointUrl  = 'https://s3.eu-central-1.amazonaws.com'
         S3Credential = @{ FromSecret = 's3' }
+        # Named once for every job (not passed to the steps): each audited step writes its row here, each job
+        # sends one notification when it ends, and pings its heartbeat (start, then success or fail).
+        Audit        = @{ ConnectionString = @{ FromEnvironment = 'AUDIT_DATABASE_URL' } }
+        Notify       = @( @{ Uri = @{ FromEnvironment = 'SLACK_WEBHOOK_URL' }; Format = 'Slack' } )
+        HeartbeatUri = @{ FromEnvironment = 'HEALTHCHECK_URL' }
     }
     Jobs = @{
         'daily-database' = @{

@@ -146,3 +146,63 @@ Describe 'One row per run' {
         @(Get-Rows -Status running).Count | Should -Be 0
     }
 }
+
+Describe 'One row per run of the other audited cmdlets (retention, drill, configuration restore, storage snapshots)' {
+    BeforeAll {
+        $script:Missing = Join-Path $Root 'no-such-place'
+        function Get-Row([string]$Type, [string]$Status) { @(Get-Rows -Type $Type -Status $Status)[-1] }
+    }
+
+    It 'Remove-ClutterBackup: success, then failed for a location that does not exist' {
+        $folder = Join-Path $Root 'ret'
+        1..2 | ForEach-Object { $null = Backup-ClutterDatabase -ConnectionString $Url -Destination $folder }
+        $null = Remove-ClutterBackup $folder -KeepLast 1 -Confirm:$false -AuditConnectionString $AuditUrl
+        (Get-Row retention success).Location | Should -Be $folder
+        $null = Remove-ClutterBackup $Missing -KeepLast 1 -Confirm:$false -AuditConnectionString $AuditUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        $err | Should -Not -BeNullOrEmpty
+        $row = Get-Row retention failed
+        $row.Location | Should -Be $Missing
+        $row.ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
+    }
+
+    It 'Test-ClutterRestore: success with the drilled backup, then failed' {
+        $drill = Test-ClutterRestore (Join-Path $Root 'ok') -ConnectionString (Get-TestPgUrl) -AllowSourceServer -NoIntegrityCheck -AuditConnectionString $AuditUrl
+        $drill.Status | Should -Be 'Passed'
+        (Get-Row drill success).Location | Should -Be (Join-Path $Root 'ok')
+        $null = Test-ClutterRestore $Missing -ConnectionString (Get-TestPgUrl) -AllowSourceServer -AuditConnectionString $AuditUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        $err | Should -Not -BeNullOrEmpty
+        $row = Get-Row drill failed
+        $row.ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
+        $row.ErrorMessage | Should -Not -Match ([regex]::Escape($env:CLUTTERDR_TEST_PG_PASSWORD))
+    }
+
+    It 'Restore-ClutterConfiguration: success, then failed for a backup that does not exist' {
+        $file = Join-Path $Root 'app.conf'; Set-Content -LiteralPath $file -Value 'mode=prod'
+        $info = Backup-ClutterConfiguration -Destination (Join-Path $Root 'cfg') -Path $file
+        $out = Join-Path $Root 'cfg-out'
+        $null = $info | Restore-ClutterConfiguration -Destination $out -AuditConnectionString $AuditUrl
+        (Get-Row config_restore success).Location | Should -Be $out
+        $null = Restore-ClutterConfiguration (Join-Path $Missing 'x_20260101T000000Z.config.tar') -Destination $out -AuditConnectionString $AuditUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        $err | Should -Not -BeNullOrEmpty
+        (Get-Row config_restore failed).ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
+    }
+
+    It 'Backup-ClutterStorage and Restore-ClutterStorage: success, then failed for a source that does not exist' {
+        $src = Join-Path $Root 'media'; $null = New-Item -ItemType Directory $src; Set-Content -LiteralPath (Join-Path $src 'a.txt') -Value 'a'
+        $snaps = Join-Path $Root 'snaps'
+        $snap = Backup-ClutterStorage $src $snaps -AuditConnectionString $AuditUrl
+        (Get-Row storage success).Location | Should -Be $snaps
+        $err = @(try { $null = Backup-ClutterStorage $Missing $snaps -AuditConnectionString $AuditUrl -ErrorAction Stop } catch { $_ })
+        $err | Should -Not -BeNullOrEmpty
+        (Get-Row storage failed).ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
+
+        $back = Join-Path $Root 'media-back'
+        $null = $snap | Restore-ClutterStorage -Destination $back -Confirm:$false -AuditConnectionString $AuditUrl
+        Get-Content (Join-Path $back 'a.txt') | Should -Be 'a'
+        (Get-Row storage_restore success).Location | Should -Be $back
+        $err = @(try { $null = Restore-ClutterStorage $Missing $back -Confirm:$false -AuditConnectionString $AuditUrl -ErrorAction Stop } catch { $_ })
+        $err | Should -Not -BeNullOrEmpty
+        (Get-Row storage_restore failed).ErrorId | Should -Be ($err[0].FullyQualifiedErrorId -split ',')[0]
+        @(Get-Rows -Status running).Count | Should -Be 0
+    }
+}

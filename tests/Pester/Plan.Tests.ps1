@@ -32,7 +32,7 @@ Describe 'Invoke-ClutterBackupPlan in a scheduled job' {
         $backups = Join-Path $Root 'backups'
         $script:Plan = New-Plan 'failing' @"
 @{
-    Defaults = @{ MaxRetries = 0; HeartbeatUri = 'http://127.0.0.1:9/unused' }
+    Defaults = @{ MaxRetries = 0; KeepLast = 7 }
     Jobs = @{
         nightly = @{
             Schedule = '0 2 * * *'
@@ -168,7 +168,7 @@ Describe 'Test-ClutterBackupPlan' {
     }
 
     It 'validates the sample plan of the docs' {
-        $env:DATABASE_URL = $Url
+        $env:DATABASE_URL = $Url; $env:AUDIT_DATABASE_URL = $Url; $env:SLACK_WEBHOOK_URL = 'https://hooks.slack.com/services/T/B/x'; $env:HEALTHCHECK_URL = 'https://hc-ping.com/x'
         try {
             $cred = [pscredential]::new('key', (ConvertTo-SecureString 'not-used' -AsPlainText -Force))
             $sample = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'docs' 'samples' 'clutterdr-plan.psd1'
@@ -176,7 +176,7 @@ Describe 'Test-ClutterBackupPlan' {
             $ok | Should -BeTrue -Because (@($e) -join '; ')
             (Import-PowerShellDataFile $sample).Jobs.Keys | Sort-Object | Should -Be @('daily-database', 'daily-storage', 'monthly-drill', 'weekly-full')
         }
-        finally { Remove-Item Env:DATABASE_URL }
+        finally { Remove-Item Env:DATABASE_URL, Env:AUDIT_DATABASE_URL, Env:SLACK_WEBHOOK_URL, Env:HEALTHCHECK_URL }
     }
 }
 

@@ -14,6 +14,10 @@ public sealed record NotificationEvent
     public string? ErrorId { get; init; }
     public string? ErrorMessage { get; init; }
     public string? Message { get; init; }
+    /// <summary>The plan (file) and job of a plan run's notification, and how many of its steps failed.</summary>
+    public string? Plan { get; init; }
+    public string? Job { get; init; }
+    public int? StepsFailed { get; init; }
     public string Host { get; init; } = Environment.MachineName;
     public DateTime TimeUtc { get; init; } = DateTime.UtcNow;
 
@@ -44,8 +48,23 @@ public sealed record NotificationEvent
             Status = a.Healthy ? NotificationStatus.Success : NotificationStatus.Failed,
             Message = a.Age is TimeSpan age ? $"The newest backup is {Format.Duration(age)} old (at most {Format.Duration(a.MaxAge)})." : "No backup found.",
         },
+        PlanResult p => FromPlan(p),
         _ => null,
     };
+
+    /// <summary>A job of a plan: failed when any step failed or it was stopped; the first failed step's error.</summary>
+    private static NotificationEvent FromPlan(PlanResult p)
+    {
+        var first = p.Steps.FirstOrDefault(s => s.Status == PlanStepStatus.Failed);
+        int Count(PlanStepStatus status) => p.Steps.Count(s => s.Status == status);
+        return new()
+        {
+            Type = "plan", Plan = System.IO.Path.GetFileName(p.Plan), Job = p.Job, Duration = p.Duration, StepsFailed = p.Failed,
+            Status = p.Status == "Succeeded" ? NotificationStatus.Success : NotificationStatus.Failed,
+            ErrorId = first?.ErrorId, ErrorMessage = first is null ? null : $"step '{first.Name}' ({first.Command}): {first.Error}",
+            Message = $"job '{p.Job}' {p.Status.ToLowerInvariant()}: {Count(PlanStepStatus.Succeeded)} step(s) succeeded, {p.Failed} failed, {Count(PlanStepStatus.Skipped)} skipped",
+        };
+    }
 }
 
 /// <summary>The statuses a notification or heartbeat carries.</summary>

@@ -7,7 +7,7 @@ namespace ClutterDR.Notify;
 /// <summary>The body a webhook gets.</summary>
 public enum NotificationFormat
 {
-    /// <summary>{ status, type, database, location, sizeBytes, size, durationSeconds, duration, errorId, errorMessage, message, host, time, tool }.</summary>
+    /// <summary>{ status, type, database, location, sizeBytes, size, durationSeconds, duration, errorId, errorMessage, message, plan, job, stepsFailed, host, time, tool }.</summary>
     Json,
     /// <summary>Slack's incoming webhook: { text } (Mattermost and Discord's /slack endpoint take it too).</summary>
     Slack,
@@ -38,6 +38,9 @@ public static class NotificationPayloads
         ["errorId"] = e.ErrorId,
         ["errorMessage"] = e.ErrorMessage is null ? null : secrets.Scrub(e.ErrorMessage),
         ["message"] = e.Message is null ? null : secrets.Scrub(e.Message),
+        ["plan"] = e.Plan,
+        ["job"] = e.Job,
+        ["stepsFailed"] = e.StepsFailed,
         ["host"] = e.Host,
         ["time"] = e.TimeUtc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         ["tool"] = Backup.BackupService.ToolName,
@@ -48,6 +51,7 @@ public static class NotificationPayloads
     {
         var icon = e.Status switch { NotificationStatus.Failed => ":x:", NotificationStatus.Start => ":arrow_forward:", _ => ":white_check_mark:" };
         var parts = new List<string> { $"{icon} ClutterDR {e.Type} {e.Status}" };
+        if (e.Job is not null) parts.Add($"job {e.Job}");
         if (e.Database is not null) parts.Add($"database {e.Database}");
         if (e.Location is not null) parts.Add($"at {e.Location}");
         if (e.SizeBytes is long b) parts.Add(Format.Bytes(b));
@@ -65,6 +69,8 @@ public static class NotificationPayloads
         void Fact(string name, string? value) { if (value is not null) facts.Add(new JsonObject { ["name"] = name, ["value"] = secrets.Scrub(value) }); }
         Fact("Status", e.Status);
         Fact("Type", e.Type);
+        Fact("Job", e.Job);
+        Fact("Steps failed", e.StepsFailed?.ToString(CultureInfo.InvariantCulture));
         Fact("Database", e.Database);
         Fact("Location", e.Location);
         Fact("Size", e.SizeBytes is long b ? Format.Bytes(b) : null);

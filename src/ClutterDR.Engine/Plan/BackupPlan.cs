@@ -10,7 +10,11 @@ public sealed record PlanStep(string Job, string Name, string Command, IReadOnly
 }
 
 /// <summary>A named job: a cron schedule and its steps in the order the plan lists them.</summary>
-public sealed record PlanJob(string Name, string Schedule, IReadOnlyList<PlanStep> Steps);
+public sealed record PlanJob(string Name, string Schedule, IReadOnlyList<PlanStep> Steps)
+{
+    /// <summary>This job's heartbeat (a URI or a secret reference), over the plan's Defaults.HeartbeatUri.</summary>
+    public object? HeartbeatUri { get; init; }
+}
 
 /// <summary>
 /// A backup plan as read from its data file (Import-PowerShellDataFile: no code runs): Defaults applied to every
@@ -22,9 +26,11 @@ public sealed class BackupPlan
     public string Path { get; init; } = "";
     public IReadOnlyDictionary<string, object?> Defaults { get; init; } = new Dictionary<string, object?>();
     public IReadOnlyList<PlanJob> Jobs { get; init; } = [];
+    /// <summary>The audit database, webhooks and heartbeat named once in Defaults (not passed to steps).</summary>
+    public PlanTargets Targets { get; init; } = new();
 
     private static readonly string[] TopKeys = ["Jobs", "Defaults", "Description"];
-    private static readonly string[] JobKeys = ["Schedule", "Steps", "Description"];
+    private static readonly string[] JobKeys = ["Schedule", "Steps", "Description", "HeartbeatUri"];
     private static readonly string[] StepKeys = ["Name", "Command", "Parameters", "DependsOn"];
 
     /// <summary>A job or step name: it becomes a unit, task and log name, so letters, digits, '.', '_' and '-' only.</summary>
@@ -36,6 +42,7 @@ public sealed class BackupPlan
         void Problem(string message) => problems.Add(new ClutterException(Errors.PlanInvalid, $"{path}: {message}", path));
         UnknownKeys(data, TopKeys, "the plan", Problem);
         var defaults = Dictionary(data, "Defaults", "the plan", Problem);
+        var targets = PlanTargets.Read(defaults, Problem);
         var jobs = new List<PlanJob>();
         if (Find(data, "Jobs") is not IDictionary jobTable || jobTable.Count == 0)
             Problem("it has no Jobs: add Jobs = @{ name = @{ Schedule = '0 2 * * *'; Steps = @( @{ Name = ...; Command = ...; Parameters = @{ ... } } ) } }.");
@@ -47,7 +54,7 @@ public sealed class BackupPlan
                 if (j.Value is not IDictionary job) { Problem($"job '{name}' must be a hashtable with Schedule and Steps."); continue; }
                 jobs.Add(ReadJob(name, job, Problem));
             }
-        return new BackupPlan { Path = path, Defaults = defaults, Jobs = jobs.OrderBy(j => j.Name, StringComparer.OrdinalIgnoreCase).ToList() };
+        return new BackupPlan { Path = path, Defaults = defaults, Targets = targets, Jobs = jobs.OrderBy(j => j.Name, StringComparer.OrdinalIgnoreCase).ToList() };
     }
 
     private static PlanJob ReadJob(string name, IDictionary job, Action<string> problem)
@@ -74,7 +81,7 @@ public sealed class BackupPlan
             var depends = Find(s, "DependsOn") switch { null => [], string one => [one], IEnumerable many => many.Cast<object?>().Select(o => o?.ToString() ?? "").ToArray(), var other => new[] { other.ToString() ?? "" } };
             steps.Add(new PlanStep(name, stepName, command, parameters, depends));
         }
-        return new PlanJob(name, schedule, steps);
+        return new PlanJob(name, schedule, steps) { HeartbeatUri = Find(job, "HeartbeatUri") };
     }
 
     private static object? Find(IDictionary d, string key)

@@ -19,8 +19,10 @@ public static class PlanValidator
     public static List<ClutterException> Validate(BackupPlan plan, ICommandCatalog catalog, IReadOnlyDictionary<string, object?> secrets, Func<string, string?, object?>? vault)
     {
         var problems = new List<ClutterException>();
+        plan.Targets.Resolve(null, secrets, vault, problems);
         foreach (var job in plan.Jobs)
         {
+            if (job.HeartbeatUri is not null) PlanTargets.Heartbeat(job, secrets, vault, problems);
             if (job.Schedule.Length > 0)
             {
                 try { CronSchedule.Parse(job.Schedule, $"job '{job.Name}'"); }

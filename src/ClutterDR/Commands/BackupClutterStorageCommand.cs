@@ -47,6 +47,9 @@ public sealed class BackupClutterStorageCommand : AsyncCmdlet, IDynamicParameter
     [ValidateRange(0, 50)]
     public int MaxRetries { get; set; } = RetryPolicy.DefaultMaxRetries;
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("storage", Location = nameof(Destination))] public string? AuditConnectionString { get; set; }
+
     public object GetDynamicParameters() => _encryption;
 
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)

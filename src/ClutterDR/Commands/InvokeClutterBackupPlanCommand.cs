@@ -35,6 +35,7 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
     public Hashtable? Secret { get; set; }
 
     private PlanStepRunner? _runner;
+    private PlanHooks? _hooks;
     private PlanExit? _exit;
     private StreamWriter? _logFile;
     private bool _plainOutput;
@@ -74,6 +75,7 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
         string job = "";
         _runner = new PlanStepRunner(this, (evt, id, text, step) => Log(job, step, evt, text, id), interactive);
         _exit = new PlanExit(_runner.Stop);
+        if (!whatIf && !plan.Targets.IsEmpty) _hooks = new PlanHooks(this, plan, secrets, vault, (j, evt, text, id) => Log(j, null, evt, text, id));
         foreach (var j in jobs)
         {
             job = j.Name;
@@ -119,6 +121,7 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
     {
         var result = new PlanResult { Plan = plan.Path, Job = job.Name, StartedUtc = DateTime.UtcNow, WhatIf = whatIf };
         Log(job.Name, null, "started", $"{steps.Count} step(s){(whatIf ? ", -WhatIf" : "")}", null);
+        _hooks?.JobStarted(job);
         var done = new List<PlanStepResult>();
         foreach (var step in steps)
         {
@@ -135,6 +138,7 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
         result.FinishedUtc = DateTime.UtcNow;
         result.Status = _exit!.Signal is not null ? "Stopped" : result.Failed > 0 ? "Failed" : "Succeeded";
         Log(job.Name, null, result.Status.ToLowerInvariant(), $"in {Format.Duration(result.Duration)}: {done.Count(s => s.Status == PlanStepStatus.Succeeded)} succeeded, {result.Failed} failed, {done.Count(s => s.Status == PlanStepStatus.Skipped)} skipped", null);
+        _hooks?.JobFinished(job, result);
         return result;
     }
 
@@ -190,6 +194,7 @@ public sealed class InvokeClutterBackupPlanCommand : PSCmdlet, IDisposable
     public void Dispose()
     {
         _exit?.Dispose();
+        _hooks?.Dispose();
         _logFile?.Dispose();
         GC.SuppressFinalize(this);
     }

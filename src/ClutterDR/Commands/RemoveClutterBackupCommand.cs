@@ -76,6 +76,9 @@ public sealed class RemoveClutterBackupCommand : ClutterS3Cmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("retention", Location = nameof(Location))] public string? AuditConnectionString { get; set; }
+
     private bool ReportKept => PassThru || (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter { IsPresent: true });
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)

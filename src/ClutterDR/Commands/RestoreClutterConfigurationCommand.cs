@@ -27,6 +27,9 @@ public sealed class RestoreClutterConfigurationCommand : ClutterS3Cmdlet, IDynam
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("config_restore", Location = nameof(Destination))] public string? AuditConnectionString { get; set; }
+
     private readonly DecryptionParameters _decryption = new();
 
     /// <summary>-PrivateKey, -PrivateKeyPassphrase and -Passphrase (DecryptionParameters).</summary>

@@ -47,6 +47,9 @@ public sealed class RestoreClutterStorageCommand : ClutterS3Cmdlet, IDynamicPara
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 8;
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("storage_restore", Location = nameof(Destination))] public string? AuditConnectionString { get; set; }
+
     public object GetDynamicParameters() => _decryption;
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)

@@ -74,6 +74,9 @@ public sealed class TestClutterRestoreCommand : ClutterS3Cmdlet, IDynamicParamet
     [Parameter]
     public SwitchParameter NoPrivileges { get; set; }
 
+    /// <summary>Writes one row of the audit trail to this PostgreSQL database (Initialize-ClutterAuditLog), running then success or failed.</summary>
+    [Parameter, Audited("drill", Location = nameof(Location))] public string? AuditConnectionString { get; set; }
+
     private readonly DecryptionParameters _decryption = new();
 
     /// <summary>-PrivateKey, -PrivateKeyPassphrase and -Passphrase (DecryptionParameters).</summary>
