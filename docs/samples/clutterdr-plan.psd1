@@ -18,6 +18,8 @@
             Steps    = @(
                 @{ Name = 'backup'; Command = 'Backup-ClutterDatabase'; Parameters = @{ ConnectionString = @{ FromEnvironment = 'DATABASE_URL' }; Destination = 's3://clutter-ai-backups/database' } }
                 @{ Name = 'age'; Command = 'Test-ClutterBackupAge'; DependsOn = 'backup'; Parameters = @{ Location = 's3://clutter-ai-backups/database'; MaxAge = '26:00:00' } }
+                # The guide's daily 7 / weekly 4 / monthly 3 tiers; the newest, pinned and locked backups always stay.
+                @{ Name = 'retention'; Command = 'Remove-ClutterBackup'; DependsOn = 'backup'; Parameters = @{ Location = 's3://clutter-ai-backups/database'; KeepDaily = 7; KeepWeekly = 4; KeepMonthly = 3; Confirm = $false } }
             )
         }
         'daily-storage' = @{
@@ -36,7 +38,8 @@
         'monthly-drill' = @{
             Schedule = '0 9 1 * *'
             Steps    = @(
-                @{ Name = 'verify'; Command = 'Test-ClutterBackup'; Parameters = @{ Location = 's3://clutter-ai-backups/database'; Deep = $true } }
+                # The guide's monthly drill: the newest backup restored into a scratch database, checked, dropped.
+                @{ Name = 'drill'; Command = 'Test-ClutterRestore'; Parameters = @{ Location = 's3://clutter-ai-backups/database'; ConnectionString = @{ FromEnvironment = 'DRILL_DATABASE_URL' }; RtoObjective = '04:00:00'; RpoObjective = '24:00:00'; RequiredExtension = @('pgcrypto') } }
             )
         }
     }

@@ -168,7 +168,7 @@ Describe 'Test-ClutterBackupPlan' {
     }
 
     It 'validates the sample plan of the docs' {
-        $env:DATABASE_URL = $Url; $env:AUDIT_DATABASE_URL = $Url; $env:SLACK_WEBHOOK_URL = 'https://hooks.slack.com/services/T/B/x'; $env:HEALTHCHECK_URL = 'https://hc-ping.com/x'
+        $env:DATABASE_URL = $Url; $env:AUDIT_DATABASE_URL = $Url; $env:SLACK_WEBHOOK_URL = 'https://hooks.slack.com/services/T/B/x'; $env:HEALTHCHECK_URL = 'https://hc-ping.com/x'; $env:DRILL_DATABASE_URL = $Url
         try {
             $cred = [pscredential]::new('key', (ConvertTo-SecureString 'not-used' -AsPlainText -Force))
             $sample = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'docs' 'samples' 'clutterdr-plan.psd1'
@@ -176,7 +176,7 @@ Describe 'Test-ClutterBackupPlan' {
             $ok | Should -BeTrue -Because (@($e) -join '; ')
             (Import-PowerShellDataFile $sample).Jobs.Keys | Sort-Object | Should -Be @('daily-database', 'daily-storage', 'monthly-drill', 'weekly-full')
         }
-        finally { Remove-Item Env:DATABASE_URL, Env:AUDIT_DATABASE_URL, Env:SLACK_WEBHOOK_URL, Env:HEALTHCHECK_URL }
+        finally { Remove-Item Env:DATABASE_URL, Env:AUDIT_DATABASE_URL, Env:SLACK_WEBHOOK_URL, Env:HEALTHCHECK_URL, Env:DRILL_DATABASE_URL }
     }
 }
 
