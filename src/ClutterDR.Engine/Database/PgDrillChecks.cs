@@ -15,18 +15,14 @@ public static class PgDrillChecks
 {
     private const int DetailChars = 2000;
 
+    /// <summary>Each required extension installed (with its version) or not: the recovery checklist's query (PgLiveDatabase).</summary>
     public static async Task<List<PgCheckOutcome>> ExtensionsAsync(PgConnectionSettings database, IReadOnlyList<string> required, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var c = await PgErrors.OpenAsync(database, cancellationToken).ConfigureAwait(false))
-        {
-            await using var cmd = new NpgsqlCommand("select extname, extversion from pg_catalog.pg_extension", c);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) found[reader.GetString(0)] = reader.GetString(1);
-        }
-        return required.Select(name => found.TryGetValue(name, out var version)
-            ? new PgCheckOutcome(name, true, "version " + version)
-            : new PgCheckOutcome(name, false, $"not installed in {database.Database}")).ToList();
+        await using var db = await PgLiveDatabase.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        return (await db.ExtensionsAsync(required, cancellationToken).ConfigureAwait(false))
+            .Select(e => e.InstalledVersion is { } version
+                ? new PgCheckOutcome(e.Name, true, "version " + version)
+                : new PgCheckOutcome(e.Name, false, $"not installed in {database.Database}")).ToList();
     }
 
     public static async Task<PgCheckOutcome> QueryAsync(PgConnectionSettings database, string name, string sql, CancellationToken cancellationToken)
